@@ -1,0 +1,121 @@
+//! The command line. `crmtui` alone opens the TUI on a local embedded core.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "crmtui", version, about = "A keyboard-driven terminal client for Django-CRM")]
+pub struct Cli {
+    #[command(flatten)]
+    pub tui: TuiArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options of the TUI itself (no subcommand).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TuiArgs {
+    /// Open a throwaway workspace filled with demo data.
+    #[arg(long, conflicts_with = "server")]
+    pub demo: bool,
+    /// Talk to a remote core or Django-CRM server instead of the embedded one.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Organization id (UUID) to work in.
+    #[arg(long, value_name = "ORG_ID")]
+    pub org: Option<String>,
+    /// Config file (default: the XDG config path).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// Data dir of the embedded workspace (default: the XDG data dir).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API core over HTTP.
+    Serve(ServeArgs),
+    /// Administer a core's data dir directly (no server needed).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Sign in to a server and keep the session in the OS keyring.
+    Login(LoginArgs),
+    /// Forget the stored session.
+    Logout(LogoutArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where the SQLite database and uploaded files live (default: the XDG data dir).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+    /// Largest request body or upload, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_body: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user (and the org, if it doesn't exist) and add them to the org.
+    CreateUser(CreateUserArgs),
+    /// Fill an org with realistic demo data.
+    SeedDemo(SeedDemoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateUserArgs {
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[arg(long)]
+    pub email: String,
+    /// Read the password from standard input (one line).
+    #[arg(long, conflicts_with = "password")]
+    pub password_stdin: bool,
+    /// The password on the command line (visible to other users of the machine: for scripts).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Org name.
+    #[arg(long)]
+    pub org: String,
+    /// ADMIN or USER.
+    #[arg(long, default_value = "USER", value_parser = ["ADMIN", "USER", "admin", "user"])]
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedDemoArgs {
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Org name (created if missing).
+    #[arg(long)]
+    pub org: String,
+    /// How many accounts to create.
+    #[arg(long, default_value_t = 200)]
+    pub accounts: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    #[arg(long)]
+    pub email: String,
+    /// Organization id to work in (default: the only one, or ask).
+    #[arg(long, value_name = "ORG_ID")]
+    pub org: Option<String>,
+    /// Where no OS keyring works, store the tokens in a 0600 file.
+    #[arg(long)]
+    pub insecure_storage: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogoutArgs {
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+}

@@ -1,0 +1,113 @@
+//! The config file (TOML). `config.example.toml` documents every key.
+//!
+//! One file serves both sides: the TUI reads the top-level keys and `[keys]`; `crmtui serve`
+//! reads `[core]` and `[smtp]`. Every key is optional.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Default largest request body or upload: 10 MiB.
+pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Base URL of a remote server; absent means the embedded core.
+    pub server: Option<String>,
+    /// Organization id (UUID) to work in.
+    pub org: Option<String>,
+    /// Rows fetched per request while scrolling.
+    pub page_size: Option<u32>,
+    /// `auto` (terminal default colours), `dark`, `light` or `mono`.
+    pub theme: Option<String>,
+    /// Seconds before a request is given up.
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds before connecting is given up.
+    pub connect_timeout_secs: Option<u64>,
+    /// Key overrides: action name to a list of keys, e.g. `quit = ["q", "ctrl-c"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+    pub core: CoreConfig,
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The bundled core (`crmtui serve` and the embedded one).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoreConfig {
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub max_body_bytes: Option<usize>,
+    pub access_token_minutes: Option<i64>,
+    pub refresh_token_days: Option<i64>,
+}
+
+/// Outgoing mail. Without this section mail stays in the core's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Name of the environment variable that holds the password (never the password itself).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// `starttls` (default), `tls` or `none`.
+    #[serde(default)]
+    pub tls: Option<String>,
+    /// Sender address when a mail names none.
+    pub from: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path} is not valid: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+}
+
+impl Config {
+    /// Reads `path`, or the default path when `None`. A missing default file is an empty config;
+    /// a missing file the user named is an error.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, named) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => match default_config_path() {
+                Some(p) => (p, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "crmtui")
+}
+
+/// `$XDG_CONFIG_HOME/crmtui/config.toml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `$XDG_DATA_HOME/crmtui`: the embedded workspace.
+pub fn default_data_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().to_path_buf())
+}
+
+/// `$XDG_STATE_HOME/crmtui`: logs.
+pub fn default_state_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| {
+        d.state_dir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| d.data_local_dir().join("state"))
+    })
+}

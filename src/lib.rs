@@ -1,0 +1,12 @@
+//! crmtui: a terminal client for Django-CRM and the bundled API core it runs on.
+//!
+//! Dependencies point one way: `tui -> client -> model <- server`. The model holds the wire
+//! types; the server (the bundled core) and the client (HTTP) both speak them.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod client;
+pub mod model;
+pub mod server;
+pub mod tui;

@@ -1,0 +1,36 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use crmtui::cli::{AdminCommand, Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crmtui: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Serve(args)) => crmtui::server::cli::serve(args, cli.tui.config).await,
+            Some(Command::Admin(AdminCommand::CreateUser(args))) => {
+                crmtui::server::cli::create_user(args, cli.tui.config).await
+            }
+            Some(Command::Admin(AdminCommand::SeedDemo(args))) => {
+                crmtui::server::cli::seed_demo(args, cli.tui.config).await
+            }
+            Some(Command::Login(args)) => crmtui::tui::login(args, cli.tui.config).await,
+            Some(Command::Logout(args)) => crmtui::tui::logout(args, cli.tui.config).await,
+            None => crmtui::tui::run(cli.tui).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crmtui: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

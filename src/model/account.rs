@@ -1,0 +1,295 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::common::{double_option, timestamp};
+use super::{Case, Contact, Invoice, Opportunity, Task, Team, User, UserRef};
+
+/// `open` or `closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountStatus {
+    #[default]
+    Open,
+    Closed,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Open => "open",
+            AccountStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "open" => Some(AccountStatus::Open),
+            "closed" => Some(AccountStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// The industries Django-CRM offers to pickers. `industry` itself is free text.
+pub const INDUSTRIES: &[&str] = &[
+    "ADVERTISING",
+    "AGRICULTURE",
+    "APPAREL & ACCESSORIES",
+    "AUTOMOTIVE",
+    "BANKING",
+    "BIOTECHNOLOGY",
+    "BUILDING MATERIALS & EQUIPMENT",
+    "CHEMICAL",
+    "COMPUTER",
+    "EDUCATION",
+    "ELECTRONICS",
+    "ENERGY",
+    "ENTERTAINMENT & LEISURE",
+    "FINANCE",
+    "FOOD & BEVERAGE",
+    "GROCERY",
+    "HEALTHCARE",
+    "INSURANCE",
+    "LEGAL",
+    "MANUFACTURING",
+    "PUBLISHING",
+    "REAL ESTATE",
+    "SERVICE",
+    "SOFTWARE",
+    "SPORTS",
+    "TECHNOLOGY",
+    "TELECOMMUNICATIONS",
+    "TELEVISION",
+    "TRANSPORTATION",
+    "VENTURE CAPITAL",
+];
+
+/// An account with every field. List items, the create and update answers and the detail's
+/// `account_obj` all use this shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Account {
+    pub id: Uuid,
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub industry: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub status: AccountStatus,
+    #[serde(default)]
+    pub billing_address_line: String,
+    #[serde(default)]
+    pub billing_street: String,
+    #[serde(default)]
+    pub billing_city: String,
+    #[serde(default)]
+    pub billing_state: String,
+    #[serde(default)]
+    pub billing_postcode: String,
+    #[serde(default)]
+    pub billing_country: String,
+    #[serde(with = "timestamp")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_on: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+    pub org: Uuid,
+    #[serde(default)]
+    pub contacts: Vec<Uuid>,
+    #[serde(default)]
+    pub assigned_to: Vec<Uuid>,
+    #[serde(default)]
+    pub teams: Vec<Uuid>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// `GET /api/accounts/` filters. Every filter is a case-insensitive substring, except `tags`
+/// (any of the names) and `status`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AccountFilter {
+    pub name: Option<String>,
+    pub city: Option<String>,
+    pub industry: Option<String>,
+    /// Tag names; the query string may carry them comma-separated or repeated.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub status: Option<AccountStatus>,
+}
+
+impl AccountFilter {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.city.is_none()
+            && self.industry.is_none()
+            && self.tags.is_empty()
+            && self.status.is_none()
+    }
+}
+
+/// `GET /api/accounts/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AccountList {
+    pub open_accounts: Vec<Account>,
+    pub closed_accounts: Vec<Account>,
+    pub accounts_count: i64,
+    pub open_accounts_count: i64,
+    pub closed_accounts_count: i64,
+    /// The contacts linked to the accounts of this page.
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
+    /// The members of the org.
+    #[serde(default)]
+    pub users: Vec<User>,
+    /// The teams of the org.
+    #[serde(default)]
+    pub teams: Vec<Team>,
+}
+
+/// `GET /api/accounts/{id}/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AccountDetail {
+    pub account_obj: Account,
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
+    #[serde(default)]
+    pub opportunities: Vec<Opportunity>,
+    #[serde(default)]
+    pub cases: Vec<Case>,
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    #[serde(default)]
+    pub invoices: Vec<Invoice>,
+    #[serde(default)]
+    pub assigned_to: Vec<User>,
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    #[serde(default)]
+    pub comments: Vec<Comment>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    #[serde(default)]
+    pub users_mention: Vec<User>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// The body of `POST /api/accounts/` and of `PUT`/`PATCH /api/accounts/{id}/`.
+///
+/// Every key is optional so that one type serves create (where `name` is then required) and
+/// partial update (where an absent key leaves the field alone and `null` clears it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AccountInput {
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub industry: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub status: Option<Option<AccountStatus>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub billing_address_line: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub billing_street: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub billing_city: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub billing_state: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub billing_postcode: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub billing_country: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Option<Vec<Uuid>>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<Option<Vec<Uuid>>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub teams: Option<Option<Vec<Uuid>>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Option<Vec<String>>>,
+}
+
+/// An account comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Comment {
+    pub id: Uuid,
+    pub comment: String,
+    pub account: Uuid,
+    #[serde(with = "timestamp")]
+    #[schema(value_type = String, format = DateTime)]
+    pub commented_on: DateTime<Utc>,
+    pub commented_by: Option<Uuid>,
+    /// The author as `{id, email}`, beside the bare id Django-CRM sends.
+    #[serde(default)]
+    pub commented_by_user: Option<UserRef>,
+}
+
+/// An account attachment. `attachment` is a URL the same token can GET to download the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub attachment: String,
+    pub file_name: String,
+    pub account: Uuid,
+    #[serde(with = "timestamp")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_on: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+    #[serde(default)]
+    pub size: i64,
+}
+
+/// `POST /api/accounts/{id}/` with a JSON body (a file needs multipart).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CommentInput {
+    pub comment: Option<String>,
+}
+
+/// The answer to `POST /api/accounts/{id}/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CommentAdded {
+    pub comment: Option<Comment>,
+    pub attachment: Option<Attachment>,
+    pub comments: Vec<Comment>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// `POST /api/accounts/{id}/create_mail/`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MailInput {
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub html: String,
+    #[serde(default)]
+    pub scheduled_later: bool,
+    #[serde(default, with = "timestamp::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub scheduled_date_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub from_account: Option<String>,
+}
+
+/// The answer to `create_mail`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MailSent {
+    pub status: String,
+    pub message: String,
+    pub email_id: Uuid,
+}

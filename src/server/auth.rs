@@ -1,0 +1,180 @@
+//! Tokens, password hashes and the extractors that say who is calling and in which org.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::AppState;
+use super::error::ApiError;
+use super::store::directory;
+use crate::model::Role;
+
+const ACCESS: &str = "access";
+const REFRESH: &str = "refresh";
+
+/// Signs and checks the core's JWTs (HS256 with a per-workspace random key).
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    access_ttl: chrono::Duration,
+    refresh_ttl: chrono::Duration,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: Uuid,
+    iat: i64,
+    exp: i64,
+    typ: String,
+    jti: Uuid,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], access_minutes: i64, refresh_days: i64) -> TokenKeys {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            access_ttl: chrono::Duration::minutes(access_minutes.max(1)),
+            refresh_ttl: chrono::Duration::days(refresh_days.max(1)),
+        }
+    }
+
+    pub fn access_token(&self, user: Uuid) -> Result<String, ApiError> {
+        self.mint(user, ACCESS, self.access_ttl)
+    }
+
+    pub fn refresh_token(&self, user: Uuid) -> Result<String, ApiError> {
+        self.mint(user, REFRESH, self.refresh_ttl)
+    }
+
+    fn mint(&self, user: Uuid, typ: &str, ttl: chrono::Duration) -> Result<String, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user,
+            iat: now,
+            exp: now + ttl.num_seconds(),
+            typ: typ.to_string(),
+            jti: Uuid::new_v4(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::internal(format!("cannot sign token: {e}")))
+    }
+
+    /// The user id in a valid access token.
+    pub fn check_access(&self, token: &str) -> Result<Uuid, ApiError> {
+        self.check(token, ACCESS)
+    }
+
+    /// The user id in a valid refresh token.
+    pub fn check_refresh(&self, token: &str) -> Result<Uuid, ApiError> {
+        self.check(token, REFRESH)
+    }
+
+    fn check(&self, token: &str, typ: &str) -> Result<Uuid, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    ApiError::Unauthorized("Token has expired.".into())
+                }
+                _ => ApiError::Unauthorized("Invalid token.".into()),
+            })?;
+        if data.claims.typ != typ {
+            return Err(ApiError::Unauthorized(format!("Not an {typ} token.")));
+        }
+        Ok(data.claims.sub)
+    }
+}
+
+/// A slow salted hash (argon2id, the crate's default parameters).
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("cannot hash password: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// The caller, from `Authorization: Bearer <access token>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers)?;
+        let user_id = state.keys.check_access(token)?;
+        Ok(Caller { user_id })
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let raw = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("Authentication credentials were not provided.".into()))?
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("Invalid Authorization header.".into()))?;
+    let (scheme, token) = raw
+        .split_once(' ')
+        .ok_or_else(|| ApiError::Unauthorized("Invalid Authorization header.".into()))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthorized("Expected 'Authorization: Bearer <token>'.".into()));
+    }
+    Ok(token.trim())
+}
+
+/// The caller as an active member of the request's org.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgCtx {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub role: Role,
+}
+
+impl OrgCtx {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+impl FromRequestParts<AppState> for OrgCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let org = org_header(&parts.headers)?;
+        let user = caller.user_id;
+        state.store.read(move |c| directory::resolve_org(c, user, org)).await
+    }
+}
+
+/// The org named by `organization-id` (or its alias `org`), if any. Not a UUID: 400.
+pub fn org_header(headers: &HeaderMap) -> Result<Option<Uuid>, ApiError> {
+    let Some(value) = headers.get("organization-id").or_else(|| headers.get("org")) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| bad_org())?;
+    Uuid::parse_str(text.trim()).map(Some).map_err(|_| bad_org())
+}
+
+fn bad_org() -> ApiError {
+    ApiError::field("organization-id", "Must be an organization UUID.")
+}

@@ -1,0 +1,277 @@
+//! The bundled API core: the Django-CRM REST API of the seed, over SQLite.
+//!
+//! Use it as a library with [`Core::open`] and [`Core::router`] (mount the router in any axum
+//! service), or run it with [`Core::serve`] / `crmtui serve`.
+
+pub mod auth;
+pub mod cli;
+pub mod error;
+pub mod mailer;
+pub mod openapi;
+pub mod routes;
+pub mod store;
+pub mod upload;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use tokio::sync::Notify;
+use tower_http::trace::TraceLayer;
+
+use crate::config::{Config, DEFAULT_MAX_BODY, SmtpConfig};
+use auth::TokenKeys;
+use store::Store;
+
+/// What a core is started with. `Settings::new(dir)` gives the defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub max_body: usize,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    pub smtp: Option<SmtpConfig>,
+    /// Sender of mails that name none (the SMTP `from`, if configured).
+    pub mail_from: Option<String>,
+}
+
+impl Settings {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings {
+            data_dir: data_dir.into(),
+            max_body: DEFAULT_MAX_BODY,
+            access_token_minutes: 15,
+            refresh_token_days: 14,
+            smtp: None,
+            mail_from: None,
+        }
+    }
+
+    /// Settings from the config file's `[core]` and `[smtp]`, with `data_dir` taking precedence.
+    pub fn from_config(config: &Config, data_dir: PathBuf) -> Settings {
+        let mut s = Settings::new(data_dir);
+        if let Some(n) = config.core.max_body_bytes {
+            s.max_body = n;
+        }
+        if let Some(n) = config.core.access_token_minutes {
+            s.access_token_minutes = n;
+        }
+        if let Some(n) = config.core.refresh_token_days {
+            s.refresh_token_days = n;
+        }
+        s.mail_from = config.smtp.as_ref().map(|m| m.from.clone());
+        s.smtp = config.smtp.clone();
+        s
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub keys: Arc<TokenKeys>,
+    pub settings: Arc<Settings>,
+    /// Wakes the mail sender when a mail is queued.
+    pub mail_wake: Arc<Notify>,
+}
+
+/// An opened core: storage migrated, keys loaded.
+#[derive(Clone)]
+pub struct Core {
+    pub state: AppState,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Open(#[from] store::OpenError),
+    #[error("cannot load signing key: {0}")]
+    Keys(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+impl Core {
+    /// Opens (creating if needed) the workspace in `settings.data_dir`.
+    pub fn open(settings: Settings) -> Result<Core, CoreError> {
+        let store = Store::open(&settings.data_dir)?;
+        let secret = store
+            .write_blocking(|tx| {
+                store::setting_or_init(tx, "jwt_secret", || {
+                    use rand::RngCore;
+                    let mut key = vec![0u8; 32];
+                    rand::rng().fill_bytes(&mut key);
+                    key
+                })
+            })
+            .map_err(|e| CoreError::Keys(e.to_string()))?;
+        let keys = TokenKeys::new(&secret, settings.access_token_minutes, settings.refresh_token_days);
+        Ok(Core {
+            state: AppState {
+                store,
+                keys: Arc::new(keys),
+                settings: Arc::new(settings),
+                mail_wake: Arc::new(Notify::new()),
+            },
+        })
+    }
+
+    /// The API as a router with its state applied, ready to mount or serve.
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    /// Starts the background mail sender; it runs until the runtime stops.
+    pub fn spawn_mailer(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(mailer::run(self.state.clone()))
+    }
+
+    /// Binds `addr` (port 0 for any free port) and serves in a task; returns the bound address.
+    pub async fn spawn(&self, addr: SocketAddr) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), CoreError> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| CoreError::Bind { addr, source })?;
+        let local = listener.local_addr().map_err(|source| CoreError::Bind { addr, source })?;
+        self.spawn_mailer();
+        let app = self.router();
+        let handle = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "core stopped");
+            }
+        });
+        Ok((local, handle))
+    }
+
+    /// Serves on `addr` until Ctrl-C or SIGTERM.
+    pub async fn serve(&self, addr: SocketAddr) -> Result<(), CoreError> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| CoreError::Bind { addr, source })?;
+        let local = listener.local_addr().map_err(|source| CoreError::Bind { addr, source })?;
+        self.spawn_mailer();
+        tracing::info!(addr = %local, data_dir = %self.state.settings.data_dir.display(), "serving the API");
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(CoreError::Serve)
+    }
+
+    /// Signs in to this in-process core without a password: makes sure `org_name` exists with
+    /// `email` as an admin (whose password cannot be used to log in over HTTP) and mints tokens.
+    /// Blocking; for the embedded TUI and tests.
+    pub fn local_session(&self, org_name: &str, email: &str) -> Result<LocalSession, error::ApiError> {
+        let (user_id, org_id) = self.state.store.write_blocking(|tx| {
+            let org = store::directory::ensure_org(tx, org_name)?;
+            let user = store::directory::ensure_member(tx, org, email, "!", crate::model::Role::Admin)?;
+            Ok((user, org))
+        })?;
+        Ok(LocalSession {
+            access_token: self.state.keys.access_token(user_id)?,
+            refresh_token: self.state.keys.refresh_token(user_id)?,
+            user_id,
+            org_id,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.state.settings.data_dir
+    }
+}
+
+/// Tokens for the local user of an embedded core.
+#[derive(Clone)]
+pub struct LocalSession {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub user_id: uuid::Uuid,
+    pub org_id: uuid::Uuid,
+}
+
+impl std::fmt::Debug for LocalSession {
+    // Tokens never reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalSession").field("user_id", &self.user_id).field("org_id", &self.org_id).finish_non_exhaustive()
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Every route of the API.
+pub fn router(state: AppState) -> Router {
+    use routes::{accounts, auth as auth_routes, directory};
+    let max_body = state.settings.max_body;
+    Router::new()
+        .route("/healthz/", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/api/schema/", get(openapi::schema))
+        .route("/api/auth/login/", post(auth_routes::login))
+        .route("/api/auth/refresh-token/", post(auth_routes::refresh))
+        .route("/api/profile/", get(auth_routes::profile))
+        .route("/api/accounts/", get(accounts::list).post(accounts::create))
+        .route(
+            "/api/accounts/{id}/",
+            get(accounts::detail)
+                .put(accounts::update)
+                .patch(accounts::update)
+                .delete(accounts::delete)
+                .post(accounts::add_comment),
+        )
+        .route("/api/accounts/{id}/create_mail/", post(accounts::create_mail))
+        .route("/api/accounts/comment/{id}/", put(accounts::edit_comment).delete(accounts::delete_comment))
+        .route(
+            "/api/accounts/attachment/{id}/",
+            get(accounts::download_attachment).delete(accounts::delete_attachment),
+        )
+        .route("/api/contacts/", get(directory::list_contacts).post(directory::create_contact))
+        .route(
+            "/api/contacts/{id}/",
+            get(directory::get_contact)
+                .put(directory::update_contact)
+                .patch(directory::update_contact)
+                .delete(directory::delete_contact),
+        )
+        .route("/api/users/", get(directory::list_users))
+        .route("/api/teams/", get(directory::list_teams).post(directory::create_team))
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(
+                    |res: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(status = res.status().as_u16(), micros = latency.as_micros() as u64, "served");
+                    },
+                ),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,42 @@
+//! The OpenAPI document, generated from the handlers and the model's types.
+
+use axum::Json;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use super::routes::{accounts, auth, directory};
+use crate::model;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "crmtui core: Django-CRM API", description = "The accounts API of Django-CRM as the bundled core serves it. Send `Authorization: Bearer <access_token>` and `organization-id: <org uuid>`."),
+    paths(
+        auth::login, auth::refresh, auth::profile,
+        accounts::list, accounts::create, accounts::detail, accounts::update, accounts::delete,
+        accounts::add_comment, accounts::edit_comment, accounts::delete_comment,
+        accounts::delete_attachment, accounts::download_attachment, accounts::create_mail,
+        directory::list_contacts, directory::create_contact, directory::get_contact,
+        directory::update_contact, directory::delete_contact, directory::list_users,
+        directory::list_teams, directory::create_team,
+    ),
+    components(schemas(model::ErrorBody, model::ErrorDetail)),
+    modifiers(&Bearer),
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+pub async fn schema() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

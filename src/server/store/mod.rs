@@ -1,0 +1,243 @@
+//! Storage of the bundled core: SQLite behind a small reader/writer pool.
+//!
+//! SQLite allows one writer at a time, so the pool keeps exactly one write connection and several
+//! read connections (WAL lets readers run beside the writer). All work runs on tokio's blocking
+//! threads; handlers never see a connection, only the functions of the submodules.
+
+pub mod accounts;
+pub mod directory;
+pub mod mail;
+pub mod seed;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+use super::error::ApiError;
+
+/// Migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    files_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create data dir {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot migrate database {path}: {source}")]
+    Migrate { path: PathBuf, source: rusqlite::Error },
+}
+
+impl Store {
+    /// Opens (creating if needed) the workspace under `data_dir`: `crm.sqlite3` and `files/`.
+    pub fn open(data_dir: &Path) -> Result<Store, OpenError> {
+        create_private_dir(data_dir)?;
+        let files_dir = data_dir.join("files");
+        create_private_dir(&files_dir)?;
+        let db_path = data_dir.join("crm.sqlite3");
+        let open_err = |source| OpenError::Open { path: db_path.clone(), source };
+
+        let mut writer = open_connection(&db_path, true).map_err(open_err)?;
+        migrate(&mut writer)
+            .map_err(|source| OpenError::Migrate { path: db_path.clone(), source })?;
+        let readers = (0..reader_count())
+            .map(|_| open_connection(&db_path, false).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(open_err)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                files_dir,
+            }),
+        })
+    }
+
+    /// Where attachment bodies are kept, one file per attachment id.
+    pub fn files_dir(&self) -> &Path {
+        &self.inner.files_dir
+    }
+
+    /// Runs `f` on a read connection, off the async threads.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let n = inner.readers.len();
+            let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
+            // Take the first idle reader; if all are busy, wait on the one it started with.
+            for i in 0..n {
+                if let Ok(conn) = inner.readers[(start + i) % n].try_lock() {
+                    return f(&conn);
+                }
+            }
+            let conn = lock(&inner.readers[start % n])?;
+            f(&conn)
+        })
+        .await
+    }
+
+    /// Runs `f` in one transaction on the write connection: it commits only if `f` succeeds.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let mut conn = lock(&inner.writer)?;
+            write_tx(&mut conn, f)
+        })
+        .await
+    }
+
+    /// The same as [`Store::write`] for callers that are not async (the admin commands).
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = lock(&self.inner.writer)?;
+        write_tx(&mut conn, f)
+    }
+}
+
+fn write_tx<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    // IMMEDIATE takes the write lock up front, so a transaction never fails halfway on a
+    // lock upgrade.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+fn lock(m: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>, ApiError> {
+    // A panic while holding a connection leaves it usable: SQLite rolls back on its own.
+    Ok(m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+}
+
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("storage task failed: {e}")))?
+}
+
+fn reader_count() -> usize {
+    std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 16)
+}
+
+fn open_connection(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
+    let flags = if writer {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if writer {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -16_000)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    rusqlite::vtab::array::load_module(&conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let done: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn create_private_dir(path: &Path) -> Result<(), OpenError> {
+    let err = |source| OpenError::DataDir { path: path.to_path_buf(), source };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(path).map_err(err)?;
+        // An existing dir keeps its mode from `create`; make it private too.
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+    }
+    #[cfg(not(unix))]
+    builder.create(path).map_err(err)?;
+    Ok(())
+}
+
+/// A setting, created with `make` on first use (e.g. the token signing key).
+pub fn setting_or_init(
+    tx: &Transaction<'_>,
+    key: &str,
+    make: impl FnOnce() -> Vec<u8>,
+) -> Result<Vec<u8>, ApiError> {
+    let existing: Option<Vec<u8>> = tx
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?;
+    if let Some(v) = existing {
+        return Ok(v);
+    }
+    let value = make();
+    tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", rusqlite::params![key, value])?;
+    Ok(value)
+}
+
+/// Timestamps are stored as the same RFC 3339 text they travel as; it sorts correctly.
+pub fn ts(t: &DateTime<Utc>) -> String {
+    crate::model::timestamp::format(t)
+}
+
+pub fn now() -> DateTime<Utc> {
+    // Whole seconds, so that what is stored and what is sent are the same instant.
+    let now = Utc::now();
+    DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+}
+
+/// Reads a timestamp column; a malformed one (never written by us) reads as the epoch.
+pub fn parse_ts(raw: &str) -> DateTime<Utc> {
+    crate::model::timestamp::parse(raw).unwrap_or_default()
+}
+
+/// Reads a UUID column; a malformed one (never written by us) reads as nil.
+pub fn parse_id(raw: &str) -> Uuid {
+    Uuid::parse_str(raw).unwrap_or_default()
+}
+
+/// The case-insensitive key used for unique names and tag matching.
+pub fn fold(s: &str) -> String {
+    s.trim().to_lowercase()
+}

@@ -1,1 +1,587 @@
 //! The HTTP client: talks to the bundled core or a real Django-CRM server.
+//!
+//! One [`Client`] is cheap to clone and shared by every request task. It adds the bearer token
+//! and the org header, refreshes an expired access token once and retries, and turns every
+//! failure into a [`ClientError`] with a readable message. Tokens never reach logs: [`Tokens`]
+//! redacts itself in `Debug`.
+
+pub mod dialect;
+pub mod error;
+pub mod session;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+use uuid::Uuid;
+
+pub use error::ClientError;
+
+use crate::model::{
+    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Comment,
+    CommentAdded, LoginRequest, LoginResponse, MailInput, MailSent, Profile, RefreshRequest,
+    RefreshResponse,
+};
+
+/// An access token and, when the server gave one, a refresh token.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tokens {
+    pub access: String,
+    #[serde(default)]
+    pub refresh: Option<String>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tokens(<redacted>)")
+    }
+}
+
+/// Called with the new tokens after a refresh, so that a stored session stays current.
+pub type TokenSink = Arc<dyn Fn(&Tokens) + Send + Sync>;
+
+/// Timeouts for every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    org: Option<Uuid>,
+    tokens: Arc<Mutex<Option<Tokens>>>,
+    /// Serializes refreshes: when several requests meet an expired token, one refreshes.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
+    on_refresh: Option<TokenSink>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .field("org", &self.org)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Installs the ring crypto provider for rustls once per process (reqwest is built without one).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Parses a server URL, adding `http://` when no scheme is given and a trailing slash.
+pub fn parse_server_url(raw: &str) -> Result<Url, ClientError> {
+    let raw = raw.trim();
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("http://{raw}")
+    };
+    let mut url = Url::parse(&with_scheme)
+        .map_err(|e| ClientError::Local(format!("bad server URL {raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ClientError::Local(format!(
+            "bad server URL {raw:?}: use http:// or https://"
+        )));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+impl Client {
+    pub fn new(
+        server: &str,
+        org: Option<Uuid>,
+        tokens: Option<Tokens>,
+        timeouts: Timeouts,
+    ) -> Result<Client, ClientError> {
+        install_crypto_provider();
+        let base = parse_server_url(server)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
+            .user_agent(concat!("crmtui/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Local(format!("cannot set up HTTP: {e}")))?;
+        Ok(Client {
+            http,
+            base,
+            org,
+            tokens: Arc::new(Mutex::new(tokens)),
+            refreshing: Arc::new(tokio::sync::Mutex::new(())),
+            on_refresh: None,
+        })
+    }
+
+    pub fn with_refresh_sink(mut self, sink: TokenSink) -> Client {
+        self.on_refresh = Some(sink);
+        self
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn org(&self) -> Option<Uuid> {
+        self.org
+    }
+
+    pub fn set_org(&mut self, org: Option<Uuid>) {
+        self.org = org;
+    }
+
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.tokens.lock().ok().and_then(|t| t.clone())
+    }
+
+    pub fn set_tokens(&self, tokens: Option<Tokens>) {
+        if let Ok(mut t) = self.tokens.lock() {
+            *t = tokens;
+        }
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ClientError> {
+        // Absolute URLs (attachment links) are allowed only on the same server.
+        if path.contains("://") {
+            let url = Url::parse(path)
+                .map_err(|e| ClientError::Local(format!("bad link {path:?}: {e}")))?;
+            if url.origin() != self.base.origin() {
+                return Err(ClientError::Local(
+                    "the link points to another server; not sending the token there".into(),
+                ));
+            }
+            return Ok(url);
+        }
+        self.base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| ClientError::Local(format!("bad path {path:?}: {e}")))
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(tokens) = self.tokens()
+            && let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", tokens.access))
+        {
+            v.set_sensitive(true);
+            h.insert(AUTHORIZATION, v);
+        }
+        if let Some(org) = self.org
+            && let Ok(v) = HeaderValue::from_str(&org.to_string())
+        {
+            h.insert("organization-id", v.clone());
+            h.insert("org", v);
+        }
+        h
+    }
+
+    /// Sends a request built by `build` (called again for the retry after a refresh).
+    async fn send(
+        &self,
+        build: impl Fn(&reqwest::Client) -> Result<RequestBuilder, ClientError>,
+    ) -> Result<Response, ClientError> {
+        let sent_with = self.tokens();
+        let resp = build(&self.http)?
+            .headers(self.headers())
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        if !needs_refresh(&resp) {
+            return Ok(resp);
+        }
+        self.refresh(sent_with).await?;
+        build(&self.http)?
+            .headers(self.headers())
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))
+    }
+
+    /// Gets a new access token, unless another request already did since `stale` was used.
+    async fn refresh(&self, stale: Option<Tokens>) -> Result<(), ClientError> {
+        let _guard = self.refreshing.lock().await;
+        let current = self.tokens();
+        if current != stale && current.is_some() {
+            return Ok(());
+        }
+        let Some(refresh) = current.and_then(|t| t.refresh) else {
+            return Err(ClientError::SessionExpired(
+                "the server refused the token".into(),
+            ));
+        };
+        let url = self.url("api/auth/refresh-token/")?;
+        let resp = self
+            .http
+            .post(url)
+            .json(&RefreshRequest {
+                refresh: refresh.clone(),
+            })
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        if !resp.status().is_success() {
+            let err = read_error(resp).await;
+            tracing::info!(error = %err, "token refresh refused");
+            return Err(ClientError::SessionExpired(err.to_string()));
+        }
+        let body: RefreshResponse = read_json(resp).await?;
+        let tokens = Tokens {
+            access: body.access,
+            refresh: Some(body.refresh.unwrap_or(refresh)),
+        };
+        self.set_tokens(Some(tokens.clone()));
+        tracing::info!("access token refreshed");
+        if let Some(sink) = &self.on_refresh {
+            sink(&tokens);
+        }
+        Ok(())
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, ClientError> {
+        let url = self.url(path)?;
+        let resp = self
+            .send(|http| {
+                let rb = http.request(method.clone(), url.clone());
+                Ok(match body {
+                    Some(b) => rb.json(b),
+                    None => rb,
+                })
+            })
+            .await?;
+        read_json(check(resp).await?).await
+    }
+
+    async fn call_empty(&self, method: Method, path: &str) -> Result<(), ClientError> {
+        let url = self.url(path)?;
+        let resp = self
+            .send(|http| Ok(http.request(method.clone(), url.clone())))
+            .await?;
+        check(resp).await.map(drop)
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, ClientError> {
+        serde_json::to_value(value)
+            .map_err(|e| ClientError::Local(format!("cannot encode the request: {e}")))
+    }
+
+    // --- auth ---------------------------------------------------------------------------------
+
+    /// Signs in with a password; on success the client uses the new tokens.
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ClientError> {
+        let url = self.url("api/auth/login/")?;
+        let req = LoginRequest {
+            email: email.to_string(),
+            password: password.to_string(),
+        };
+        let resp = self
+            .http
+            .post(url)
+            .json(&req)
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        let answer: LoginResponse = read_json(check(resp).await?).await?;
+        self.set_tokens(Some(Tokens {
+            access: answer.access_token.clone(),
+            refresh: Some(answer.refresh_token.clone()),
+        }));
+        Ok(answer)
+    }
+
+    pub async fn profile(&self) -> Result<Profile, ClientError> {
+        self.call(Method::GET, "api/profile/", None).await
+    }
+
+    // --- accounts -----------------------------------------------------------------------------
+
+    /// One page of each of the open and closed lists, `limit` rows from `offset`.
+    pub async fn accounts(
+        &self,
+        filter: &AccountFilter,
+        limit: usize,
+        offset: usize,
+    ) -> Result<AccountList, ClientError> {
+        let mut url = self.url("api/accounts/")?;
+        {
+            let mut q = url.query_pairs_mut();
+            for (key, value) in [
+                ("name", &filter.name),
+                ("city", &filter.city),
+                ("industry", &filter.industry),
+            ] {
+                if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                    q.append_pair(key, v);
+                }
+            }
+            if !filter.tags.is_empty() {
+                q.append_pair("tags", &filter.tags.join(","));
+            }
+            if let Some(status) = filter.status {
+                q.append_pair("status", status.as_str());
+            }
+            q.append_pair("limit", &limit.to_string());
+            q.append_pair("offset", &offset.to_string());
+        }
+        let resp = check(self.send(|http| Ok(http.get(url.clone()))).await?).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        dialect::account_list(&bytes).map_err(ClientError::Decode)
+    }
+
+    pub async fn account(&self, id: Uuid) -> Result<AccountDetail, ClientError> {
+        let url = self.url(&format!("api/accounts/{id}/"))?;
+        let resp = check(self.send(|http| Ok(http.get(url.clone()))).await?).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        dialect::account_detail(&bytes).map_err(ClientError::Decode)
+    }
+
+    /// Creates an account. Real servers answer `{"id": ...}` rather than the account: then the
+    /// account is fetched.
+    pub async fn create_account(&self, input: &AccountInput) -> Result<Account, ClientError> {
+        let value: serde_json::Value = self
+            .call(Method::POST, "api/accounts/", Some(&Self::json(input)?))
+            .await?;
+        self.account_from_answer(value).await
+    }
+
+    /// Changes the fields present in `input` (PATCH: partial on every dialect).
+    pub async fn update_account(
+        &self,
+        id: Uuid,
+        input: &AccountInput,
+    ) -> Result<Account, ClientError> {
+        let value: serde_json::Value = self
+            .call(
+                Method::PATCH,
+                &format!("api/accounts/{id}/"),
+                Some(&Self::json(input)?),
+            )
+            .await?;
+        match self.account_from_answer(value).await {
+            Ok(a) => Ok(a),
+            Err(_) => self.account(id).await.map(|d| d.account_obj),
+        }
+    }
+
+    async fn account_from_answer(
+        &self,
+        mut value: serde_json::Value,
+    ) -> Result<Account, ClientError> {
+        dialect::normalize_account(&mut value);
+        if let Ok(account) = serde_json::from_value::<Account>(value.clone()) {
+            return Ok(account);
+        }
+        let id = value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok());
+        match id {
+            Some(id) => self.account(id).await.map(|d| d.account_obj),
+            None => Err(ClientError::Decode("the answer names no account".into())),
+        }
+    }
+
+    pub async fn delete_account(&self, id: Uuid) -> Result<(), ClientError> {
+        self.call_empty(Method::DELETE, &format!("api/accounts/{id}/"))
+            .await
+    }
+
+    pub async fn add_comment(
+        &self,
+        account: Uuid,
+        text: &str,
+    ) -> Result<CommentAdded, ClientError> {
+        let body = serde_json::json!({ "comment": text });
+        self.call(
+            Method::POST,
+            &format!("api/accounts/{account}/"),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn edit_comment(&self, comment: Uuid, text: &str) -> Result<Comment, ClientError> {
+        let body = serde_json::json!({ "comment": text });
+        self.call(
+            Method::PUT,
+            &format!("api/accounts/comment/{comment}/"),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn delete_comment(&self, comment: Uuid) -> Result<(), ClientError> {
+        self.call_empty(Method::DELETE, &format!("api/accounts/comment/{comment}/"))
+            .await
+    }
+
+    /// Uploads the file at `path` as an attachment of `account`.
+    pub async fn add_attachment(
+        &self,
+        account: Uuid,
+        path: &Path,
+    ) -> Result<CommentAdded, ClientError> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| ClientError::Local(format!("cannot read {}: {e}", path.display())))?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "attachment".into());
+        let mime = mime_guess::from_path(path)
+            .first_or_octet_stream()
+            .to_string();
+        let url = self.url(&format!("api/accounts/{account}/"))?;
+        let resp = self
+            .send(|http| {
+                let part = reqwest::multipart::Part::bytes(bytes.clone())
+                    .file_name(file_name.clone())
+                    .mime_str(&mime)
+                    .map_err(|e| ClientError::Local(format!("bad file type: {e}")))?;
+                Ok(http
+                    .post(url.clone())
+                    .multipart(reqwest::multipart::Form::new().part("attachment", part)))
+            })
+            .await?;
+        read_json(check(resp).await?).await
+    }
+
+    /// Downloads an attachment (its `attachment` link) to `dest`; returns the bytes written.
+    pub async fn download(&self, link: &str, dest: &Path) -> Result<u64, ClientError> {
+        use tokio::io::AsyncWriteExt;
+        let url = self.url(link)?;
+        let mut resp = check(self.send(|http| Ok(http.get(url.clone()))).await?).await?;
+        let tmp = dest.with_extension("crmtui-part");
+        let mut file = tokio::fs::File::create(&tmp)
+            .await
+            .map_err(|e| ClientError::Local(format!("cannot write {}: {e}", dest.display())))?;
+        let mut written = 0u64;
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    written += chunk.len() as u64;
+                    if let Err(e) = file.write_all(&chunk).await {
+                        let _ = tokio::fs::remove_file(&tmp).await;
+                        return Err(ClientError::Local(format!(
+                            "cannot write {}: {e}",
+                            dest.display()
+                        )));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                    return Err(ClientError::from_reqwest(&e));
+                }
+            }
+        }
+        file.flush()
+            .await
+            .map_err(|e| ClientError::Local(format!("cannot write {}: {e}", dest.display())))?;
+        drop(file);
+        tokio::fs::rename(&tmp, dest)
+            .await
+            .map_err(|e| ClientError::Local(format!("cannot write {}: {e}", dest.display())))?;
+        Ok(written)
+    }
+
+    pub async fn delete_attachment(&self, attachment: Uuid) -> Result<(), ClientError> {
+        self.call_empty(
+            Method::DELETE,
+            &format!("api/accounts/attachment/{attachment}/"),
+        )
+        .await
+    }
+
+    pub async fn send_mail(
+        &self,
+        account: Uuid,
+        mail: &MailInput,
+    ) -> Result<MailSent, ClientError> {
+        self.call(
+            Method::POST,
+            &format!("api/accounts/{account}/create_mail/"),
+            Some(&Self::json(mail)?),
+        )
+        .await
+    }
+
+    /// Closes or reopens an account.
+    pub async fn set_status(
+        &self,
+        id: Uuid,
+        status: AccountStatus,
+    ) -> Result<Account, ClientError> {
+        let input = AccountInput {
+            status: Some(Some(status)),
+            ..Default::default()
+        };
+        self.update_account(id, &input).await
+    }
+}
+
+/// 401 everywhere; BottleCRM answers 403 with this detail when the token has expired.
+fn needs_refresh(resp: &Response) -> bool {
+    resp.status() == StatusCode::UNAUTHORIZED
+}
+
+/// Passes a success through and turns a failure into its error.
+async fn check(resp: Response) -> Result<Response, ClientError> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    Err(read_error(resp).await)
+}
+
+async fn read_error(resp: Response) -> ClientError {
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = resp.bytes().await.unwrap_or_default();
+    let err = error::from_response(status, &content_type, &body);
+    if status == 401 {
+        return ClientError::SessionExpired(err.to_string());
+    }
+    err
+}
+
+async fn read_json<T: DeserializeOwned>(resp: Response) -> Result<T, ClientError> {
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| ClientError::from_reqwest(&e))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ClientError::Decode(error::one_line(&e.to_string(), 160)))
+}

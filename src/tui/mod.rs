@@ -1,17 +1,608 @@
-//! The terminal UI.
+//! The terminal UI: account triage in list, detail and comment panes.
+//!
+//! `run` draws a first frame at once and starts the session in a task (the embedded core, or a
+//! remote server with the stored session); from then on one `tokio::select!` loop takes terminal
+//! events, answers from the network and ticks, and draws when they are handled. All state lives
+//! in [`app::App`]; all network work runs in [`worker`] tasks.
 
-use std::path::PathBuf;
+pub mod app;
+pub mod form;
+pub mod keymap;
+pub mod sanitize;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod window;
+pub mod worker;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use uuid::Uuid;
 
 use crate::cli::{LoginArgs, LogoutArgs, TuiArgs};
+use crate::client::{self, Client, Timeouts, Tokens, session};
+use crate::config::{Config, default_config_path};
+use app::{App, Msg, Ready, Request};
+use keymap::Keymap;
+use theme::Theme;
 
-pub async fn run(_args: TuiArgs) -> anyhow::Result<()> {
-    anyhow::bail!("the TUI is not built yet")
+/// Rows fetched per request unless the config says otherwise.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// Accounts in the `--demo` workspace.
+pub const DEMO_ACCOUNTS: usize = 2000;
+
+pub fn timeouts(config: &Config) -> Timeouts {
+    let mut t = Timeouts::default();
+    if let Some(s) = config.connect_timeout_secs {
+        t.connect = Duration::from_secs(s.max(1));
+    }
+    if let Some(s) = config.request_timeout_secs {
+        t.request = Duration::from_secs(s.max(1));
+    }
+    t
 }
 
-pub async fn login(_args: LoginArgs, _config: Option<PathBuf>) -> anyhow::Result<()> {
-    anyhow::bail!("login is not built yet")
+/// Logs go to `crmtui.log` in the XDG state dir, never to the terminal. Returns the path.
+pub fn init_file_logging() -> Option<PathBuf> {
+    let dir = crate::config::default_state_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join("crmtui.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,hyper=warn,reqwest=warn,tower_http=warn")
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init()
+        .ok()?;
+    Some(path)
 }
 
-pub async fn logout(_args: LogoutArgs, _config: Option<PathBuf>) -> anyhow::Result<()> {
-    anyhow::bail!("logout is not built yet")
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    client::install_crypto_provider();
+    let config = Config::load(args.config.as_deref())?;
+    if !std::io::stdout().is_terminal() {
+        bail!("the TUI needs a terminal (see `crmtui --help` for the commands)");
+    }
+    init_file_logging();
+    let (keymap, mut notes) = Keymap::with_overrides(&config.keys);
+    if let Some(t) = &config.theme
+        && !matches!(t.as_str(), "auto" | "dark" | "light" | "mono")
+    {
+        notes.push(format!(
+            "theme {t:?} is unknown; use auto, dark, light or mono"
+        ));
+    }
+    let theme = Theme::pick(config.theme.as_deref(), no_color());
+    let page_size = config
+        .page_size
+        .map(|n| n as usize)
+        .unwrap_or(DEFAULT_PAGE_SIZE);
+    let mut app = App::new(keymap, theme, page_size);
+
+    let demo_dir = args
+        .demo
+        .then(|| std::env::temp_dir().join(format!("crmtui-demo-{}", std::process::id())));
+    let (msg_tx, msg_rx) = unbounded_channel();
+    let (req_tx, req_rx) = unbounded_channel();
+    let boot = tokio::spawn(start_session(
+        args,
+        config,
+        notes,
+        demo_dir.clone(),
+        msg_tx,
+        req_rx,
+    ));
+
+    let mut term = terminal::enter().context("cannot set up the terminal")?;
+    let result = event_loop(&mut term, &mut app, msg_rx, req_tx, started).await;
+    terminal::restore();
+    boot.abort();
+    if let Some(dir) = demo_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
+}
+
+async fn event_loop(
+    term: &mut terminal::Term,
+    app: &mut App,
+    mut msgs: UnboundedReceiver<Msg>,
+    requests: UnboundedSender<Request>,
+    started: Instant,
+) -> anyhow::Result<()> {
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut stop = stop_signal();
+    let mut first_data_logged = false;
+    // When the oldest key not yet on screen arrived: key-to-frame latency, logged at debug.
+    let mut key_at: Option<Instant> = None;
+    loop {
+        if app.dirty {
+            terminal::draw(term, |f| ui::draw(f, app))?;
+            app.dirty = false;
+            if let Some(at) = key_at.take() {
+                tracing::debug!(target: "crmtui::latency", us = at.elapsed().as_micros() as u64, "key to frame");
+            }
+            if !first_data_logged && app.window().total().is_some() {
+                first_data_logged = true;
+                tracing::info!(
+                    target: "crmtui::latency",
+                    ms = started.elapsed().as_secs_f64() * 1000.0,
+                    rows = app.total(),
+                    "first frame with data"
+                );
+            }
+        }
+        for r in app.take_cmds() {
+            let _ = requests.send(r);
+        }
+        if app.quit {
+            return Ok(());
+        }
+        tokio::select! {
+            Some(msg) = msgs.recv() => {
+                app.on_msg(msg);
+                while let Ok(msg) = msgs.try_recv() {
+                    app.on_msg(msg);
+                }
+            }
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    let now = Instant::now();
+                    key_at.get_or_insert(now);
+                    app.on_key(key, now);
+                }
+                Some(Ok(Event::Paste(text))) => app.on_paste(&text),
+                Some(Ok(Event::Resize(_, _))) => app.on_resize(),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    return Err(anyhow!("terminal input failed: {e}"));
+                }
+                None => return Ok(()),
+            },
+            _ = tick.tick() => app.on_tick(Instant::now()),
+            _ = &mut stop => app.quit = true,
+        }
+    }
+}
+
+/// SIGTERM or SIGHUP (the SSH connection dropped): quit cleanly.
+fn stop_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut term), Ok(mut hup)) => Box::pin(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            }),
+            _ => Box::pin(std::future::pending()),
+        }
+    }
+    #[cfg(not(unix))]
+    Box::pin(std::future::pending())
+}
+
+/// Starts the session (embedded core or remote), tells the app, then serves its requests.
+async fn start_session(
+    args: TuiArgs,
+    config: Config,
+    notes: Vec<String>,
+    demo_dir: Option<PathBuf>,
+    msgs: UnboundedSender<Msg>,
+    requests: UnboundedReceiver<Request>,
+) {
+    let server = args.server.clone().or_else(|| {
+        if args.demo {
+            None
+        } else {
+            config.server.clone()
+        }
+    });
+    let started = match server {
+        Some(url) => remote(&url, &args, &config, notes).await,
+        None => embedded(&args, &config, notes, demo_dir).await,
+    };
+    match started {
+        Ok((client, ready, on_sign_in, core)) => {
+            let _ = msgs.send(Msg::Ready(Box::new(ready)));
+            worker::run(client, requests, msgs, on_sign_in).await;
+            drop(core);
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "cannot start");
+            let _ = msgs.send(Msg::BootFailed(format!("{e:#}")));
+        }
+    }
+}
+
+type Started = (
+    Client,
+    Ready,
+    Option<worker::OnSignIn>,
+    Option<crate::server::Core>,
+);
+
+async fn embedded(
+    args: &TuiArgs,
+    config: &Config,
+    notes: Vec<String>,
+    demo_dir: Option<PathBuf>,
+) -> anyhow::Result<Started> {
+    use crate::server::{Core, Settings};
+    let demo = demo_dir.is_some();
+    let data_dir = match demo_dir {
+        Some(d) => d,
+        None => crate::server::cli::resolve_data_dir(args.data_dir.clone(), config)?,
+    };
+    let settings = Settings::from_config(config, data_dir.clone());
+    let org_name = if demo { "Demo" } else { "Local" };
+    let (core, session) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let core = Core::open(settings)
+            .with_context(|| format!("cannot open the workspace in {}", data_dir.display()))?;
+        if demo {
+            core.state
+                .store
+                .write_blocking(|tx| {
+                    crate::server::store::seed::seed_demo(tx, "Demo", DEMO_ACCOUNTS)
+                })
+                .map_err(|e| anyhow!("cannot fill the demo workspace: {e}"))?;
+        }
+        let session = core
+            .local_session(org_name, "you@localhost")
+            .map_err(|e| anyhow!("cannot sign in to the local workspace: {e}"))?;
+        Ok((core, session))
+    })
+    .await??;
+    let (addr, _handle) = core.spawn("127.0.0.1:0".parse()?).await?;
+    tracing::info!(%addr, "embedded core listening");
+    let tokens = Tokens {
+        access: session.access_token.clone(),
+        refresh: Some(session.refresh_token.clone()),
+    };
+    let client = Client::new(
+        &format!("http://{addr}/"),
+        Some(session.org_id),
+        Some(tokens),
+        timeouts(config),
+    )?;
+    let ready = Ready {
+        server: if demo {
+            "demo workspace".into()
+        } else {
+            "local workspace".into()
+        },
+        org_name: Some(org_name.into()),
+        user: Some((session.user_id, "you@localhost".into())),
+        admin: true,
+        needs_sign_in: false,
+        notes,
+    };
+    Ok((client, ready, None, Some(core)))
+}
+
+async fn remote(
+    url: &str,
+    args: &TuiArgs,
+    config: &Config,
+    mut notes: Vec<String>,
+) -> anyhow::Result<Started> {
+    let base = client::parse_server_url(url)?;
+    let server_key = base.to_string();
+    let org_raw = args.org.clone().or_else(|| config.org.clone());
+    let org = match org_raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => {
+            Some(Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?)
+        }
+        None => None,
+    };
+    let file = session::insecure_file_path().filter(|p| p.exists());
+    let env_token = std::env::var("CRMTUI_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    let (tokens, from_env) = match env_token {
+        Some(t) => (
+            Some(Tokens {
+                access: t.trim().to_string(),
+                refresh: None,
+            }),
+            true,
+        ),
+        None => {
+            let (k, f) = (server_key.clone(), file.clone());
+            let found = tokio::task::spawn_blocking(move || session::load(&k, f.as_deref()))
+                .await
+                .ok()
+                .flatten();
+            if let Some((_, session::Store::File(p))) = &found {
+                notes.push(format!(
+                    "session read from the unencrypted file {}",
+                    p.display()
+                ));
+            }
+            (found.map(|(t, _)| t), false)
+        }
+    };
+    let needs_sign_in = tokens.is_none();
+    let save_to = file.clone();
+    let key = server_key.clone();
+    let sink: client::TokenSink = Arc::new(move |t: &Tokens| {
+        let (k, t, f) = (key.clone(), t.clone(), save_to.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = session::save(&k, &t, f.as_deref()) {
+                tracing::warn!(error = %e, "cannot keep the refreshed session");
+            }
+        });
+    });
+    let mut client = Client::new(base.as_str(), org, tokens, timeouts(config))?;
+    if !from_env {
+        client = client.with_refresh_sink(sink.clone());
+    }
+    let on_sign_in: worker::OnSignIn = Arc::new(move |c: &Client| {
+        if let Some(t) = c.tokens() {
+            sink(&t);
+        }
+    });
+    let label = match (base.host_str(), base.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => base.to_string(),
+    };
+    let ready = Ready {
+        server: label,
+        org_name: None,
+        user: None,
+        admin: false,
+        needs_sign_in,
+        notes,
+    };
+    Ok((client, ready, Some(on_sign_in), None))
+}
+
+// --- crmtui login / logout -------------------------------------------------------------------
+
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt).context("cannot read the password");
+    }
+    // From a pipe (scripts): one line.
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    client::install_crypto_provider();
+    init_file_logging();
+    let config = Config::load(config_path.as_deref())?;
+    let base = client::parse_server_url(&args.server)?;
+    let password = tokio::task::spawn_blocking(|| read_password("Password: ")).await??;
+    let client = Client::new(base.as_str(), None, None, timeouts(&config))?;
+    let answer = client
+        .login(&args.email, &password)
+        .await
+        .map_err(|e| match e {
+            client::ClientError::SessionExpired(m)
+            | client::ClientError::Api {
+                status: 401,
+                message: m,
+                ..
+            } => {
+                anyhow!("sign-in refused: {m}")
+            }
+            other => anyhow!("cannot sign in to {base}: {other}"),
+        })?;
+    let org = match &args.org {
+        Some(raw) => {
+            let id = Uuid::parse_str(raw.trim())
+                .map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?;
+            answer
+                .organizations
+                .iter()
+                .find(|o| o.id == id)
+                .ok_or_else(|| anyhow!("{} is not a member of the org {id}", args.email))?
+        }
+        None => match answer.organizations.as_slice() {
+            [] => bail!("{} belongs to no organization on {base}", args.email),
+            [only] => only,
+            many => {
+                eprintln!("{} belongs to several organizations:", args.email);
+                for (i, o) in many.iter().enumerate() {
+                    eprintln!("  {}) {} ({}, {})", i + 1, o.name, o.role.as_str(), o.id);
+                }
+                let choice = tokio::task::spawn_blocking(|| -> anyhow::Result<String> {
+                    eprint!("Number: ");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    Ok(line)
+                })
+                .await??;
+                let n: usize = choice
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow!("not a number; pass --org ORG_ID"))?;
+                many.get(n.wrapping_sub(1))
+                    .ok_or_else(|| anyhow!("no organization number {n}"))?
+            }
+        },
+    };
+    let tokens = client
+        .tokens()
+        .ok_or_else(|| anyhow!("the server gave no token"))?;
+    let file = if args.insecure_storage {
+        session::insecure_file_path()
+    } else {
+        None
+    };
+    let key = base.to_string();
+    let stored =
+        tokio::task::spawn_blocking(move || session::save(&key, &tokens, file.as_deref())).await?;
+    let store = stored.map_err(|e| {
+        anyhow!(
+            "signed in, but no keyring could keep the session ({e}).\n\
+             Run `crmtui login` again with --insecure-storage to keep it in a 0600 file, or set CRMTUI_TOKEN."
+        )
+    })?;
+    let path = config_path
+        .clone()
+        .or_else(default_config_path)
+        .ok_or_else(|| anyhow!("no config path; pass --config"))?;
+    edit_config(
+        &path,
+        &[
+            ("server", Some(base.as_str())),
+            ("org", Some(&org.id.to_string())),
+        ],
+    )?;
+    println!(
+        "Signed in to {base} as {} in {} ({}).",
+        answer.user.email,
+        org.name,
+        org.role.as_str()
+    );
+    println!(
+        "Session kept in {store}; server and org written to {}.",
+        path.display()
+    );
+    if let session::Store::File(p) = &store {
+        eprintln!(
+            "warning: the tokens are stored unencrypted in {} (you asked for --insecure-storage).",
+            p.display()
+        );
+    }
+    Ok(())
+}
+
+pub async fn logout(args: LogoutArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    init_file_logging();
+    let config = Config::load(config_path.as_deref())?;
+    let raw = args
+        .server
+        .or(config.server)
+        .ok_or_else(|| anyhow!("no server signed in (pass --server URL)"))?;
+    let key = client::parse_server_url(&raw)?.to_string();
+    let file = session::insecure_file_path();
+    let k = key.clone();
+    let removed = tokio::task::spawn_blocking(move || session::delete(&k, file.as_deref())).await?;
+    let path = config_path.or_else(default_config_path);
+    if let Some(path) = &path
+        && path.exists()
+    {
+        edit_config(path, &[("server", None), ("org", None)])?;
+    }
+    if removed.is_empty() {
+        println!("No stored session for {key}; the config no longer names it.");
+    } else {
+        for s in removed {
+            println!("Removed the session for {key} from {s}.");
+        }
+    }
+    Ok(())
+}
+
+/// Sets or removes top-level keys of the config file, keeping its comments and the rest.
+fn edit_config(path: &Path, changes: &[(&str, Option<&str>)]) -> anyhow::Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let new = edit_config_text(&text, changes);
+    // The result must still be a valid config.
+    toml::from_str::<Config>(&new)
+        .with_context(|| format!("refusing to write an invalid {}", path.display()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, new).with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn edit_config_text(text: &str, changes: &[(&str, Option<&str>)]) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let first_table = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with('['))
+        .unwrap_or(lines.len());
+    let is_key = |l: &str, key: &str| {
+        let t = l.trim_start();
+        t.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    let mut insert_at = 0;
+    // Leading comments stay at the top.
+    while insert_at < first_table && lines[insert_at].trim_start().starts_with('#') {
+        insert_at += 1;
+    }
+    for (key, value) in changes {
+        let first_table = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with('['))
+            .unwrap_or(lines.len());
+        let existing = lines[..first_table].iter().position(|l| is_key(l, key));
+        let rendered = value.map(|v| format!("{key} = {}", toml::Value::String(v.to_string())));
+        match (existing, rendered) {
+            (Some(i), Some(r)) => lines[i] = r,
+            (Some(i), None) => {
+                lines.remove(i);
+            }
+            (None, Some(r)) => {
+                lines.insert(insert_at.min(first_table), r);
+                insert_at += 1;
+            }
+            (None, None) => {}
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_edit_keeps_comments_and_tables() {
+        let text =
+            "# my config\ntheme = \"mono\"\nserver = \"http://old\"\n\n[keys]\nquit = [\"q\"]\n";
+        let out = edit_config_text(text, &[("server", Some("http://new/")), ("org", Some("x"))]);
+        assert_eq!(
+            out,
+            "# my config\norg = \"x\"\ntheme = \"mono\"\nserver = \"http://new/\"\n\n[keys]\nquit = [\"q\"]\n"
+        );
+        let out = edit_config_text(&out, &[("server", None), ("org", None)]);
+        assert_eq!(
+            out,
+            "# my config\ntheme = \"mono\"\n\n[keys]\nquit = [\"q\"]\n"
+        );
+    }
 }

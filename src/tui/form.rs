@@ -1,0 +1,198 @@
+//! A form: labelled text fields (ratatui-textarea editors), field errors from the API shown next
+//! to their field, and the focus.
+
+use std::collections::BTreeMap;
+
+use ratatui::style::{Modifier, Style};
+use ratatui_textarea::{CursorMove, TextArea};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Line,
+    /// Several lines; `Enter` is a newline.
+    Multi,
+    /// A password: drawn masked.
+    Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The API's name for the field: validation errors are matched on it.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub input: TextArea<'static>,
+    /// The value the form was opened with (an edit sends only what changed).
+    pub initial: String,
+}
+
+impl Field {
+    pub fn new(key: &'static str, label: &'static str, kind: FieldKind, value: &str) -> Field {
+        let lines: Vec<String> = match kind {
+            FieldKind::Multi => value.split('\n').map(str::to_string).collect(),
+            _ => vec![value.replace(['\n', '\r'], " ")],
+        };
+        let mut input = TextArea::new(lines);
+        input.set_cursor_line_style(Style::new());
+        if kind == FieldKind::Secret {
+            input.set_mask_char('•');
+        }
+        input.move_cursor(CursorMove::Bottom);
+        input.move_cursor(CursorMove::End);
+        let initial = value.to_string();
+        Field {
+            key,
+            label,
+            kind,
+            input,
+            initial,
+        }
+    }
+
+    pub fn value(&self) -> String {
+        self.input.lines().join("\n")
+    }
+
+    pub fn changed(&self) -> bool {
+        self.value() != self.initial
+    }
+
+    /// Rows the field takes when drawn (without its error line).
+    pub fn height(&self) -> u16 {
+        match self.kind {
+            FieldKind::Multi => 5,
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Messages by field key; `""` holds the form-wide message.
+    pub errors: BTreeMap<String, String>,
+    /// A request for this form is in flight.
+    pub busy: bool,
+    /// A one-line hint under the fields.
+    pub note: Option<String>,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Form {
+        let mut form = Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+            errors: BTreeMap::new(),
+            busy: false,
+            note: None,
+        };
+        form.restyle();
+        form
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Form {
+        self.note = Some(note.into());
+        self
+    }
+
+    pub fn focused(&mut self) -> Option<&mut Field> {
+        self.fields.get_mut(self.focus)
+    }
+
+    pub fn focused_kind(&self) -> FieldKind {
+        self.fields
+            .get(self.focus)
+            .map(|f| f.kind)
+            .unwrap_or(FieldKind::Line)
+    }
+
+    pub fn is_last(&self) -> bool {
+        self.focus + 1 >= self.fields.len()
+    }
+
+    pub fn next(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + 1) % self.fields.len();
+        }
+        self.restyle();
+    }
+
+    pub fn prev(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+        }
+        self.restyle();
+    }
+
+    pub fn focus_key(&mut self, key: &str) {
+        if let Some(i) = self.fields.iter().position(|f| f.key == key) {
+            self.focus = i;
+        }
+        self.restyle();
+    }
+
+    /// Only the focused editor shows a cursor.
+    fn restyle(&mut self) {
+        for (i, f) in self.fields.iter_mut().enumerate() {
+            let style = if i == self.focus {
+                Style::new().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::new()
+            };
+            f.input.set_cursor_style(style);
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn value(&self, key: &str) -> String {
+        self.get(key).map(Field::value).unwrap_or_default()
+    }
+
+    /// Inserts pasted text into the focused field (newlines become spaces in one-line fields).
+    pub fn paste(&mut self, text: &str) {
+        let Some(field) = self.focused() else { return };
+        let clean: String = text.replace("\r\n", "\n").replace('\r', "\n");
+        let clean = if field.kind == FieldKind::Multi {
+            clean
+        } else {
+            clean.replace('\n', " ")
+        };
+        let clean: String = clean
+            .chars()
+            .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+            .collect();
+        field.input.insert_str(clean);
+    }
+
+    /// Shows the API's validation errors; focuses the first field that has one.
+    pub fn set_errors(&mut self, fields: &BTreeMap<String, String>, summary: &str) {
+        self.errors.clear();
+        let mut unmatched = Vec::new();
+        for (key, msg) in fields {
+            if self.get(key).is_some() {
+                self.errors.insert(key.clone(), msg.clone());
+            } else {
+                unmatched.push(format!("{key}: {msg}"));
+            }
+        }
+        if fields.is_empty() {
+            self.errors.insert(String::new(), summary.to_string());
+        } else if !unmatched.is_empty() {
+            self.errors.insert(String::new(), unmatched.join("; "));
+        }
+        if let Some(first) = self
+            .fields
+            .iter()
+            .position(|f| self.errors.contains_key(f.key))
+        {
+            self.focus = first;
+            self.restyle();
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Drawing. `draw` is a function of the app state (plus the list height it reports back), so
+//! every screen can be snapshot-tested on a `TestBackend`.
+
+mod detail;
+mod list;
+mod overlay;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, Level, Link, Pane, View};
+use super::keymap::Action;
+use super::sanitize;
+
+pub const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Below this the panes stack into one (the focused one).
+const SPLIT_MIN_WIDTH: u16 = 72;
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    if area.width < 24 || area.height < 6 {
+        let text = sanitize::truncate("crmtui: window too small", area.width as usize).into_owned();
+        frame.render_widget(Paragraph::new(text), area);
+        app.set_list_height(1);
+        return;
+    }
+    let two_status_rows = area.height >= 12;
+    let [header, filter_bar, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(if two_status_rows { 2 } else { 1 }),
+    ])
+    .areas(area);
+
+    draw_header(frame, app, header);
+    draw_filter_bar(frame, app, filter_bar);
+
+    if area.width >= SPLIT_MIN_WIDTH {
+        let list_pct = if area.width >= 120 { 55 } else { 52 };
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(list_pct), Constraint::Fill(1)]).areas(body);
+        let detail_rows = (right.height * 11 / 20).max(6);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(detail_rows), Constraint::Fill(1)]).areas(right);
+        list::draw(frame, app, left);
+        detail::draw_detail(frame, app, top);
+        detail::draw_thread(frame, app, bottom);
+    } else {
+        match app.pane {
+            Pane::List => list::draw(frame, app, body),
+            Pane::Detail => detail::draw_detail(frame, app, body),
+            Pane::Comments => detail::draw_thread(frame, app, body),
+        }
+    }
+    draw_status(frame, app, status);
+    overlay::draw(frame, app, area, filter_bar, status);
+}
+
+fn thousands(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut left = vec![Span::styled(" crmtui", t.title())];
+    if let Some(r) = &app.ready {
+        if let Some(org) = &r.org_name {
+            left.push(Span::raw(" · "));
+            left.push(Span::raw(sanitize::fit(org, 24)));
+        }
+        left.push(Span::styled(
+            format!(" · {}", sanitize::fit(&r.server, 28)),
+            t.dim(),
+        ));
+    }
+    if let Some((open, closed)) = app.counts {
+        let (o, c) = match app.view {
+            View::Open => (t.accent(), t.dim()),
+            View::Closed => (t.dim(), t.accent()),
+        };
+        left.push(Span::raw("   "));
+        left.push(Span::styled(format!("open {}", thousands(open)), o));
+        left.push(Span::styled(" │ ", t.dim()));
+        left.push(Span::styled(format!("closed {}", thousands(closed)), c));
+    }
+    let mut right = Vec::new();
+    match &app.link {
+        Link::Starting => right.push(Span::styled("starting… ", t.dim())),
+        Link::Down(_) => right.push(Span::styled("✗ offline ", t.error())),
+        Link::SignedOut => right.push(Span::styled("✗ signed out ", t.warn())),
+        Link::Up => {}
+    }
+    if let Some(label) = app.busy_label() {
+        right.push(Span::styled(
+            SPINNER[app.spinner % SPINNER.len()],
+            t.accent(),
+        ));
+        right.push(Span::raw(format!(" {label}… ")));
+    }
+    right.push(Span::styled(app.keymap.hint(Action::Help), t.key()));
+    right.push(Span::styled(" help ", t.dim()));
+    let right_line = Line::from(right);
+    let rw = right_line.width() as u16;
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(rw.min(area.width))])
+        .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), l);
+    frame.render_widget(Paragraph::new(right_line), r);
+}
+
+fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let f = &app.filter;
+    let any = |v: &Option<String>| {
+        v.as_deref()
+            .map(|s| sanitize::fit(s, 20))
+            .unwrap_or_else(|| "any".into())
+    };
+    let tags = if f.tags.is_empty() {
+        "any".to_string()
+    } else {
+        sanitize::fit(&f.tags.join(","), 24)
+    };
+    let value = |v: String| {
+        if v == "any" {
+            Span::styled(v, t.dim())
+        } else {
+            Span::styled(v, t.accent())
+        }
+    };
+    let name = f
+        .name
+        .as_deref()
+        .map(|s| sanitize::fit(s, 30))
+        .unwrap_or_default();
+    let line = Line::from(vec![
+        Span::styled(format!(" {} ", app.keymap.hint(Action::Filter)), t.key()),
+        if name.is_empty() {
+            Span::styled("name", t.dim())
+        } else {
+            Span::styled(name, t.accent())
+        },
+        Span::raw("  city:"),
+        value(any(&f.city)),
+        Span::raw("  industry:"),
+        value(any(&f.industry)),
+        Span::raw("  tags:"),
+        value(tags),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let pos = if app.total() > 0 {
+        format!(
+            " {}/{} ",
+            thousands(app.cursor() as i64 + 1),
+            thousands(app.total() as i64)
+        )
+    } else {
+        " ".into()
+    };
+    let status_line = app.status.as_ref().map(|s| {
+        let style = match s.level {
+            Level::Info => t.ok(),
+            Level::Warn => t.warn(),
+            Level::Error => t.error(),
+        };
+        Line::from(vec![
+            Span::styled(pos.clone(), t.dim()),
+            Span::styled(sanitize::line(&s.text).into_owned(), style),
+        ])
+    });
+    let hints = hints_line(app, area.width as usize);
+    if area.height >= 2 {
+        let [a, b] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        let first = status_line.unwrap_or_else(|| Line::from(Span::styled(pos, t.dim())));
+        frame.render_widget(Paragraph::new(first), a);
+        frame.render_widget(Paragraph::new(hints), b);
+    } else {
+        frame.render_widget(Paragraph::new(status_line.unwrap_or(hints)), area);
+    }
+}
+
+/// The keys for what can be done next, from the live keymap.
+fn hints_line(app: &App, width: usize) -> Line<'static> {
+    let t = &app.theme;
+    let k = |a: Action| app.keymap.hint(a);
+    let items: Vec<(String, &str)> = match app.pane {
+        Pane::List => vec![
+            (k(Action::Open), "open"),
+            (k(Action::Filter), "filter"),
+            (k(Action::FilterForm), "filters"),
+            (
+                k(Action::ToggleView),
+                if app.view == View::Open {
+                    "closed"
+                } else {
+                    "open"
+                },
+            ),
+            (k(Action::New), "new"),
+            (k(Action::Edit), "edit"),
+            (k(Action::Delete), "delete"),
+            (k(Action::Comment), "comment"),
+            (k(Action::Mail), "mail"),
+            (k(Action::Command), "cmd"),
+            (k(Action::Quit), "quit"),
+        ],
+        Pane::Detail => vec![
+            (k(Action::Edit), "edit"),
+            (k(Action::CloseReopen), "close/reopen"),
+            (k(Action::Comment), "comment"),
+            (k(Action::Mail), "mail"),
+            (k(Action::Attach), "attach"),
+            (k(Action::Delete), "delete"),
+            (k(Action::NextPane), "comments"),
+            (k(Action::Back), "back"),
+        ],
+        Pane::Comments => vec![
+            (k(Action::Comment), "comment"),
+            (k(Action::Edit), "edit"),
+            (k(Action::Delete), "delete"),
+            (k(Action::Attach), "attach"),
+            (k(Action::Download), "save file"),
+            (k(Action::Back), "back"),
+        ],
+    };
+    // Only whole hints: the ones that do not fit are left out (all are in `?` help).
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (i, (key, label)) in items.into_iter().enumerate() {
+        let sep = if i > 0 { 3 } else { 0 };
+        let w = sep + sanitize::width(&key) + 1 + sanitize::width(label);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        if i > 0 {
+            spans.push(Span::styled(" · ", t.dim()));
+        }
+        spans.push(Span::styled(key, t.key()));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    Line::from(spans)
+}
+
+/// Relative time: "just now", "5m ago", "3h ago", "yesterday", "4d ago", or the date.
+pub fn ago(now: chrono::DateTime<chrono::Utc>, t: chrono::DateTime<chrono::Utc>) -> String {
+    let secs = (now - t).num_seconds();
+    match secs {
+        s if s < 60 => "just now".into(),
+        s if s < 3600 => format!("{}m ago", s / 60),
+        s if s < 86_400 => format!("{}h ago", s / 3600),
+        s if s < 2 * 86_400 => "yesterday".into(),
+        s if s < 30 * 86_400 => format!("{}d ago", s / 86_400),
+        s if s < 365 * 86_400 => format!("{}mo ago", s / (30 * 86_400)),
+        s => format!("{}y ago", s / (365 * 86_400)),
+    }
+}
+
+/// Absolute time in the local zone (UTC under a fixed test clock).
+pub fn when(app: &App, t: chrono::DateTime<chrono::Utc>) -> String {
+    if app.clock.is_some() {
+        return t.format("%Y-%m-%d %H:%M UTC").to_string();
+    }
+    t.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups() {
+        assert_eq!(super::thousands(1204), "1,204");
+        assert_eq!(super::thousands(100_000), "100,000");
+        assert_eq!(super::thousands(12), "12");
+    }
+}

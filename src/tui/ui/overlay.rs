@@ -1,0 +1,242 @@
+//! What is drawn over the panes: help, forms, confirmations, the command and filter lines.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::tui::app::{App, Overlay};
+use crate::tui::form::{FieldKind, Form};
+use crate::tui::keymap::{Action, Context};
+use crate::tui::sanitize;
+
+/// A rectangle of at most `w` x `h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, status: Rect) {
+    let t = app.theme;
+    match &mut app.overlay {
+        None => {}
+        Some(Overlay::Help { scroll }) => {
+            let rows = app.keymap.help_rows();
+            let mut lines = Vec::new();
+            for (ctx, title) in [
+                (Context::Normal, "Browsing"),
+                (Context::Form, "In forms and editors"),
+            ] {
+                lines.push(Line::styled(title, t.title()));
+                for (keys, name, help, c) in &rows {
+                    if *c == ctx {
+                        lines.push(Line::from(vec![
+                            Span::styled(
+                                format!("  {:<22}", sanitize::truncate(keys, 21)),
+                                t.key(),
+                            ),
+                            Span::raw(format!("{help} ")),
+                            Span::styled(format!("({name})"), t.dim()),
+                        ]));
+                    }
+                }
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled("Commands", t.title()));
+            for (cmd, help) in [
+                (":accounts [open|closed]", "the account list"),
+                (
+                    ":filter city=paris tags=a,b",
+                    "filter (name=, city=, industry=, tags=, status=)",
+                ),
+                (":clear", "clear every filter"),
+                (":new  :edit  :comment  :mail", "as the keys"),
+                (":q", "quit"),
+            ] {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {cmd:<30}"), t.key()),
+                    Span::raw(help),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Keys are remapped in the config file's [keys] table, e.g. quit = [\"q\", \"ctrl-c\"].", t.dim()));
+            let r = centered(area, 84, area.height.saturating_sub(2));
+            let max = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
+            *scroll = (*scroll).min(max);
+            let b = Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.accent())
+                .title(Span::styled(" Help — esc closes, j/k scroll ", t.title()));
+            frame.render_widget(Clear, r);
+            frame.render_widget(Paragraph::new(lines).block(b).scroll((*scroll, 0)), r);
+        }
+        Some(Overlay::Command(input)) => {
+            let row = Rect {
+                height: 1,
+                ..status
+            };
+            frame.render_widget(Clear, row);
+            let [p, rest] =
+                Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(row);
+            frame.render_widget(Paragraph::new(Span::styled(":", t.key())), p);
+            input.set_cursor_style(
+                ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
+            );
+            frame.render_widget(&*input, rest);
+        }
+        Some(Overlay::FilterName { input, .. }) => {
+            frame.render_widget(Clear, filter_bar);
+            let [p, rest] =
+                Layout::horizontal([Constraint::Length(8), Constraint::Fill(1)]).areas(filter_bar);
+            frame.render_widget(Paragraph::new(Span::styled(" / name ", t.accent())), p);
+            input.set_cursor_style(
+                ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
+            );
+            frame.render_widget(&*input, rest);
+        }
+        Some(Overlay::Confirm { text, .. }) => {
+            let w = 60.min(area.width.saturating_sub(2)).max(10);
+            let lines = sanitize::wrap(&sanitize::line(text), w.saturating_sub(4) as usize);
+            let h = lines.len() as u16 + 4;
+            let r = centered(area, w, h);
+            let mut body: Vec<Line> = lines.into_iter().map(Line::raw).collect();
+            body.push(Line::raw(""));
+            body.push(Line::from(vec![
+                Span::styled(app.keymap.hint(Action::Confirm), t.key()),
+                Span::raw(" yes · "),
+                Span::styled("n", t.key()),
+                Span::raw("/"),
+                Span::styled(app.keymap.hint(Action::Cancel), t.key()),
+                Span::raw(" no"),
+            ]));
+            let b = Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.warn())
+                .title(Span::styled(" Confirm ", t.title()));
+            frame.render_widget(Clear, r);
+            frame.render_widget(Paragraph::new(body).block(b).wrap(Wrap { trim: false }), r);
+        }
+        Some(Overlay::Form(_, form)) => draw_form(frame, &t, form, area),
+    }
+}
+
+fn draw_form(frame: &mut Frame, t: &crate::tui::theme::Theme, form: &mut Form, area: Rect) {
+    const LABEL: u16 = 12;
+    let w = 78.min(area.width.saturating_sub(2)).max(20);
+    // Rows: each field (+1 for its error), the note and the form-wide error.
+    let field_rows: u16 = form
+        .fields
+        .iter()
+        .map(|f| f.height() + u16::from(form.errors.contains_key(f.key)))
+        .sum();
+    let extra = u16::from(form.note.is_some()) + u16::from(form.errors.contains_key("")) + 1;
+    let h = (field_rows + extra + 2).min(area.height);
+    let r = centered(area, w, h);
+    let title = if form.busy {
+        format!(" {} — working… ", form.title)
+    } else {
+        format!(" {} ", form.title)
+    };
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.accent())
+        .title(Span::styled(sanitize::line(&title).into_owned(), t.title()));
+    let inner = b.inner(r);
+    frame.render_widget(Clear, r);
+    frame.render_widget(b, r);
+
+    let footer_rows = extra.min(inner.height.saturating_sub(1));
+    let fields_h = inner.height.saturating_sub(footer_rows);
+    // Scroll the fields so that the focused one is visible.
+    let mut offsets = Vec::new();
+    let mut y = 0u16;
+    for f in &form.fields {
+        offsets.push(y);
+        y += f.height() + u16::from(form.errors.contains_key(f.key));
+    }
+    let focus_end = form
+        .fields
+        .get(form.focus)
+        .map(|f| offsets[form.focus] + f.height() + u16::from(form.errors.contains_key(f.key)))
+        .unwrap_or(0);
+    let scroll = focus_end.saturating_sub(fields_h);
+
+    let value_w = inner.width.saturating_sub(LABEL);
+    for (i, f) in form.fields.iter_mut().enumerate() {
+        let top = offsets[i];
+        if top < scroll {
+            continue;
+        }
+        let rel = top - scroll;
+        if rel + 1 > fields_h {
+            break;
+        }
+        let height = f.height().min(fields_h - rel);
+        let label_area = Rect {
+            x: inner.x,
+            y: inner.y + rel,
+            width: LABEL.min(inner.width),
+            height: 1,
+        };
+        let style = if i == form.focus { t.accent() } else { t.dim() };
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                sanitize::truncate(f.label, LABEL as usize - 1).into_owned(),
+                style,
+            )),
+            label_area,
+        );
+        let value_area = Rect {
+            x: inner.x + LABEL.min(inner.width),
+            y: inner.y + rel,
+            width: value_w,
+            height,
+        };
+        if f.kind == FieldKind::Multi {
+            f.input
+                .set_block(Block::default().borders(Borders::LEFT).border_style(style));
+        }
+        frame.render_widget(&f.input, value_area);
+        if let Some(err) = form.errors.get(f.key)
+            && rel + height < fields_h
+        {
+            let err_area = Rect {
+                x: inner.x + LABEL.min(inner.width),
+                y: inner.y + rel + height,
+                width: value_w,
+                height: 1,
+            };
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    format!("↳ {}", sanitize::line(err)),
+                    t.error(),
+                )),
+                err_area,
+            );
+        }
+    }
+    let mut footer = Vec::new();
+    if let Some(e) = form.errors.get("") {
+        footer.push(Line::styled(sanitize::line(e).into_owned(), t.error()));
+    }
+    if let Some(n) = &form.note {
+        footer.push(Line::styled(n.clone(), t.dim()));
+    }
+    let fy = inner.y + fields_h;
+    let footer_area = Rect {
+        x: inner.x,
+        y: fy,
+        width: inner.width,
+        height: inner.height.saturating_sub(fields_h),
+    };
+    frame.render_widget(
+        Paragraph::new(footer).wrap(Wrap { trim: true }),
+        footer_area,
+    );
+}

@@ -1,0 +1,180 @@
+//! Runs the app's [`Cmd`]s against the [`Client`], each in its own task, and posts the answers
+//! back as [`Msg`]s. List page loads of an older filter generation are aborted when a newer one
+//! starts: with filter-as-you-type, the latest request wins.
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::task::AbortHandle;
+
+use super::app::{Cmd, Msg, Request};
+use crate::client::{Client, ClientError};
+use crate::model::Role;
+
+/// Called after a password sign-in, to keep the new session (e.g. in the keyring).
+pub type OnSignIn = std::sync::Arc<dyn Fn(&Client) + Send + Sync>;
+
+pub async fn run(
+    client: Client,
+    mut rx: UnboundedReceiver<Request>,
+    tx: UnboundedSender<Msg>,
+    on_sign_in: Option<OnSignIn>,
+) {
+    let mut client = client;
+    let mut pages: Vec<(u64, AbortHandle)> = Vec::new();
+    let mut latest_epoch = 0;
+    while let Some(Request { id: req, cmd }) = rx.recv().await {
+        if let Cmd::LoadPage { epoch, .. } = &cmd
+            && *epoch > latest_epoch
+        {
+            latest_epoch = *epoch;
+            for (g, handle) in pages.drain(..) {
+                if g < latest_epoch {
+                    handle.abort();
+                }
+            }
+        }
+        pages.retain(|(_, h)| !h.is_finished());
+        if let Cmd::SignIn { email, password } = cmd {
+            // Sign-in changes the client itself (tokens, maybe the org), so it runs inline.
+            let result = sign_in(&mut client, &email, &password).await;
+            if result.is_ok()
+                && let Some(hook) = &on_sign_in
+            {
+                hook(&client);
+            }
+            let _ = tx.send(Msg::SignedIn { req, result });
+            continue;
+        }
+        let (c, t) = (client.clone(), tx.clone());
+        let epoch = if let Cmd::LoadPage { epoch, .. } = &cmd {
+            Some(*epoch)
+        } else {
+            None
+        };
+        let handle = tokio::spawn(async move {
+            let msg = execute(&c, req, cmd).await;
+            let _ = t.send(msg);
+        });
+        if let Some(epoch) = epoch {
+            pages.push((epoch, handle.abort_handle()));
+        }
+    }
+}
+
+async fn sign_in(
+    client: &mut Client,
+    email: &str,
+    password: &str,
+) -> Result<(uuid::Uuid, String, Option<String>, bool), ClientError> {
+    let answer = client.login(email, password).await?;
+    let org = match client.org() {
+        Some(org) => answer.organizations.iter().find(|o| o.id == org),
+        None => answer.organizations.first(),
+    };
+    if client.org().is_none()
+        && let Some(o) = org
+    {
+        client.set_org(Some(o.id));
+    }
+    Ok((
+        answer.user.id,
+        answer.user.email,
+        org.map(|o| o.name.clone()),
+        org.is_some_and(|o| o.role == Role::Admin),
+    ))
+}
+
+async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
+    match cmd {
+        Cmd::LoadPage {
+            epoch,
+            view,
+            page,
+            filter,
+            limit,
+            offset,
+        } => {
+            let result = client.accounts(&filter, limit, offset).await.map(Box::new);
+            Msg::Page {
+                req,
+                epoch,
+                view,
+                page,
+                result,
+            }
+        }
+        Cmd::LoadDetail { id } => Msg::Detail {
+            req,
+            id,
+            result: client.account(id).await.map(Box::new),
+        },
+        Cmd::Profile => Msg::Profile {
+            req,
+            result: client.profile().await,
+        },
+        Cmd::Create(input) => Msg::Saved {
+            req,
+            created: true,
+            result: client.create_account(&input).await.map(Box::new),
+        },
+        Cmd::Update(id, input) => Msg::Saved {
+            req,
+            created: false,
+            result: client.update_account(id, &input).await.map(Box::new),
+        },
+        Cmd::Delete(id) => Msg::Deleted {
+            req,
+            id,
+            result: client.delete_account(id).await,
+        },
+        Cmd::AddComment { account, text } => Msg::Thread {
+            req,
+            account,
+            what: "comment posted",
+            result: client.add_comment(account, &text).await.map(drop),
+        },
+        Cmd::EditComment {
+            account,
+            comment,
+            text,
+        } => Msg::Thread {
+            req,
+            account,
+            what: "comment saved",
+            result: client.edit_comment(comment, &text).await.map(drop),
+        },
+        Cmd::DeleteComment { account, comment } => Msg::Thread {
+            req,
+            account,
+            what: "comment deleted",
+            result: client.delete_comment(comment).await,
+        },
+        Cmd::Attach { account, path } => Msg::Thread {
+            req,
+            account,
+            what: "file attached",
+            result: client.add_attachment(account, &path).await.map(drop),
+        },
+        Cmd::DeleteAttachment {
+            account,
+            attachment,
+        } => Msg::Thread {
+            req,
+            account,
+            what: "attachment deleted",
+            result: client.delete_attachment(attachment).await,
+        },
+        Cmd::Download { link, path } => Msg::Downloaded {
+            req,
+            result: client.download(&link, &path).await,
+            path,
+        },
+        Cmd::Mail { account, mail } => Msg::MailSent {
+            req,
+            result: client.send_mail(account, &mail).await,
+        },
+        Cmd::SignIn { .. } => Msg::SignedIn {
+            req,
+            result: Err(ClientError::Local("sign-in runs inline".into())),
+        },
+    }
+}

@@ -1,0 +1,204 @@
+//! Every pane on a `TestBackend`, at 80x24 and at a large size, as insta snapshots; and no size
+//! or hostile text can make drawing panic.
+
+mod tui_common;
+
+use std::collections::BTreeMap;
+
+use crmtui::client::ClientError;
+use crmtui::tui::app::{Cmd, Msg, View};
+use crossterm::event::KeyCode;
+use tui_common::*;
+
+#[test]
+fn list_80x24() {
+    let mut app = loaded_app(1204);
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn list_160x48() {
+    let mut app = loaded_app(1204);
+    insta::assert_snapshot!(render(&mut app, 160, 48));
+}
+
+#[test]
+fn detail_focused_80x24() {
+    let mut app = loaded_app(1204);
+    press(&mut app, code(KeyCode::Enter));
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn comments_focused_80x24_and_large() {
+    let mut app = loaded_app(1204);
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('j'));
+    insta::assert_snapshot!("comments_80x24", render(&mut app, 80, 24));
+    insta::assert_snapshot!("comments_140x40", render(&mut app, 140, 40));
+}
+
+#[test]
+fn narrow_terminal_shows_the_focused_pane() {
+    let mut app = loaded_app(1204);
+    insta::assert_snapshot!("narrow_list_60x20", render(&mut app, 60, 20));
+    press(&mut app, code(KeyCode::Tab));
+    insta::assert_snapshot!("narrow_detail_60x20", render(&mut app, 60, 20));
+}
+
+#[test]
+fn empty_workspace_hints_how_to_start() {
+    let mut app = loaded_app(0);
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn help_is_built_from_the_keymap() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('?'));
+    insta::assert_snapshot!(render(&mut app, 100, 50));
+}
+
+#[test]
+fn account_form_with_field_errors() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('n'));
+    type_str(&mut app, "ACME");
+    press(&mut app, code(KeyCode::Tab));
+    type_str(&mut app, "not-an-email");
+    press(&mut app, ctrl('s'));
+    let r = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create");
+    let mut fields = BTreeMap::new();
+    fields.insert(
+        "email".to_string(),
+        "Enter a valid email address.".to_string(),
+    );
+    fields.insert(
+        "name".to_string(),
+        "an account named ACME exists".to_string(),
+    );
+    app.on_msg(Msg::Saved {
+        req: r.id,
+        created: true,
+        result: Err(ClientError::Api {
+            status: 400,
+            message: "…".into(),
+            fields,
+        }),
+    });
+    insta::assert_snapshot!("form_errors_80x24", render(&mut app, 80, 24));
+}
+
+#[test]
+fn mail_and_confirm_and_command_line() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('m'));
+    insta::assert_snapshot!("mail_80x24", render(&mut app, 80, 24));
+    press(&mut app, code(KeyCode::Esc));
+    press(&mut app, key('d'));
+    insta::assert_snapshot!("confirm_80x24", render(&mut app, 80, 24));
+    press(&mut app, key('n'));
+    press(&mut app, key(':'));
+    type_str(&mut app, "filter city=Austin");
+    insta::assert_snapshot!("command_80x24", render(&mut app, 80, 24));
+}
+
+#[test]
+fn error_bodies_reach_the_status_line_readably() {
+    let mut app = loaded_app(10);
+    let html = crmtui::client::error::from_response(
+        502,
+        "text/html",
+        b"<html><head><title>502 Bad Gateway</title></head></html>",
+    );
+    press(&mut app, key('r'));
+    let r = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::LoadPage { .. }))
+        .expect("reload");
+    let Cmd::LoadPage { epoch, page, .. } = r.cmd else {
+        unreachable!()
+    };
+    app.on_msg(Msg::Page {
+        req: r.id,
+        epoch,
+        view: View::Open,
+        page,
+        result: Err(html),
+    });
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("loading accounts: 502 Bad Gateway"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn hostile_text_cannot_break_the_layout() {
+    let mut app = new_app();
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = app.take_cmds();
+    let mut evil = account_json(0, false);
+    evil["name"] = serde_json::json!(
+        "\x1b[2J\x1b[31mEVIL\ttab\r\nnew\u{202E}line 東京東京東京東京東京東京東京東京東京東京東京"
+    );
+    evil["billing_city"] = serde_json::json!("\x1b]0;pwned\x07City\x07");
+    let list = serde_json::json!({"open_accounts": [evil], "closed_accounts": [], "accounts_count": 1,
+                                  "open_accounts_count": 1, "closed_accounts_count": 0});
+    let list = serde_json::from_value(list).expect("list");
+    app.on_msg(Msg::Page {
+        req: reqs[0].id,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Ok(Box::new(list)),
+    });
+    let screen = render(&mut app, 80, 24);
+    assert!(!screen.contains('\x1b'));
+    assert!(!screen.contains('\u{202E}'));
+    assert!(screen.contains("EVIL tab newline"), "{screen}");
+    insta::assert_snapshot!("hostile_80x24", screen);
+}
+
+#[test]
+fn every_size_draws_without_panicking() {
+    let mut app = loaded_app(1204);
+    for pane_presses in 0..3 {
+        for w in (1..=130).step_by(7) {
+            for h in 1..=40 {
+                let _ = render(&mut app, w, h);
+            }
+        }
+        press(&mut app, code(KeyCode::Tab));
+        let _ = pane_presses;
+    }
+    press(&mut app, key('n'));
+    for w in 1..=90 {
+        for h in (1..=30).step_by(3) {
+            let _ = render(&mut app, w, h);
+        }
+    }
+}
+
+#[test]
+fn no_color_theme_has_no_colours() {
+    let mut app = loaded_app(10);
+    app.theme = crmtui::tui::theme::Theme::pick(None, true);
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+    let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    term.draw(|f| crmtui::tui::ui::draw(f, &mut app))
+        .expect("draw");
+    let buf = term.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset);
+        assert_eq!(cell.bg, Color::Reset);
+    }
+}

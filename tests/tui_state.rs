@@ -1,0 +1,412 @@
+//! The app's state machine without a terminal or a server: keys in, commands out, answers in.
+
+mod tui_common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crmtui::client::ClientError;
+use crmtui::tui::app::{Cmd, FormKind, Link, Msg, Overlay, Pane, View};
+use crmtui::tui::keymap::Keymap;
+use crossterm::event::KeyCode;
+use tui_common::*;
+
+fn later(ms: u64) -> Instant {
+    Instant::now() + Duration::from_millis(ms)
+}
+
+#[test]
+fn ready_loads_the_first_page_and_the_selected_detail() {
+    let mut app = new_app();
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = app.take_cmds();
+    assert!(
+        matches!(reqs.as_slice(), [r] if matches!(r.cmd, Cmd::LoadPage { page: 0, offset: 0, limit: 50, .. }))
+    );
+    app.on_msg(Msg::Page {
+        req: reqs[0].id,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Ok(page(0, 50, 120, 3)),
+    });
+    assert_eq!(app.counts, Some((120, 3)));
+    assert_eq!(app.total(), 120);
+    assert_eq!(
+        app.selected().map(|a| a.name.as_str()),
+        Some("Account 00000")
+    );
+    // The next page is prefetched ahead of the cursor.
+    let reqs = app.take_cmds();
+    assert!(reqs.iter().any(|r| matches!(
+        r.cmd,
+        Cmd::LoadPage {
+            page: 1,
+            offset: 50,
+            ..
+        }
+    )));
+    // The detail is asked for once the selection settles.
+    app.on_tick(later(500));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r.cmd, Cmd::LoadDetail { id } if id == account_id(0)))
+    );
+}
+
+#[test]
+fn scrolling_a_huge_org_keeps_a_bounded_window() {
+    let mut app = loaded_app(100_000);
+    for _ in 0..400 {
+        press(&mut app, code(KeyCode::PageDown));
+        serve(&mut app, 100_000);
+    }
+    assert!(app.cursor() > 5_000, "cursor at {}", app.cursor());
+    assert!(
+        app.window().loaded_pages() <= 6,
+        "{} pages kept",
+        app.window().loaded_pages()
+    );
+    assert!(app.selected().is_some());
+    press(&mut app, key('G'));
+    serve(&mut app, 100_000);
+    assert_eq!(app.cursor(), 99_999);
+    assert_eq!(
+        app.selected().map(|a| a.name.as_str()),
+        Some("Account 99999")
+    );
+    press(&mut app, key('g'));
+    assert_eq!(app.cursor(), 0);
+}
+
+#[test]
+fn filter_as_you_type_is_debounced_and_latest_wins() {
+    let mut app = loaded_app(500);
+    let epoch0 = app.epoch;
+    press(&mut app, key('/'));
+    type_str(&mut app, "acm");
+    assert!(app.take_cmds().is_empty(), "nothing is sent while typing");
+    // A page of the old generation arriving now is ignored.
+    app.on_tick(later(300));
+    let reqs = app.take_cmds();
+    let [r] = reqs.as_slice() else {
+        panic!("one request, got {reqs:?}")
+    };
+    let Cmd::LoadPage {
+        epoch,
+        filter,
+        offset: 0,
+        ..
+    } = &r.cmd
+    else {
+        panic!("{r:?}")
+    };
+    assert_eq!(filter.name.as_deref(), Some("acm"));
+    assert!(*epoch > epoch0);
+    app.on_msg(Msg::Page {
+        req: 999,
+        epoch: epoch0,
+        view: View::Open,
+        page: 0,
+        result: Ok(page(0, 50, 9999, 0)),
+    });
+    assert_ne!(
+        app.counts.map(|c| c.0),
+        Some(9999),
+        "a stale answer is dropped"
+    );
+    app.on_msg(Msg::Page {
+        req: r.id,
+        epoch: *epoch,
+        view: View::Open,
+        page: 0,
+        result: Ok(page(0, 3, 3, 0)),
+    });
+    assert_eq!(app.total(), 3);
+    // Esc restores the filter from before.
+    press(&mut app, key('x'));
+    press(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.filter.name, None);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn validation_errors_show_next_to_the_field_and_keep_the_input() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('n'));
+    type_str(&mut app, "Dup");
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create sent");
+    let mut fields = BTreeMap::new();
+    fields.insert(
+        "name".to_string(),
+        "an account with this name exists".to_string(),
+    );
+    let err = ClientError::Api {
+        status: 400,
+        message: "name: an account with this name exists".into(),
+        fields,
+    };
+    app.on_msg(Msg::Saved {
+        req: r.id,
+        created: true,
+        result: Err(err),
+    });
+    let Some(Overlay::Form(FormKind::NewAccount, form)) = &app.overlay else {
+        panic!("the form stays open")
+    };
+    assert_eq!(
+        form.errors.get("name").map(String::as_str),
+        Some("an account with this name exists")
+    );
+    assert_eq!(form.value("name"), "Dup");
+    assert!(!form.busy);
+}
+
+#[test]
+fn an_empty_name_is_caught_before_sending() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('n'));
+    press(&mut app, ctrl('s'));
+    assert!(
+        !app.take_cmds()
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::Create(_)))
+    );
+    let Some(Overlay::Form(_, form)) = &app.overlay else {
+        panic!("form")
+    };
+    assert!(form.errors.contains_key("name"));
+}
+
+#[test]
+fn a_dead_session_asks_to_sign_in_and_keeps_the_screen() {
+    let mut app = loaded_app(300);
+    for _ in 0..5 {
+        press(&mut app, key('j'));
+    }
+    press(&mut app, code(KeyCode::Tab));
+    let r = app.take_cmds();
+    let id = 500;
+    let _ = r;
+    app.on_msg(Msg::Detail {
+        req: id,
+        id: account_id(5),
+        result: Err(ClientError::SessionExpired("token expired".into())),
+    });
+    assert_eq!(app.link, Link::SignedOut);
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Form(FormKind::SignIn, _))
+    ));
+    assert_eq!(app.cursor(), 5);
+    assert_eq!(app.pane, Pane::Detail);
+    // Typing the password and signing in keeps the cursor and reloads.
+    type_str(&mut app, "secret");
+    press(&mut app, code(KeyCode::Enter));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::SignIn { .. }))
+        .expect("sign in sent");
+    let Cmd::SignIn { email, password } = &r.cmd else {
+        unreachable!()
+    };
+    assert_eq!(
+        (email.as_str(), password.as_str()),
+        ("you@localhost", "secret")
+    );
+    app.on_msg(Msg::SignedIn {
+        req: r.id,
+        result: Ok((ME, "you@localhost".into(), None, true)),
+    });
+    assert_eq!(app.link, Link::Up);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.cursor(), 5);
+    assert!(
+        app.take_cmds()
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::LoadPage { .. }))
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_shown_and_retried() {
+    let mut app = loaded_app(100);
+    press(&mut app, key('r'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::LoadPage { .. }))
+        .expect("reload");
+    let Cmd::LoadPage { epoch, page, .. } = r.cmd.clone() else {
+        unreachable!()
+    };
+    app.on_msg(Msg::Page {
+        req: r.id,
+        epoch,
+        view: View::Open,
+        page,
+        result: Err(ClientError::Unreachable("connection refused".into())),
+    });
+    assert!(matches!(app.link, Link::Down(_)));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("connection refused"))
+    );
+    app.on_tick(later(3_500));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter().any(|r| matches!(r.cmd, Cmd::LoadPage { .. })),
+        "retried: {reqs:?}"
+    );
+    serve_reqs(&mut app, reqs, 100);
+    assert_eq!(app.link, Link::Up);
+}
+
+fn serve_reqs(app: &mut crmtui::tui::app::App, reqs: Vec<crmtui::tui::app::Request>, total: usize) {
+    for r in reqs {
+        if let Cmd::LoadPage {
+            epoch,
+            view,
+            page: p,
+            limit,
+            offset,
+            ..
+        } = r.cmd
+        {
+            let n = limit.min(total.saturating_sub(offset));
+            app.on_msg(Msg::Page {
+                req: r.id,
+                epoch,
+                view,
+                page: p,
+                result: Ok(page(offset, n, total as i64, 0)),
+            });
+        }
+    }
+}
+
+#[test]
+fn commands_and_filter_expressions() {
+    let mut app = loaded_app(100);
+    press(&mut app, key(':'));
+    type_str(&mut app, "filter city=New+York tags=a,b acme");
+    press(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.filter.city.as_deref(), Some("New York"));
+    assert_eq!(app.filter.tags, vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(app.filter.name.as_deref(), Some("acme"));
+    press(&mut app, key(':'));
+    type_str(&mut app, "accounts closed");
+    press(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.view, View::Closed);
+    press(&mut app, key(':'));
+    type_str(&mut app, "bogus");
+    press(&mut app, code(KeyCode::Enter));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("unknown command"))
+    );
+    press(&mut app, key(':'));
+    type_str(&mut app, "q");
+    press(&mut app, code(KeyCode::Enter));
+    assert!(app.quit);
+}
+
+#[test]
+fn keys_typed_in_a_form_never_fire_shortcuts_and_paste_is_text() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('c'));
+    type_str(&mut app, "q d n");
+    app.on_paste("line one\nline two");
+    assert!(!app.quit);
+    let Some(Overlay::Form(FormKind::Comment { .. }, form)) = &app.overlay else {
+        panic!("editor open")
+    };
+    assert_eq!(form.value("comment"), "q d nline one\nline two");
+    // Outside an editor a paste does nothing.
+    press(&mut app, code(KeyCode::Esc));
+    app.on_paste("qqq");
+    assert!(!app.quit);
+}
+
+#[test]
+fn deleting_needs_confirmation() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('d'));
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })));
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_none());
+    assert!(
+        !app.take_cmds()
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::Delete(_)))
+    );
+    press(&mut app, key('d'));
+    press(&mut app, key('y'));
+    assert!(
+        app.take_cmds()
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::Delete(id) if id == account_id(0)))
+    );
+}
+
+#[test]
+fn own_comments_can_be_edited_others_not() {
+    let mut app = loaded_app(10);
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, code(KeyCode::Tab));
+    assert_eq!(app.pane, Pane::Comments);
+    // The first comment is ana's; we are admin, so it may be edited; as a plain user, not.
+    if let Some(r) = app.ready.as_mut() {
+        r.admin = false;
+    }
+    press(&mut app, key('e'));
+    assert!(app.overlay.is_none());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("only your own"))
+    );
+    press(&mut app, key('j'));
+    press(&mut app, key('e'));
+    let Some(Overlay::Form(
+        FormKind::Comment {
+            editing: Some(_), ..
+        },
+        form,
+    )) = &app.overlay
+    else {
+        panic!("editor")
+    };
+    assert_eq!(
+        form.value("comment"),
+        "Contract renewal due in March.\nCall Jane first."
+    );
+}
+
+#[test]
+fn remapped_keys_work_and_the_old_ones_do_not() {
+    let mut overrides = BTreeMap::new();
+    overrides.insert("quit".to_string(), vec!["Q".to_string()]);
+    overrides.insert("down".to_string(), vec!["ctrl-n".to_string()]);
+    let (keymap, problems) = Keymap::with_overrides(&overrides);
+    assert!(problems.is_empty());
+    let mut app = loaded_app(100);
+    app.keymap = keymap;
+    press(&mut app, key('j'));
+    assert_eq!(app.cursor(), 0);
+    press(&mut app, ctrl('n'));
+    assert_eq!(app.cursor(), 1);
+    press(&mut app, key('q'));
+    assert!(!app.quit);
+    press(&mut app, key('Q'));
+    assert!(app.quit);
+}

@@ -30,6 +30,12 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<(AccountFilter, Paging), Ap
     let mut errors = Errors::default();
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let value = value.trim().to_string();
+        // A NUL ends the full-text query early inside SQLite (a syntax error, so a 500); no
+        // stored name needs control characters to be found.
+        if matches!(key.as_ref(), "name" | "city" | "industry" | "tags") && value.chars().any(char::is_control) {
+            errors.add(&key, "Must not contain control characters.");
+            continue;
+        }
         match key.as_ref() {
             "name" if !value.is_empty() => filter.name = Some(value),
             "city" if !value.is_empty() => filter.city = Some(value),

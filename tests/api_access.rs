@@ -814,3 +814,93 @@ async fn admin_create_user_command() {
         .await;
     assert_eq!(body["users_count"], 2, "{body}");
 }
+
+#[tokio::test]
+async fn deactivated_users_and_memberships_lose_access() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let user = app.user("Org", "u@org.test", Role::User).await;
+    let acc = id_of(&app.account(&user, "Mine", json!({})).await);
+    let (_, added) = app
+        .post(
+            &user,
+            &format!("/api/accounts/{acc}/"),
+            json!({"comment": "c"}),
+        )
+        .await;
+    let comment = id_of(&added["comment"]);
+
+    // Membership off: 403 in that org, gone from login's list and the users list stays honest.
+    let (uid, org) = (user.id, user.org);
+    app.db(move |tx| {
+        tx.execute(
+            "UPDATE memberships SET is_active = 0 WHERE user_id = ?1 AND org_id = ?2",
+            [uid.to_string(), org.to_string()],
+        )?;
+        Ok(())
+    })
+    .await;
+    let (status, _) = app.get(&user, "/api/accounts/").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .put(
+            &user,
+            &format!("/api/accounts/comment/{comment}/"),
+            json!({"comment": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, body) = app.login("u@org.test", PASSWORD).await;
+    assert_eq!(body["organizations"], json!([]));
+    let (_, users) = app.get(&admin, "/api/users/").await;
+    let u = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "u@org.test")
+        .cloned()
+        .unwrap();
+    assert_eq!(u["is_active"], false);
+
+    // User off: every token and the password stop working.
+    app.db(move |tx| {
+        tx.execute(
+            "UPDATE memberships SET is_active = 1 WHERE user_id = ?1",
+            [uid.to_string()],
+        )?;
+        tx.execute(
+            "UPDATE users SET is_active = 0 WHERE id = ?1",
+            [uid.to_string()],
+        )?;
+        Ok(())
+    })
+    .await;
+    let (status, _) = app.login("u@org.test", PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send(
+        app.raw(Method::POST, "/api/auth/refresh-token/")
+            .json(&json!({"refresh": user.refresh})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for (method, path) in [
+        (Method::GET, "/api/accounts/".to_string()),
+        (Method::GET, format!("/api/accounts/{acc}/")),
+        (Method::PUT, format!("/api/accounts/comment/{comment}/")),
+        (Method::DELETE, format!("/api/accounts/comment/{comment}/")),
+        (
+            Method::DELETE,
+            format!("/api/accounts/attachment/{}/", Uuid::new_v4()),
+        ),
+    ] {
+        let (status, body) = send(
+            app.req(&user, method.clone(), &path)
+                .json(&json!({"comment": "x"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {body}");
+    }
+    // The admin still sees the comment untouched.
+    let (_, d) = app.get(&admin, &format!("/api/accounts/{acc}/")).await;
+    assert_eq!(d["comments"][0]["comment"], "c");
+}

@@ -996,3 +996,151 @@ async fn comment_or_attachment_is_required_and_tags_are_case_insensitive() {
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["tags"], json!([]));
 }
+
+#[tokio::test]
+async fn renames_status_changes_and_deletes_keep_search_and_counts_right() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let a = id_of(
+        &app.account(
+            &admin,
+            "Oldname Alpha",
+            json!({"billing_city": "Springfield", "industry": "Energy"}),
+        )
+        .await,
+    );
+    let b = id_of(&app.account(&admin, "Beta", json!({})).await);
+    let (status, _) = app
+        .put(
+            &admin,
+            &format!("/api/accounts/{a}/"),
+            json!({"name": "Newname Gamma", "billing_city": "Shelbyville", "industry": "Nuclear", "status": "closed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (query, want) in [
+        ("name=oldname", 0),
+        ("name=newname", 1),
+        ("city=springfield", 0),
+        ("city=shelby", 1),
+        ("industry=energy", 0),
+        ("industry=nuclear", 1),
+    ] {
+        assert_eq!(
+            app.list(&admin, query).await["accounts_count"],
+            want,
+            "?{query}"
+        );
+    }
+    // Totals follow the status change and deletes (the unfiltered admin list uses kept counts).
+    let list = app.list(&admin, "").await;
+    assert_eq!(
+        (
+            list["open_accounts_count"].clone(),
+            list["closed_accounts_count"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    let (status, _) = app.delete(&admin, &format!("/api/accounts/{b}/")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.delete(&admin, &format!("/api/accounts/{a}/")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let list = app.list(&admin, "").await;
+    assert_eq!(
+        (
+            list["accounts_count"].clone(),
+            list["open_accounts_count"].clone()
+        ),
+        (json!(0), json!(0))
+    );
+    // A new account may reuse the row key of a deleted one: the index must not remember the old text.
+    app.account(&admin, "Fresh Delta", json!({})).await;
+    assert_eq!(app.list(&admin, "name=newname").await["accounts_count"], 0);
+    assert_eq!(app.list(&admin, "name=beta").await["accounts_count"], 0);
+    assert_eq!(app.list(&admin, "name=fresh").await["accounts_count"], 1);
+    // And the deleted name is free again.
+    app.account(&admin, "beta", json!({})).await;
+}
+
+#[tokio::test]
+async fn concurrent_writes_are_serialized_without_errors() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let req = app.req(&admin, Method::POST, "/api/accounts/");
+        // Half race for one name; the rest are distinct.
+        let name = if i % 2 == 0 {
+            "Contested".to_string()
+        } else {
+            format!("Distinct {i}")
+        };
+        set.spawn(send(
+            req.json(&json!({"name": name, "tags": ["race", format!("t{i}")]})),
+        ));
+    }
+    let mut created = 0;
+    let mut refused = 0;
+    while let Some(res) = set.join_next().await {
+        let (status, body) = res.unwrap();
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::BAD_REQUEST => {
+                assert_field_error(&body, "name");
+                refused += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!((created, refused), (13, 11));
+    let list = app.list(&admin, "tags=race&limit=100").await;
+    assert_eq!(list["accounts_count"], 13);
+}
+
+#[tokio::test]
+async fn two_files_in_one_request_are_refused_and_leave_nothing() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let acc = id_of(&app.account(&admin, "Files", json!({})).await);
+    let form = Form::new()
+        .part(
+            "attachment",
+            Part::bytes(vec![1u8; 1000]).file_name("one.bin"),
+        )
+        .part(
+            "account_attachment",
+            Part::bytes(vec![2u8; 1000]).file_name("two.bin"),
+        );
+    let (status, body) = send(
+        app.req(&admin, Method::POST, &format!("/api/accounts/{acc}/"))
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], true);
+    assert_eq!(app.file_count(), 0);
+    // A file part in a field of another name is no attachment.
+    let form = Form::new().part(
+        "document",
+        Part::bytes(b"text".to_vec()).file_name("doc.txt"),
+    );
+    let (status, _) = send(
+        app.req(&admin, Method::POST, &format!("/api/accounts/{acc}/"))
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.file_count(), 0);
+    // An update with a file discards it.
+    let form = Form::new()
+        .text("phone", "+1")
+        .part("attachment", Part::bytes(vec![3u8; 10]).file_name("x.bin"));
+    let (status, out) = send(
+        app.req(&admin, Method::PUT, &format!("/api/accounts/{acc}/"))
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["phone"], "+1");
+    assert_eq!(app.file_count(), 0);
+}

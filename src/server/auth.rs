@@ -124,20 +124,21 @@ impl FromRequestParts<AppState> for Caller {
         let user_id = state.keys.check_access(token)?;
         // A valid token of a user who is gone or deactivated is no credential: 401 here, before
         // any record lookup can answer 404 (the org-scoped routes check this in `resolve_org`).
-        let active = state
-            .store
-            .read(move |c| {
-                use rusqlite::OptionalExtension;
-                Ok(c.prepare_cached("SELECT is_active FROM users WHERE id = ?1")?
-                    .query_row([user_id.to_string()], |r| r.get::<_, bool>(0))
-                    .optional()?)
-            })
-            .await?;
-        if active != Some(true) {
+        if !state.store.read(move |c| user_is_active(c, user_id)).await? {
             return Err(ApiError::Unauthorized("User is inactive or does not exist.".into()));
         }
         Ok(Caller { user_id })
     }
+}
+
+/// Whether the user exists and is active.
+pub fn user_is_active(c: &rusqlite::Connection, user: Uuid) -> Result<bool, ApiError> {
+    use rusqlite::OptionalExtension;
+    let active = c
+        .prepare_cached("SELECT is_active FROM users WHERE id = ?1")?
+        .query_row([user.to_string()], |r| r.get::<_, bool>(0))
+        .optional()?;
+    Ok(active == Some(true))
 }
 
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {

@@ -320,6 +320,8 @@ async fn unknown_routes_wrong_methods_and_bad_ids_answer_json() {
         "123",
         "00000000-0000-0000-0000-00000000000g",
         "%20",
+        "%FF",
+        "%C3%28",
         "null",
         &"a".repeat(300),
     ] {
@@ -429,6 +431,8 @@ async fn nasty_input_never_gets_a_5xx() {
         (Method::POST, "/api/auth/login/".to_string()),
         (Method::POST, "/api/auth/refresh-token/".to_string()),
     ];
+    let deep_array = "[".repeat(200_000);
+    let deep_object = "{\"a\":".repeat(100_000);
     let mut failures = Vec::new();
     let mut check = |what: String, status: StatusCode, body: &Value| {
         if status.is_server_error() {
@@ -463,6 +467,8 @@ async fn nasty_input_never_gets_a_5xx() {
             (Some("multipart/form-data; boundary=XYZ"), "--XYZ\r\nbroken"),
             (Some("application/json"), "\u{feff}{}"),
             (Some("application/json"), "{\"name\": \"\\ud800\"}"),
+            (Some("application/json"), deep_array.as_str()),
+            (Some("application/json"), deep_object.as_str()),
         ] {
             let mut req = app.req(&admin, method.clone(), path).body(raw.to_string());
             if let Some(c) = ctype {

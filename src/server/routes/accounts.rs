@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::path_id;
+use super::PathId;
 use crate::model::{
     Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Comment,
     CommentAdded, CommentInput, MailInput, MailSent, Paging,
@@ -113,8 +113,7 @@ fn to_new(up: &Upload) -> accounts::NewAttachment {
 
 #[utoipa::path(get, path = "/api/accounts/{id}/", tag = "accounts",
     responses((status = 200, body = AccountDetail), (status = 404, body = crate::model::ErrorBody)))]
-pub async fn detail(State(state): State<AppState>, ctx: OrgCtx, Path(id): Path<String>) -> Result<Json<AccountDetail>, ApiError> {
-    let id = path_id(&id)?;
+pub async fn detail(State(state): State<AppState>, ctx: OrgCtx, PathId(id): PathId) -> Result<Json<AccountDetail>, ApiError> {
     Ok(Json(state.store.read(move |c| accounts::detail(c, &ctx, id)).await?))
 }
 
@@ -123,10 +122,9 @@ pub async fn detail(State(state): State<AppState>, ctx: OrgCtx, Path(id): Path<S
 pub async fn update(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     req: Request,
 ) -> Result<Json<Account>, ApiError> {
-    let id = path_id(&id)?;
     let (body, upload) = read_body(req, &state, LIST_FIELDS).await?;
     drop(upload); // An update carries no file; one sent anyway is discarded.
     let input: AccountInput = parse_value(body)?;
@@ -135,8 +133,7 @@ pub async fn update(
 
 #[utoipa::path(delete, path = "/api/accounts/{id}/", tag = "accounts",
     responses((status = 204), (status = 403, body = crate::model::ErrorBody), (status = 404, body = crate::model::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, ctx: OrgCtx, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
+pub async fn delete(State(state): State<AppState>, ctx: OrgCtx, PathId(id): PathId) -> Result<StatusCode, ApiError> {
     let files = state.store.write(move |tx| accounts::delete(tx, &ctx, id)).await?;
     remove_files(&state, &files).await;
     Ok(StatusCode::NO_CONTENT)
@@ -158,10 +155,9 @@ async fn remove_files(state: &AppState, ids: &[Uuid]) {
 pub async fn add_comment(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let (body, upload) = read_body(req, &state, &[]).await?;
     let input: CommentInput = parse_value(body)?;
     let comment = input.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
@@ -217,10 +213,9 @@ pub async fn edit_comment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(input): ApiJson<CommentInput>,
 ) -> Result<Json<Comment>, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     let text = input.comment.map(|c| c.trim().to_string()).unwrap_or_default();
     let mut e = Errors::default();
@@ -236,9 +231,8 @@ pub async fn delete_comment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     owner_ctx(&state, caller, header_org, accounts::comment_owner, id, "comment").await?;
     state.store.write(move |tx| accounts::delete_comment(tx, id)).await?;
@@ -250,9 +244,8 @@ pub async fn delete_attachment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     owner_ctx(&state, caller, header_org, accounts::attachment_owner, id, "attachment").await?;
     state.store.write(move |tx| accounts::delete_attachment(tx, id)).await?;
@@ -266,9 +259,8 @@ pub async fn download_attachment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     let user = caller.user_id;
     let (file_name, content_type) = state
@@ -306,10 +298,9 @@ pub async fn download_attachment(
 pub async fn create_mail(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     req: Request,
 ) -> Result<Json<MailSent>, ApiError> {
-    let id = path_id(&id)?;
     let (body, upload) = read_body(req, &state, LIST_FIELDS).await?;
     drop(upload);
     let body = normalize_mail(body);

@@ -663,6 +663,47 @@ async fn filters_match_case_insensitive_substrings_tags_and_status() {
 }
 
 #[tokio::test]
+#[ignore = "bug: the contact name filter uses SQLite LIKE, which folds ASCII case only (store/directory.rs list_contacts)"]
+async fn contact_filter_folds_unicode_case() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let (status, _) = app
+        .post(
+            &admin,
+            "/api/contacts/",
+            json!({"first_name": "Åsa", "last_name": "Müller"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for q in ["%C3%85sa", "%C3%A5sa", "M%C3%9CLLER", "%C3%A5SA%20m%C3%BC"] {
+        let (status, list) = app.get(&admin, &format!("/api/contacts/?name={q}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["contacts_count"], 1, "?name={q}: {list}");
+    }
+}
+
+#[tokio::test]
+async fn team_members_are_listed_once() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let (status, t) = app
+        .post(
+            &admin,
+            "/api/teams/",
+            json!({"name": "Dup", "users": [admin.id, admin.id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let (_, teams) = app.get(&admin, "/api/teams/").await;
+    assert_eq!(teams["teams"][0]["users"], json!([admin.id]));
+    assert_eq!(
+        t["users"],
+        json!([admin.id]),
+        "the create answer differs from what was stored"
+    );
+}
+
+#[tokio::test]
 #[ignore = "bug: short (<3 chars) filters use SQLite LIKE, which folds ASCII case only (store/accounts.rs scope())"]
 async fn short_unicode_filters_fold_case_too() {
     let app = TestApp::start().await;
@@ -1143,4 +1184,48 @@ async fn two_files_in_one_request_are_refused_and_leave_nothing() {
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["phone"], "+1");
     assert_eq!(app.file_count(), 0);
+}
+
+#[tokio::test]
+async fn downloads_keep_unicode_file_names_and_are_not_sniffed() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let acc = id_of(&app.account(&admin, "Names", json!({})).await);
+    let form = Form::new().part(
+        "attachment",
+        Part::bytes(b"<script>alert(1)</script>".to_vec())
+            .file_name("Angebot Müller \"final\".html")
+            .mime_str("text/html")
+            .unwrap(),
+    );
+    let (status, added) = send(
+        app.req(&admin, Method::POST, &format!("/api/accounts/{acc}/"))
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(
+        added["attachment"]["file_name"],
+        "Angebot Müller \"final\".html"
+    );
+    let res = app
+        .req(
+            &admin,
+            Method::GET,
+            added["attachment"]["attachment"].as_str().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cd = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cd.starts_with("attachment;"), "{cd}");
+    assert!(
+        cd.contains("filename*=UTF-8''Angebot%20M%C3%BCller%20%22final%22.html"),
+        "{cd}"
+    );
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }

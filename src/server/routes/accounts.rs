@@ -279,18 +279,37 @@ pub async fn download_attachment(
         if e.kind() == std::io::ErrorKind::NotFound { ApiError::NotFound } else { e.into() }
     })?;
     let stream = tokio_util::io::ReaderStream::new(file);
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        file_name.replace(['"', '\\'], "_").chars().filter(|c| c.is_ascii() && !c.is_control()).collect::<String>()
-    );
+    // An ASCII fallback for old clients, and the real (UTF-8) name in `filename*` (RFC 6266).
+    let ascii: String = file_name.replace(['"', '\\'], "_").chars().filter(|c| c.is_ascii() && !c.is_control()).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", rfc5987(&file_name));
+    // The stored type came from the uploader: never let it break the answer, and tell browsers
+    // not to second-guess it.
+    let content_type = header::HeaderValue::from_str(&content_type)
+        .unwrap_or_else(|_| header::HeaderValue::from_static("application/octet-stream"));
+    let disposition = header::HeaderValue::from_str(&disposition)
+        .unwrap_or_else(|_| header::HeaderValue::from_static("attachment"));
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
             (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff")),
         ],
         Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// Percent-encodes a value for an RFC 5987 `ext-value` (`attr-char` stays as it is).
+fn rfc5987(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[utoipa::path(post, path = "/api/accounts/{id}/create_mail/", tag = "accounts", request_body = MailInput,

@@ -140,7 +140,10 @@ pub async fn create_team(
     e.max_len("name", &name, 255);
     e.max_len("description", &description, 10_000);
     e.finish()?;
-    let users = input.users;
+    // The store links each member once; answer with the same list it keeps.
+    let mut users = input.users;
+    let mut seen = std::collections::HashSet::new();
+    users.retain(|u| seen.insert(*u));
     let team = state
         .store
         .write(move |tx| directory::create_team(tx, ctx.org_id, &name, &description, &users))

@@ -109,6 +109,22 @@ async fn login_refresh_profile_and_hashed_passwords() {
     assert_ne!(two[0], two[1], "same password, same hash: no salt");
 }
 
+/// Unpadded base64url, as JWTs use it.
+fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 fn mint(secret: &[u8], sub: Uuid, typ: &str, exp_offset: i64) -> String {
     let now = chrono::Utc::now().timestamp();
     let claims = json!({"sub": sub, "iat": now - 3600, "exp": now + exp_offset, "typ": typ, "jti": Uuid::new_v4()});
@@ -196,6 +212,36 @@ async fn tokens_are_checked_everywhere() {
             assert_message_error(&body);
         }
     }
+    // Forged tokens: `alg: none`, another algorithm, a tampered payload.
+    let b64 = |v: &Value| b64url(v.to_string().as_bytes());
+    let claims = json!({"sub": admin.id, "iat": 0, "exp": 4_000_000_000i64, "typ": "access", "jti": Uuid::new_v4()});
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&claims)
+    );
+    let parts: Vec<&str> = good.split('.').collect();
+    // The encoder is right, so the forgeries below are well-formed.
+    assert_eq!(b64url(br#"{"typ":"JWT","alg":"HS256"}"#), parts[0]);
+    let mut admin_claims = claims.clone();
+    admin_claims["sub"] = json!(Uuid::new_v4());
+    let tampered = format!("{}.{}.{}", parts[0], b64(&admin_claims), parts[2]);
+    let hs512 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    for (what, token) in [("alg none", none), ("tampered", tampered), ("HS512", hs512)] {
+        let (status, body) = send(app.raw(Method::GET, "/api/profile/").bearer_auth(&token)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {body}");
+    }
+    // Demo users (unusable password "!") cannot sign in.
+    app.db(|tx| crmtui::server::store::seed::seed_demo(tx, "Demo Org", 1).map(|_| ()))
+        .await;
+    let (status, _) = app.login("ana@demo.crmtui.invalid", "!").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
     // The expired one says so.
     let (_, body) = send(app.raw(Method::GET, "/api/profile/").bearer_auth(&expired)).await;
     assert!(

@@ -1229,3 +1229,43 @@ async fn downloads_keep_unicode_file_names_and_are_not_sniffed() {
     );
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn a_scheduled_mail_joins_the_outbox_when_due() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "a@org.test").await;
+    let id = id_of(&app.account(&admin, "Soon", json!({})).await);
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let (status, sent) = app
+        .post(
+            &admin,
+            &format!("/api/accounts/{id}/create_mail/"),
+            json!({"recipients": ["x@client.com"], "subject": "Soon", "html": "", "scheduled_later": "true", "scheduled_date_time": soon}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    let email_id = Uuid::parse_str(sent["email_id"].as_str().unwrap()).unwrap();
+    let state = app
+        .db(move |tx| crmtui::server::store::mail::state(tx, email_id))
+        .await;
+    assert_eq!(state.as_deref(), Some("scheduled"));
+    // The mailer checks due times every few seconds; without SMTP the mail waits, queued.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let state = app
+            .db(move |tx| crmtui::server::store::mail::state(tx, email_id))
+            .await;
+        if state.as_deref() == Some("queued") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {state:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // Deleting the account keeps the mail (the outbox never drops one silently).
+    let (status, _) = app.delete(&admin, &format!("/api/accounts/{id}/")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let state = app
+        .db(move |tx| crmtui::server::store::mail::state(tx, email_id))
+        .await;
+    assert_eq!(state.as_deref(), Some("queued"));
+}

@@ -122,8 +122,23 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers)?;
         let user_id = state.keys.check_access(token)?;
+        // A valid token of a user who is gone or deactivated is no credential: 401 here, before
+        // any record lookup can answer 404 (the org-scoped routes check this in `resolve_org`).
+        if !state.store.read(move |c| user_is_active(c, user_id)).await? {
+            return Err(ApiError::Unauthorized("User is inactive or does not exist.".into()));
+        }
         Ok(Caller { user_id })
     }
+}
+
+/// Whether the user exists and is active.
+pub fn user_is_active(c: &rusqlite::Connection, user: Uuid) -> Result<bool, ApiError> {
+    use rusqlite::OptionalExtension;
+    let active = c
+        .prepare_cached("SELECT is_active FROM users WHERE id = ?1")?
+        .query_row([user.to_string()], |r| r.get::<_, bool>(0))
+        .optional()?;
+    Ok(active == Some(true))
 }
 
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
@@ -159,9 +174,9 @@ impl FromRequestParts<AppState> for OrgCtx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
+        // `resolve_org` checks that the user is active; no need for `Caller`'s own lookup.
+        let user = state.keys.check_access(bearer(&parts.headers)?)?;
         let org = org_header(&parts.headers)?;
-        let user = caller.user_id;
         state.store.read(move |c| directory::resolve_org(c, user, org)).await
     }
 }

@@ -130,8 +130,15 @@ pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
         return Err(ApiError::field("body", "Expected a JSON object."));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = top_field(&e.path().to_string());
-        ApiError::field(&field, clean_serde_message(&e.inner().to_string()))
+        let message = clean_serde_message(&e.inner().to_string());
+        let mut field = top_field(&e.path().to_string());
+        // A missing key is reported at its parent (the root): name the key itself.
+        if field == "body"
+            && let Some(key) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
+        {
+            field = key.to_string();
+        }
+        ApiError::field(&field, message)
     })
 }
 

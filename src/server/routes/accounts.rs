@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::path_id;
+use super::PathId;
 use crate::model::{
     Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Comment,
     CommentAdded, CommentInput, MailInput, MailSent, Paging,
@@ -30,6 +30,12 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<(AccountFilter, Paging), Ap
     let mut errors = Errors::default();
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let value = value.trim().to_string();
+        // A NUL ends the full-text query early inside SQLite (a syntax error, so a 500); no
+        // stored name needs control characters to be found.
+        if matches!(key.as_ref(), "name" | "city" | "industry" | "tags") && value.chars().any(char::is_control) {
+            errors.add(&key, "Must not contain control characters.");
+            continue;
+        }
         match key.as_ref() {
             "name" if !value.is_empty() => filter.name = Some(value),
             "city" if !value.is_empty() => filter.city = Some(value),
@@ -107,8 +113,7 @@ fn to_new(up: &Upload) -> accounts::NewAttachment {
 
 #[utoipa::path(get, path = "/api/accounts/{id}/", tag = "accounts",
     responses((status = 200, body = AccountDetail), (status = 404, body = crate::model::ErrorBody)))]
-pub async fn detail(State(state): State<AppState>, ctx: OrgCtx, Path(id): Path<String>) -> Result<Json<AccountDetail>, ApiError> {
-    let id = path_id(&id)?;
+pub async fn detail(State(state): State<AppState>, ctx: OrgCtx, PathId(id): PathId) -> Result<Json<AccountDetail>, ApiError> {
     Ok(Json(state.store.read(move |c| accounts::detail(c, &ctx, id)).await?))
 }
 
@@ -117,10 +122,9 @@ pub async fn detail(State(state): State<AppState>, ctx: OrgCtx, Path(id): Path<S
 pub async fn update(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     req: Request,
 ) -> Result<Json<Account>, ApiError> {
-    let id = path_id(&id)?;
     let (body, upload) = read_body(req, &state, LIST_FIELDS).await?;
     drop(upload); // An update carries no file; one sent anyway is discarded.
     let input: AccountInput = parse_value(body)?;
@@ -129,8 +133,7 @@ pub async fn update(
 
 #[utoipa::path(delete, path = "/api/accounts/{id}/", tag = "accounts",
     responses((status = 204), (status = 403, body = crate::model::ErrorBody), (status = 404, body = crate::model::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, ctx: OrgCtx, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
+pub async fn delete(State(state): State<AppState>, ctx: OrgCtx, PathId(id): PathId) -> Result<StatusCode, ApiError> {
     let files = state.store.write(move |tx| accounts::delete(tx, &ctx, id)).await?;
     remove_files(&state, &files).await;
     Ok(StatusCode::NO_CONTENT)
@@ -152,10 +155,9 @@ async fn remove_files(state: &AppState, ids: &[Uuid]) {
 pub async fn add_comment(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let (body, upload) = read_body(req, &state, &[]).await?;
     let input: CommentInput = parse_value(body)?;
     let comment = input.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
@@ -211,10 +213,9 @@ pub async fn edit_comment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(input): ApiJson<CommentInput>,
 ) -> Result<Json<Comment>, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     let text = input.comment.map(|c| c.trim().to_string()).unwrap_or_default();
     let mut e = Errors::default();
@@ -230,9 +231,8 @@ pub async fn delete_comment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     owner_ctx(&state, caller, header_org, accounts::comment_owner, id, "comment").await?;
     state.store.write(move |tx| accounts::delete_comment(tx, id)).await?;
@@ -244,9 +244,8 @@ pub async fn delete_attachment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     owner_ctx(&state, caller, header_org, accounts::attachment_owner, id, "attachment").await?;
     state.store.write(move |tx| accounts::delete_attachment(tx, id)).await?;
@@ -260,9 +259,8 @@ pub async fn download_attachment(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let header_org = org_header(&headers)?;
     let user = caller.user_id;
     let (file_name, content_type) = state
@@ -281,18 +279,37 @@ pub async fn download_attachment(
         if e.kind() == std::io::ErrorKind::NotFound { ApiError::NotFound } else { e.into() }
     })?;
     let stream = tokio_util::io::ReaderStream::new(file);
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        file_name.replace(['"', '\\'], "_").chars().filter(|c| c.is_ascii() && !c.is_control()).collect::<String>()
-    );
+    // An ASCII fallback for old clients, and the real (UTF-8) name in `filename*` (RFC 6266).
+    let ascii: String = file_name.replace(['"', '\\'], "_").chars().filter(|c| c.is_ascii() && !c.is_control()).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", rfc5987(&file_name));
+    // The stored type came from the uploader: never let it break the answer, and tell browsers
+    // not to second-guess it.
+    let content_type = header::HeaderValue::from_str(&content_type)
+        .unwrap_or_else(|_| header::HeaderValue::from_static("application/octet-stream"));
+    let disposition = header::HeaderValue::from_str(&disposition)
+        .unwrap_or_else(|_| header::HeaderValue::from_static("attachment"));
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
             (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff")),
         ],
         Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// Percent-encodes a value for an RFC 5987 `ext-value` (`attr-char` stays as it is).
+fn rfc5987(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[utoipa::path(post, path = "/api/accounts/{id}/create_mail/", tag = "accounts", request_body = MailInput,
@@ -300,10 +317,9 @@ pub async fn download_attachment(
 pub async fn create_mail(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     req: Request,
 ) -> Result<Json<MailSent>, ApiError> {
-    let id = path_id(&id)?;
     let (body, upload) = read_body(req, &state, LIST_FIELDS).await?;
     drop(upload);
     let body = normalize_mail(body);

@@ -5,7 +5,7 @@ use axum::extract::State;
 
 use crate::model::{LoginRequest, LoginResponse, Profile, RefreshRequest, RefreshResponse};
 use crate::server::AppState;
-use crate::server::auth::{OrgCtx, hash_password, verify_password};
+use crate::server::auth::{OrgCtx, hash_password, user_is_active, verify_password};
 use crate::server::error::{ApiError, ApiJson};
 use crate::server::store::directory;
 
@@ -55,7 +55,7 @@ pub async fn refresh(
 ) -> Result<Json<RefreshResponse>, ApiError> {
     let user = state.keys.check_refresh(input.refresh.trim())?;
     // A deactivated user's refresh token stops working at once.
-    let active = state.store.read(move |c| Ok(directory::user_ref(c, user).is_ok())).await?;
+    let active = state.store.read(move |c| user_is_active(c, user)).await?;
     if !active {
         return Err(ApiError::Unauthorized("Invalid token.".into()));
     }

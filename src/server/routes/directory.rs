@@ -1,11 +1,11 @@
 //! Contacts, users and teams: enough for an account's links to be real.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::path_id;
+use super::PathId;
 use crate::model::{Contact, ContactInput, ContactList, Paging, Team, TeamInput, TeamList, UserList};
 use crate::server::AppState;
 use crate::server::auth::OrgCtx;
@@ -66,9 +66,8 @@ pub async fn create_contact(
 pub async fn get_contact(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Contact>, ApiError> {
-    let id = path_id(&id)?;
     Ok(Json(state.store.read(move |c| directory::get_contact(c, ctx.org_id, id)).await?))
 }
 
@@ -77,10 +76,9 @@ pub async fn get_contact(
 pub async fn update_contact(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<Contact>, ApiError> {
-    let id = path_id(&id)?;
     Ok(Json(
         state
             .store
@@ -98,9 +96,8 @@ pub async fn update_contact(
 pub async fn delete_contact(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
     state
         .store
         .write(move |tx| {
@@ -143,7 +140,10 @@ pub async fn create_team(
     e.max_len("name", &name, 255);
     e.max_len("description", &description, 10_000);
     e.finish()?;
-    let users = input.users;
+    // The store links each member once; answer with the same list it keeps.
+    let mut users = input.users;
+    let mut seen = std::collections::HashSet::new();
+    users.retain(|u| seen.insert(*u));
     let team = state
         .store
         .write(move |tx| directory::create_team(tx, ctx.org_id, &name, &description, &users))

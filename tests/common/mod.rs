@@ -1,0 +1,261 @@
+//! The shared harness of the API integration tests: a real core on an ephemeral port with a
+//! temp data dir, spoken to over HTTP with reqwest.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crmtui::model::Role;
+use crmtui::server::store::directory::{ensure_member, ensure_org};
+use crmtui::server::{Core, Settings};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+use uuid::Uuid;
+
+pub use serde_json::json;
+
+/// The password every harness user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// The temp dir; the core's data dir is `data_dir.path().join("data")` (created by the core).
+    pub data_dir: TempDir,
+    pub core: Core,
+}
+
+/// A signed-in user, working in `org` (the org of the `user()` call that made it).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: Uuid,
+    pub org: Uuid,
+    pub email: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+impl Session {
+    /// The same user working in another org (sends that org in the header).
+    pub fn in_org(&self, org: Uuid) -> Session {
+        Session {
+            org,
+            ..self.clone()
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        TestApp::with(|_| {}).await
+    }
+
+    /// A core with adjusted settings (e.g. a small `max_body`).
+    pub async fn with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut settings = Settings::new(tmp.path().join("data"));
+        adjust(&mut settings);
+        let core = tokio::task::spawn_blocking(move || Core::open(settings))
+            .await
+            .unwrap()
+            .expect("core opens");
+        let (addr, _handle) = core
+            .spawn("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("core binds");
+        TestApp {
+            addr,
+            client: reqwest::Client::new(),
+            data_dir: tmp,
+            core,
+        }
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.core.data_dir().to_path_buf()
+    }
+
+    /// How many attachment bodies are stored.
+    pub fn file_count(&self) -> usize {
+        std::fs::read_dir(self.dir().join("files"))
+            .expect("files dir")
+            .count()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Runs `f` in one write transaction of the core's store (off the async threads).
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, crmtui::server::error::ApiError>
+        + Send
+        + 'static,
+    ) -> T {
+        let store = self.core.state.store.clone();
+        tokio::task::spawn_blocking(move || store.write_blocking(f))
+            .await
+            .unwrap()
+            .expect("db work")
+    }
+
+    /// Makes `email` a member of `org_name` (both created if missing) with `role` and signs in.
+    pub async fn user(&self, org_name: &str, email: &str, role: Role) -> Session {
+        let (org, email_owned) = (org_name.to_string(), email.to_string());
+        let (id, org_id) = self
+            .db(move |tx| {
+                let hash = crmtui::server::auth::hash_password(PASSWORD)?;
+                let org = ensure_org(tx, &org)?;
+                let user = ensure_member(tx, org, &email_owned, &hash, role)?;
+                Ok((user, org))
+            })
+            .await;
+        let (status, body) = self.login(email, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "login of {email}: {body}");
+        Session {
+            id,
+            org: org_id,
+            email: email.to_string(),
+            token: body["access_token"].as_str().unwrap().to_string(),
+            refresh: body["refresh_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn admin(&self, org_name: &str, email: &str) -> Session {
+        self.user(org_name, email, Role::Admin).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        send(
+            self.client
+                .post(self.url("/api/auth/login/"))
+                .json(&json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// A request with no headers at all.
+    pub fn raw(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// A request with the session's bearer token and org header.
+    pub fn req(&self, who: &Session, method: Method, path: &str) -> RequestBuilder {
+        self.raw(method, path)
+            .bearer_auth(&who.token)
+            .header("organization-id", who.org.to_string())
+    }
+
+    pub async fn get(&self, who: &Session, path: &str) -> (StatusCode, Value) {
+        send(self.req(who, Method::GET, path)).await
+    }
+
+    pub async fn post(&self, who: &Session, path: &str, body: Value) -> (StatusCode, Value) {
+        send(self.req(who, Method::POST, path).json(&body)).await
+    }
+
+    pub async fn put(&self, who: &Session, path: &str, body: Value) -> (StatusCode, Value) {
+        send(self.req(who, Method::PUT, path).json(&body)).await
+    }
+
+    pub async fn delete(&self, who: &Session, path: &str) -> (StatusCode, Value) {
+        send(self.req(who, Method::DELETE, path)).await
+    }
+
+    /// Creates an account named `name` with extra fields; panics unless 201. Returns the body.
+    pub async fn account(&self, who: &Session, name: &str, extra: Value) -> Value {
+        let mut body = json!({"name": name});
+        if let Value::Object(m) = extra {
+            body.as_object_mut().unwrap().extend(m);
+        }
+        let (status, out) = self.post(who, "/api/accounts/", body).await;
+        assert_eq!(status, StatusCode::CREATED, "create {name}: {out}");
+        out
+    }
+
+    /// Lists accounts with a raw query string (without `?`); panics unless 200.
+    pub async fn list(&self, who: &Session, query: &str) -> Value {
+        let (status, body) = self.get(who, &format!("/api/accounts/?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "list ?{query}: {body}");
+        body
+    }
+}
+
+/// Sends a request and reads the answer as JSON (`Null` for an empty body, a string for text).
+pub async fn send(req: RequestBuilder) -> (StatusCode, Value) {
+    let res = req.send().await.expect("request is answered");
+    let status = res.status();
+    let bytes = res.bytes().await.expect("body is read");
+    if bytes.is_empty() {
+        return (status, Value::Null);
+    }
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, value)
+}
+
+/// Asserts the error envelope `{"error": true, "errors": {field: [...]}}` naming `field`.
+#[track_caller]
+pub fn assert_field_error(body: &Value, field: &str) {
+    assert_eq!(body["error"], json!(true), "not the envelope: {body}");
+    let list = body["errors"][field].as_array();
+    assert!(
+        list.is_some_and(|l| !l.is_empty() && l.iter().all(Value::is_string)),
+        "no error for `{field}`: {body}"
+    );
+}
+
+/// Asserts the error envelope with a single message.
+#[track_caller]
+pub fn assert_message_error(body: &Value) {
+    assert_eq!(body["error"], json!(true), "not the envelope: {body}");
+    assert!(
+        body["errors"].as_str().is_some_and(|s| !s.is_empty()),
+        "no message: {body}"
+    );
+}
+
+/// The names of a list of accounts, in order.
+pub fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The open then closed names of a list answer.
+pub fn all_names(body: &Value) -> Vec<String> {
+    let mut v = names(&body["open_accounts"]);
+    v.extend(names(&body["closed_accounts"]));
+    v
+}
+
+pub fn id_of(v: &Value) -> String {
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id: {v}"))
+        .to_string()
+}
+
+/// The seed's create example.
+pub fn seed_create_body() -> Value {
+    json!({
+        "name": "New Company Inc",
+        "email": "info@newcompany.com",
+        "phone": "+1555123456",
+        "industry": "Manufacturing",
+        "description": "Leading manufacturer of widgets",
+        "website": "https://newcompany.com",
+        "billing_address_line": "456 Industrial Blvd",
+        "billing_street": "Suite 100",
+        "billing_city": "Chicago",
+        "billing_state": "IL",
+        "billing_postcode": "60601",
+        "billing_country": "USA",
+        "tags": ["manufacturing", "enterprise"]
+    })
+}

@@ -8,16 +8,21 @@
 #
 #   bash bench/tui.sh            # ~100k accounts; the workspace is kept in $BENCH_DIR for reruns
 #   ACCOUNTS=20000 bash bench/tui.sh
+#   BIN=target/debug/crmtui bash bench/tui.sh   # another build, no cargo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS=${ACCOUNTS:-100000}
 BENCH_DIR=${BENCH_DIR:-/tmp/crmtui-bench}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --release --quiet
-BIN=$CARGO_TARGET_DIR/release/crmtui
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=$CARGO_TARGET_DIR/release/crmtui
+fi
 export HOME=$BENCH_DIR/home XDG_CONFIG_HOME=$BENCH_DIR/home/config XDG_STATE_HOME=$BENCH_DIR/home/state
 mkdir -p "$HOME"
 LOG=$XDG_STATE_HOME/crmtui/crmtui.log
+# tmux sessions get the tmux server's environment, not ours: pass it in the command.
+ENVS="HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_STATE_HOME=$XDG_STATE_HOME"
 DATA=$BENCH_DIR/data-$ACCOUNTS
 
 if [ ! -e "$DATA/.seeded" ]; then
@@ -50,8 +55,8 @@ scroll() { # presses j and PageDown in bursts, like a held key
 echo "== embedded core, existing workspace of $ACCOUNTS accounts (tmux 80x24)"
 tmux kill-session -t bench 2>/dev/null || true
 for i in 1 2 3 4 5; do
-  rm -f "$LOG"
-  tmux new-session -d -s bench -x 80 -y 24 "RUST_LOG=crmtui::latency=debug,info $BIN --data-dir $DATA"
+  rm -f "$LOG"; mkdir -p "$(dirname "$LOG")"
+  tmux new-session -d -s bench -x 80 -y 24 "env $ENVS RUST_LOG=crmtui::latency=debug,info $BIN --data-dir $DATA"
   for _ in $(seq 1 100); do grep -q 'first frame with data' "$LOG" 2>/dev/null && break; sleep 0.05; done
   grep -o 'first frame with data.*' "$LOG" | sed -E 's/.*ms=([0-9.]+).*/  run '$i': first frame with data after \1 ms/' || echo "  run $i: no data frame"
   if [ "$i" -lt 5 ]; then tmux send-keys -t bench q; sleep 0.3; tmux kill-session -t bench 2>/dev/null || true; fi
@@ -66,16 +71,16 @@ tmux send-keys -t bench q; sleep 0.3; tmux kill-session -t bench 2>/dev/null || 
 
 echo "== remote: crmtui serve in its own process, the TUI alone"
 PORT=18765
-printf 'benchpassword\n' | "$BIN" admin create-user --data-dir "$DATA" --email bench@localhost --password-stdin --org Local --role ADMIN >/dev/null 2>&1 || true
+printf 'benchpassword\n' | "$BIN" admin create-user --data-dir "$DATA" --email bench@example.com --password-stdin --org Local --role ADMIN >/dev/null 2>&1 || true
 "$BIN" serve --data-dir "$DATA" --bind 127.0.0.1:$PORT >/dev/null 2>&1 &
 SERVE=$!
 trap 'kill $SERVE 2>/dev/null || true; tmux kill-session -t bench 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz/" >/dev/null && break; sleep 0.1; done
-LOGIN=$(curl -fs -H 'content-type: application/json' -d '{"email":"bench@localhost","password":"benchpassword"}' "http://127.0.0.1:$PORT/api/auth/login/")
+LOGIN=$(curl -fs -H 'content-type: application/json' -d '{"email":"bench@example.com","password":"benchpassword"}' "http://127.0.0.1:$PORT/api/auth/login/")
 TOKEN=$(printf '%s' "$LOGIN" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 ORG=$(printf '%s' "$LOGIN" | sed -E 's/.*"organizations":\[\{"id":"([^"]+)".*/\1/')
 rm -f "$LOG"
-tmux new-session -d -s bench -x 80 -y 24 "CRMTUI_TOKEN=$TOKEN RUST_LOG=crmtui::latency=debug,info $BIN --server http://127.0.0.1:$PORT --org $ORG"
+tmux new-session -d -s bench -x 80 -y 24 "env $ENVS CRMTUI_TOKEN=$TOKEN RUST_LOG=crmtui::latency=debug,info $BIN --server http://127.0.0.1:$PORT --org $ORG"
 for _ in $(seq 1 100); do grep -q 'first frame with data' "$LOG" 2>/dev/null && break; sleep 0.05; done
 grep -o 'first frame with data.*' "$LOG" | sed -E 's/.*ms=([0-9.]+).*/  first frame with data after \1 ms (remote)/' || true
 : > "$LOG"

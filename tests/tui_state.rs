@@ -90,9 +90,16 @@ fn filter_as_you_type_is_debounced_and_latest_wins() {
     // A page of the old generation arriving now is ignored.
     app.on_tick(later(300));
     let reqs = app.take_cmds();
-    let [r] = reqs.as_slice() else {
-        panic!("one request, got {reqs:?}")
+    // Page 0 of the new filter (and the page after it, prefetched while the old total stands).
+    let Some(r) = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::LoadPage { page: 0, .. }))
+    else {
+        panic!("page 0 requested, got {reqs:?}")
     };
+    assert!(reqs.iter().all(
+        |r| matches!(&r.cmd, Cmd::LoadPage { filter, .. } if filter.name.as_deref() == Some("acm"))
+    ));
     let Cmd::LoadPage {
         epoch,
         filter,
@@ -409,4 +416,34 @@ fn remapped_keys_work_and_the_old_ones_do_not() {
     assert!(!app.quit);
     press(&mut app, key('Q'));
     assert!(app.quit);
+}
+
+#[test]
+fn creating_an_account_reloads_and_selects_it() {
+    let mut app = loaded_app(0);
+    press(&mut app, key('n'));
+    type_str(&mut app, "Foo");
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create sent");
+    let account: crmtui::model::Account =
+        serde_json::from_value(account_json(0, false)).expect("account");
+    app.on_msg(Msg::Saved {
+        req: r.id,
+        created: true,
+        result: Ok(Box::new(account)),
+    });
+    assert!(app.overlay.is_none());
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r.cmd, Cmd::LoadPage { page: 0, .. })),
+        "{reqs:?}"
+    );
+    serve_reqs(&mut app, reqs, 1);
+    assert_eq!(app.total(), 1);
+    assert_eq!(app.selected().map(|a| a.id), Some(account_id(0)));
 }

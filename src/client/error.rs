@@ -70,6 +70,17 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     one_line(&cur.to_string(), 160)
 }
 
+/// Whether a 403's message says the session is gone rather than that access is denied
+/// (BottleCRM: "Organization context is required. Please login again.").
+pub fn means_signed_out(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("login again")
+        || m.contains("log in again")
+        || m.contains("credentials were not provided")
+        || (m.contains("token")
+            && (m.contains("expired") || m.contains("not valid") || m.contains("invalid")))
+}
+
 /// Builds the error for a failing status from its body, whatever the body is.
 pub fn from_response(status: u16, content_type: &str, body: &[u8]) -> ClientError {
     let (message, fields) = describe_body(content_type, body);
@@ -266,6 +277,17 @@ mod tests {
         let fields = e.field_errors().cloned().unwrap_or_default();
         assert_eq!(fields.get("name").map(String::as_str), Some("required"));
         assert_eq!(e.to_string(), "name: required; website: bad url");
+    }
+
+    #[test]
+    fn signed_out_403_is_told_from_access_denied() {
+        assert!(means_signed_out(
+            "Organization context is required. Please login again."
+        ));
+        assert!(means_signed_out("Given token not valid for any token type"));
+        assert!(!means_signed_out(
+            "You do not have permission to perform this action."
+        ));
     }
 
     #[test]

@@ -204,8 +204,16 @@ impl Client {
             .send()
             .await
             .map_err(|e| ClientError::from_reqwest(&e))?;
-        if !needs_refresh(&resp) {
-            return Ok(resp);
+        match resp.status() {
+            StatusCode::UNAUTHORIZED => {}
+            // BottleCRM answers an expired token with 403 and "… Please login again.".
+            StatusCode::FORBIDDEN => {
+                let err = read_error(resp).await;
+                if !matches!(err, ClientError::SessionExpired(_)) {
+                    return Err(err);
+                }
+            }
+            _ => return Ok(resp),
         }
         self.refresh(sent_with).await?;
         build(&self.http)?
@@ -548,11 +556,6 @@ impl Client {
     }
 }
 
-/// 401 everywhere; BottleCRM answers 403 with this detail when the token has expired.
-fn needs_refresh(resp: &Response) -> bool {
-    resp.status() == StatusCode::UNAUTHORIZED
-}
-
 /// Passes a success through and turns a failure into its error.
 async fn check(resp: Response) -> Result<Response, ClientError> {
     if resp.status().is_success() {
@@ -571,7 +574,7 @@ async fn read_error(resp: Response) -> ClientError {
         .to_string();
     let body = resp.bytes().await.unwrap_or_default();
     let err = error::from_response(status, &content_type, &body);
-    if status == 401 {
+    if status == 401 || (status == 403 && error::means_signed_out(&err.to_string())) {
         return ClientError::SessionExpired(err.to_string());
     }
     err

@@ -841,7 +841,7 @@ impl App {
 
     fn reload_from_top(&mut self) {
         for w in self.windows.values_mut() {
-            w.reset();
+            w.clear();
         }
         self.cursors.clear();
         self.scroll = 0;
@@ -862,6 +862,13 @@ impl App {
     }
 
     fn overlay_key(&mut self, ev: KeyEvent) {
+        // A quit key with ctrl (ctrl-c) quits from anywhere, even from an editor.
+        if ev.modifiers.contains(KeyModifiers::CONTROL)
+            && self.keymap.action(Context::Normal, &ev) == Some(Action::Quit)
+        {
+            self.quit = true;
+            return;
+        }
         let action = self.keymap.action(Context::Form, &ev);
         let Some(overlay) = self.overlay.take() else {
             return;
@@ -882,10 +889,6 @@ impl App {
                     (_, Some(Action::PageUp)) => Some(Overlay::Help {
                         scroll: scroll.saturating_sub(10),
                     }),
-                    (_, Some(Action::Quit)) if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                        self.quit = true;
-                        None
-                    }
                     _ => None,
                 };
             }
@@ -908,7 +911,7 @@ impl App {
                 }
                 (_, KeyCode::Backspace) if input.is_empty() => {}
                 _ => {
-                    input.input(ev);
+                    edit(&mut input, ev);
                     self.overlay = Some(Overlay::Command(input));
                 }
             },
@@ -930,7 +933,7 @@ impl App {
                     }
                 }
                 _ => {
-                    if input.input(ev) {
+                    if edit(&mut input, ev) {
                         self.filter_due = Some(self.now + FILTER_DEBOUNCE);
                     }
                     self.overlay = Some(Overlay::FilterName { input, before });
@@ -969,7 +972,7 @@ impl App {
                     }
                     _ => {
                         if let Some(f) = form.focused() {
-                            f.input.input(ev);
+                            edit(&mut f.input, ev);
                         }
                     }
                 }
@@ -1477,6 +1480,9 @@ impl App {
                 } else {
                     self.link = Link::Up;
                     self.reload();
+                    if self.ready.as_ref().is_some_and(|r| r.org_name.is_none()) {
+                        self.send(Cmd::Profile, "loading profile");
+                    }
                 }
             }
             Msg::BootFailed(e) => {
@@ -1736,6 +1742,16 @@ impl App {
 pub enum ThreadItem<'a> {
     Comment(&'a Comment),
     Attachment(&'a Attachment),
+}
+
+/// Typing into an editor: ratatui-textarea's emacs-like keys, except ctrl-u, which deletes to
+/// the start of the line as in a shell (the editor's own binding for it is undo; ctrl-z undoes).
+fn edit(input: &mut TextArea<'static>, ev: KeyEvent) -> bool {
+    match (ev.code, ev.modifiers) {
+        (KeyCode::Char('u'), KeyModifiers::CONTROL) => input.delete_line_by_head(),
+        (KeyCode::Char('z'), KeyModifiers::CONTROL) => input.undo(),
+        _ => input.input(ev),
+    }
 }
 
 fn one_line_input(value: &str) -> TextArea<'static> {

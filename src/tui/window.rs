@@ -18,6 +18,9 @@ pub struct PageWindow {
     pending: HashSet<usize>,
     /// Total rows, once the first answer told us.
     total: Option<usize>,
+    /// The rows are from before a refresh or a new filter: still shown, but asked for again,
+    /// and dropped when the first fresh page arrives (no blank flash while waiting).
+    stale: bool,
 }
 
 impl PageWindow {
@@ -29,6 +32,7 @@ impl PageWindow {
             lru: VecDeque::new(),
             pending: HashSet::new(),
             total: None,
+            stale: false,
         }
     }
 
@@ -44,17 +48,15 @@ impl PageWindow {
         self.total = Some(total);
     }
 
-    /// Forgets every row (a new filter, a refresh). The total is kept until the next answer, so
-    /// that the cursor does not jump.
+    /// Marks every row stale (a new filter, a refresh): they stay on screen until fresh rows
+    /// arrive. The total is kept too, so that the cursor does not jump.
     pub fn clear(&mut self) {
-        self.pages.clear();
-        self.lru.clear();
+        self.stale = !self.pages.is_empty();
         self.pending.clear();
     }
 
-    pub fn reset(&mut self) {
-        self.clear();
-        self.total = None;
+    pub fn is_stale(&self) -> bool {
+        self.stale
     }
 
     pub fn page_of(&self, row: usize) -> usize {
@@ -68,7 +70,7 @@ impl PageWindow {
     }
 
     pub fn is_loaded(&self, page: usize) -> bool {
-        self.pages.contains_key(&page)
+        !self.stale && self.pages.contains_key(&page)
     }
 
     pub fn is_pending(&self, page: usize) -> bool {
@@ -105,7 +107,7 @@ impl PageWindow {
         }
         let fetch: Vec<usize> = want
             .into_iter()
-            .filter(|p| !self.pages.contains_key(p) && !self.pending.contains(p))
+            .filter(|p| !self.is_loaded(*p) && !self.pending.contains(p))
             .collect();
         self.pending.extend(fetch.iter().copied());
         fetch
@@ -121,6 +123,11 @@ impl PageWindow {
     /// Stores an answered page and evicts the least recently used pages beyond capacity.
     pub fn insert(&mut self, page: usize, rows: Vec<Account>) {
         self.pending.remove(&page);
+        if self.stale {
+            self.stale = false;
+            self.pages.clear();
+            self.lru.clear();
+        }
         self.pages.insert(page, rows);
         self.lru.retain(|p| *p != page);
         self.lru.push_back(page);

@@ -93,7 +93,15 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             limit,
             offset,
         } => {
+            let started = std::time::Instant::now();
             let result = client.accounts(&filter, limit, offset).await.map(Box::new);
+            tracing::debug!(
+                target: "crmtui::latency",
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                offset,
+                ok = result.is_ok(),
+                "page request"
+            );
             Msg::Page {
                 req,
                 epoch,

@@ -34,7 +34,7 @@ const COLS: &[Col] = &[
     Col {
         title: "Industry",
         width: 11,
-        min_list_width: 38,
+        min_list_width: 46,
         cell: |_, a| sanitize::line(&a.industry).into_owned(),
     },
     Col {

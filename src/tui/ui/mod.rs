@@ -80,10 +80,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             left.push(Span::raw(" · "));
             left.push(Span::raw(sanitize::fit(org, 24)));
         }
-        left.push(Span::styled(
-            format!(" · {}", sanitize::fit(&r.server, 28)),
-            t.dim(),
-        ));
+        if area.width >= 90 {
+            left.push(Span::styled(
+                format!(" · {}", sanitize::fit(&r.server, 28)),
+                t.dim(),
+            ));
+        }
     }
     if let Some((open, closed)) = app.counts {
         let (o, c) = match app.view {
@@ -107,7 +109,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             SPINNER[app.spinner % SPINNER.len()],
             t.accent(),
         ));
-        right.push(Span::raw(format!(" {label}… ")));
+        // The label only where it does not crowd the counts.
+        if area.width >= 100 {
+            right.push(Span::raw(format!(" {label}…")));
+        }
+        right.push(Span::raw(" "));
     }
     right.push(Span::styled(app.keymap.hint(Action::Help), t.key()));
     right.push(Span::styled(" help ", t.dim()));
@@ -260,6 +266,15 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
 /// Relative time: "just now", "5m ago", "3h ago", "yesterday", "4d ago", or the date.
 pub fn ago(now: chrono::DateTime<chrono::Utc>, t: chrono::DateTime<chrono::Utc>) -> String {
     let secs = (now - t).num_seconds();
+    if secs < -60 {
+        // A time ahead of our clock (a scheduled item, or clock skew): say so.
+        let ahead = ago(t, now);
+        return if ahead == "yesterday" {
+            "tomorrow".into()
+        } else {
+            format!("in {}", ahead.trim_end_matches(" ago"))
+        };
+    }
     match secs {
         s if s < 60 => "just now".into(),
         s if s < 3600 => format!("{}m ago", s / 60),

@@ -1,0 +1,211 @@
+//! The HTTP client against a real core on a random port: every call the TUI makes, silent
+//! token refresh, validation errors by field, and an unreachable server.
+
+use crmtui::client::{Client, ClientError, Timeouts, Tokens};
+use crmtui::model::{AccountFilter, AccountInput, AccountStatus, MailInput};
+use crmtui::server::{Core, Settings};
+
+struct Env {
+    client: Client,
+    base: String,
+    org: uuid::Uuid,
+    refresh: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Env {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_path_buf();
+    let (core, session) = tokio::task::spawn_blocking(move || {
+        let core = Core::open(Settings::new(path)).expect("core");
+        let session = core
+            .local_session("Local", "you@localhost")
+            .expect("session");
+        (core, session)
+    })
+    .await
+    .expect("join");
+    let (addr, _handle) = core
+        .spawn("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("spawn");
+    // Keep the core alive for the test.
+    std::mem::forget(core);
+    let base = format!("http://{addr}/");
+    let tokens = Tokens {
+        access: session.access_token.clone(),
+        refresh: Some(session.refresh_token.clone()),
+    };
+    let client = Client::new(
+        &base,
+        Some(session.org_id),
+        Some(tokens),
+        Timeouts::default(),
+    )
+    .expect("client");
+    Env {
+        client,
+        base,
+        org: session.org_id,
+        refresh: session.refresh_token,
+        _dir: dir,
+    }
+}
+
+fn named(name: &str) -> AccountInput {
+    AccountInput {
+        name: Some(Some(name.into())),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn accounts_comments_attachments_and_mail_round_trip() {
+    let env = start().await;
+    let c = &env.client;
+    let mut input = named("Round Trip Co");
+    input.billing_city = Some(Some("Lisbon".into()));
+    input.tags = Some(Some(vec!["vip".into()]));
+    let created = c.create_account(&input).await.expect("create");
+    assert_eq!(created.billing_city, "Lisbon");
+
+    let filter = AccountFilter {
+        city: Some("lis".into()),
+        ..Default::default()
+    };
+    let list = c.accounts(&filter, 10, 0).await.expect("list");
+    assert_eq!(list.open_accounts_count, 1);
+    assert_eq!(list.open_accounts[0].id, created.id);
+
+    let edited = c
+        .update_account(
+            created.id,
+            &AccountInput {
+                status: Some(Some(AccountStatus::Closed)),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("update");
+    assert_eq!(edited.status, AccountStatus::Closed);
+    assert_eq!(
+        edited.name, "Round Trip Co",
+        "a partial update keeps the rest"
+    );
+
+    let added = c
+        .add_comment(created.id, "first\nsecond line")
+        .await
+        .expect("comment");
+    let comment = added.comment.expect("the comment");
+    c.edit_comment(comment.id, "edited")
+        .await
+        .expect("edit comment");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"hello attachment").expect("write");
+    let with_file = c.add_attachment(created.id, &file).await.expect("attach");
+    let att = with_file.attachment.expect("the attachment");
+    let dest = dir.path().join("copy.txt");
+    let n = c.download(&att.attachment, &dest).await.expect("download");
+    assert_eq!(n, 16);
+    assert_eq!(std::fs::read(&dest).expect("read"), b"hello attachment");
+
+    let detail = c.account(created.id).await.expect("detail");
+    assert_eq!(detail.comments.len(), 1);
+    assert_eq!(detail.comments[0].comment, "edited");
+    assert_eq!(detail.attachments.len(), 1);
+
+    let mail = MailInput {
+        recipients: vec!["someone@example.com".into()],
+        subject: "Hi".into(),
+        html: "Hello".into(),
+        ..Default::default()
+    };
+    let sent = c.send_mail(created.id, &mail).await.expect("mail");
+    assert_eq!(sent.status, "success");
+
+    c.delete_attachment(att.id)
+        .await
+        .expect("delete attachment");
+    c.delete_comment(comment.id).await.expect("delete comment");
+    c.delete_account(created.id).await.expect("delete account");
+    let gone = c.account(created.id).await.expect_err("gone");
+    assert!(
+        matches!(gone, ClientError::Api { status: 404, .. }),
+        "{gone:?}"
+    );
+}
+
+#[tokio::test]
+async fn validation_errors_name_their_fields() {
+    let env = start().await;
+    let mut bad = named("Bad Co");
+    bad.website = Some(Some("ftp://nope".into()));
+    bad.email = Some(Some("not an email".into()));
+    let err = env.client.create_account(&bad).await.expect_err("invalid");
+    let fields = err.field_errors().cloned().unwrap_or_default();
+    assert!(fields.contains_key("website"), "{err:?}");
+    assert!(fields.contains_key("email"), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_silently() {
+    let env = start().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let s = seen.clone();
+    let tokens = Tokens {
+        access: "expired.or.garbage".into(),
+        refresh: Some(env.refresh.clone()),
+    };
+    let client = Client::new(&env.base, Some(env.org), Some(tokens), Timeouts::default())
+        .expect("client")
+        .with_refresh_sink(std::sync::Arc::new(move |t: &Tokens| {
+            if let Ok(mut g) = s.lock() {
+                *g = Some(t.access.clone());
+            }
+        }));
+    client
+        .accounts(&AccountFilter::default(), 5, 0)
+        .await
+        .expect("works after a refresh");
+    let new_access = seen
+        .lock()
+        .ok()
+        .and_then(|g| g.clone())
+        .expect("the sink saw the new token");
+    assert_ne!(new_access, "expired.or.garbage");
+
+    // Without a usable refresh token the session is dead, and says so.
+    let dead = Client::new(
+        &env.base,
+        Some(env.org),
+        Some(Tokens {
+            access: "x".into(),
+            refresh: Some("y".into()),
+        }),
+        Timeouts::default(),
+    )
+    .expect("client");
+    let err = dead
+        .accounts(&AccountFilter::default(), 5, 0)
+        .await
+        .expect_err("dead");
+    assert!(matches!(err, ClientError::SessionExpired(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_reported_as_such() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let client =
+        Client::new(&format!("http://{addr}"), None, None, Timeouts::default()).expect("client");
+    let err = client
+        .accounts(&AccountFilter::default(), 5, 0)
+        .await
+        .expect_err("down");
+    assert!(err.is_unreachable(), "{err:?}");
+    assert!(err.to_string().contains("unreachable"), "{err}");
+}

@@ -264,6 +264,8 @@ pub struct App {
     pub detail_error: Option<(Uuid, String)>,
     pub detail_scroll: u16,
     pub thread_cursor: usize,
+    /// After posting, select the new comment or file once the thread reloads.
+    focus_new: Option<NewItem>,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     /// Requests in flight with a label for the spinner.
@@ -309,6 +311,7 @@ impl App {
             detail_error: None,
             detail_scroll: 0,
             thread_cursor: 0,
+            focus_new: None,
             overlay: None,
             status: None,
             busy: BTreeMap::new(),
@@ -568,6 +571,15 @@ impl App {
             }
         }
         let len = self.thread_len();
+        let comments = self
+            .selected_detail()
+            .map(|d| d.comments.len())
+            .unwrap_or(0);
+        match self.focus_new.take() {
+            Some(NewItem::Comment) => self.thread_cursor = comments.saturating_sub(1),
+            Some(NewItem::Attachment) => self.thread_cursor = len.saturating_sub(1),
+            None => {}
+        }
         self.thread_cursor = self.thread_cursor.min(len.saturating_sub(1));
     }
 
@@ -1663,10 +1675,12 @@ impl App {
                         self.info(what);
                         self.detail_req = None;
                         self.load_detail(account);
-                        if what.starts_with("comment posted") || what.starts_with("file attached") {
-                            // Show the new item: comments come oldest first.
-                            self.thread_cursor = usize::MAX / 2;
-                        }
+                        // Show the new item: comments come oldest first, files after them.
+                        self.focus_new = match what {
+                            "comment posted" => Some(NewItem::Comment),
+                            "file attached" => Some(NewItem::Attachment),
+                            _ => None,
+                        };
                     }
                     Err(e) => self.form_failed(is_form, what, &e),
                 }
@@ -1737,6 +1751,12 @@ impl App {
             }
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewItem {
+    Comment,
+    Attachment,
 }
 
 pub enum ThreadItem<'a> {

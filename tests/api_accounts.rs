@@ -1339,7 +1339,7 @@ async fn assert_links_agree(app: &TestApp, who: &Session, when: &str) {
             "{when}: detail account_obj {id}"
         );
         let objs = |k: &str| {
-            let mut v: Vec<String> = d[k].as_array().unwrap().iter().map(|o| id_of(o)).collect();
+            let mut v: Vec<String> = d[k].as_array().unwrap().iter().map(id_of).collect();
             v.sort();
             v
         };

@@ -663,7 +663,6 @@ async fn filters_match_case_insensitive_substrings_tags_and_status() {
 }
 
 #[tokio::test]
-#[ignore = "bug: the contact name filter uses SQLite LIKE, which folds ASCII case only (store/directory.rs list_contacts)"]
 async fn contact_filter_folds_unicode_case() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -704,7 +703,6 @@ async fn team_members_are_listed_once() {
 }
 
 #[tokio::test]
-#[ignore = "bug: short (<3 chars) filters use SQLite LIKE, which folds ASCII case only (store/accounts.rs scope())"]
 async fn short_unicode_filters_fold_case_too() {
     let app = TestApp::start().await;
     let admin = filter_fixture(&app).await;

@@ -1431,3 +1431,102 @@ async fn links_shown_always_match_the_link_tables() {
         assert_eq!(links_of(item), truth[&id_of(item)], "USER view");
     }
 }
+
+/// A one-connection-at-a-time SMTP server that accepts every mail and hands each message's
+/// DATA to the test.
+async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (read, mut write) = socket.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+            let (mut in_data, mut data) = (false, String::new());
+            while let Ok(Some(line)) = lines.next_line().await {
+                if in_data {
+                    if line == "." {
+                        in_data = false;
+                        let _ = tx.send(std::mem::take(&mut data));
+                        write.write_all(b"250 queued\r\n").await.unwrap();
+                    } else {
+                        data.push_str(&line);
+                        data.push('\n');
+                    }
+                    continue;
+                }
+                let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                let reply: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250-fake\r\n250 8BITMIME\r\n",
+                    "DATA" => {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    }
+                    "QUIT" => {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    }
+                    _ => b"250 ok\r\n",
+                };
+                write.write_all(reply).await.unwrap();
+            }
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn mail_goes_out_over_smtp_when_configured() {
+    let (port, mut inbox) = fake_smtp().await;
+    let app = TestApp::with(|s| {
+        s.smtp = Some(crmtui::config::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: Some(port),
+            username: None,
+            password_env: None,
+            tls: Some("none".into()),
+            from: "crm@example.com".into(),
+        });
+        s.mail_from = Some("crm@example.com".into());
+    })
+    .await;
+    let ana = app.admin("Org A", "ana@a.example").await;
+    let id = app.account(&ana, "Mailed Inc", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = app
+        .post(
+            &ana,
+            &format!("/api/accounts/{id}/create_mail/"),
+            json!({"recipients": ["client@example.org"], "subject": "Quarterly review",
+                   "html": "<p>Dear client</p>", "scheduled_later": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let email_id: Uuid = body["email_id"].as_str().unwrap().parse().unwrap();
+
+    let message = tokio::time::timeout(std::time::Duration::from_secs(10), inbox.recv())
+        .await
+        .expect("the mail reaches the SMTP server")
+        .unwrap();
+    assert!(message.contains("Subject: Quarterly review"), "{message}");
+    assert!(message.contains("To: client@example.org"), "{message}");
+    assert!(message.contains("From: crm@example.com"), "{message}");
+    assert!(message.contains("<p>Dear client</p>"), "{message}");
+
+    // The outbox records the delivery.
+    let mut state = None;
+    for _ in 0..50 {
+        state = app
+            .db(move |tx| crmtui::server::store::mail::state(tx, email_id))
+            .await;
+        if state.as_deref() == Some("sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(state.as_deref(), Some("sent"));
+}

@@ -188,7 +188,9 @@ fn open_connection(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
         true,
     )?;
-    conn.pragma_update(None, "cache_size", -16_000)?;
+    // 4 MiB a connection: the hot pages (newest accounts, indexes) fit; the OS caches the rest,
+    // and the embedded core shares the TUI's memory budget.
+    conn.pragma_update(None, "cache_size", -4_000)?;
     conn.set_prepared_statement_cache_capacity(64);
     // SQLite's LIKE, lower() and upper() fold ASCII only: `crm_fold` folds as `fold` does.
     use rusqlite::functions::FunctionFlags;

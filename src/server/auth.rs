@@ -191,9 +191,10 @@ impl FromRequestParts<AppState> for OrgCtx {
         // `resolve_org` checks that the user is active; no need for `Caller`'s own lookup.
         let user = state.keys.check_access(bearer(&parts.headers)?)?;
         let org = org_header(&parts.headers)?;
+        // Two primary-key lookups: cheaper done here than handed to a blocking thread.
         state
             .store
-            .read(move |c| directory::resolve_org(c, user, org))
+            .read_small(move |c| directory::resolve_org(c, user, org))
             .await
     }
 }

@@ -112,6 +112,31 @@ impl Store {
         .await
     }
 
+    /// Runs a small, bounded read (a few primary-key lookups) on the calling thread when a read
+    /// connection is idle, and like [`Store::read`] otherwise. Handing work to a blocking thread
+    /// costs more than such a lookup.
+    pub async fn read_small<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        match self.read_here(f) {
+            Ok(done) => done,
+            Err(f) => self.read(f).await,
+        }
+    }
+
+    /// Runs `f` on an idle read connection on this thread, or gives `f` back if none is idle.
+    fn read_here<T, F>(&self, f: F) -> Result<Result<T, ApiError>, F>
+    where
+        F: FnOnce(&Connection) -> Result<T, ApiError>,
+    {
+        match self.inner.readers.iter().find_map(|r| r.try_lock().ok()) {
+            Some(conn) => Ok(f(&conn)),
+            None => Err(f),
+        }
+    }
+
     /// Runs `f` in one transaction on the write connection: it commits only if `f` succeeds.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where

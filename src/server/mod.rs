@@ -145,12 +145,7 @@ impl Core {
         &self,
         addr: SocketAddr,
     ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), CoreError> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| CoreError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| CoreError::Bind { addr, source })?;
+        let (listener, local) = bind(addr).await?;
         self.spawn_mailer();
         let app = self.router();
         let handle = tokio::spawn(async move {
@@ -163,12 +158,7 @@ impl Core {
 
     /// Serves on `addr` until Ctrl-C or SIGTERM.
     pub async fn serve(&self, addr: SocketAddr) -> Result<(), CoreError> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| CoreError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| CoreError::Bind { addr, source })?;
+        let (listener, local) = bind(addr).await?;
         self.spawn_mailer();
         tracing::info!(addr = %local, data_dir = %self.state.settings.data_dir.display(), "serving the API");
         axum::serve(listener, self.router())
@@ -221,6 +211,14 @@ impl std::fmt::Debug for LocalSession {
             .field("org_id", &self.org_id)
             .finish_non_exhaustive()
     }
+}
+
+/// Listens on `addr` (port 0: any free port) and says which address it got.
+async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), CoreError> {
+    let err = |source| CoreError::Bind { addr, source };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(err)?;
+    let local = listener.local_addr().map_err(err)?;
+    Ok((listener, local))
 }
 
 async fn shutdown_signal() {

@@ -268,7 +268,10 @@ fn seed_related(
     created: &chrono::DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let org = org.to_string();
-    let when = |rng: &mut StdRng| ts(&(*created + Duration::hours(rng.random_range(1..2000))));
+    // Activity after the account was created, but never in the future.
+    let now = Utc::now();
+    let when =
+        |rng: &mut StdRng| ts(&(*created + Duration::hours(rng.random_range(1..2000))).min(now));
     let day = |rng: &mut StdRng| {
         (created.date_naive() + Duration::days(rng.random_range(10..400)))
             .format("%Y-%m-%d")

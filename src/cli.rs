@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "crmtui", version, about = "A keyboard-driven terminal client for Django-CRM")]
+#[command(
+    name = "crmtui",
+    version,
+    about = "A keyboard-driven terminal client for Django-CRM"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub tui: TuiArgs,

@@ -5,8 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod config;
 pub mod client;
+pub mod config;
 pub mod model;
 pub mod server;
 pub mod tui;

@@ -78,7 +78,12 @@ pub mod timestamp {
         if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
             return Some(t.with_timezone(&Utc));
         }
-        for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        for fmt in [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ] {
             if let Ok(t) = chrono::NaiveDateTime::parse_from_str(raw, fmt) {
                 return Some(t.and_utc());
             }
@@ -90,7 +95,10 @@ pub mod timestamp {
     pub mod option {
         use super::*;
 
-        pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            t: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match t {
                 Some(t) => s.serialize_str(&format(t)),
                 None => s.serialize_none(),

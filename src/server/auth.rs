@@ -1,7 +1,7 @@
 //! Tokens, password hashes and the extractors that say who is calling and in which org.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -106,7 +106,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -124,8 +128,14 @@ impl FromRequestParts<AppState> for Caller {
         let user_id = state.keys.check_access(token)?;
         // A valid token of a user who is gone or deactivated is no credential: 401 here, before
         // any record lookup can answer 404 (the org-scoped routes check this in `resolve_org`).
-        if !state.store.read(move |c| user_is_active(c, user_id)).await? {
-            return Err(ApiError::Unauthorized("User is inactive or does not exist.".into()));
+        if !state
+            .store
+            .read(move |c| user_is_active(c, user_id))
+            .await?
+        {
+            return Err(ApiError::Unauthorized(
+                "User is inactive or does not exist.".into(),
+            ));
         }
         Ok(Caller { user_id })
     }
@@ -144,14 +154,18 @@ pub fn user_is_active(c: &rusqlite::Connection, user: Uuid) -> Result<bool, ApiE
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let raw = headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("Authentication credentials were not provided.".into()))?
+        .ok_or_else(|| {
+            ApiError::Unauthorized("Authentication credentials were not provided.".into())
+        })?
         .to_str()
         .map_err(|_| ApiError::Unauthorized("Invalid Authorization header.".into()))?;
     let (scheme, token) = raw
         .split_once(' ')
         .ok_or_else(|| ApiError::Unauthorized("Invalid Authorization header.".into()))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthorized("Expected 'Authorization: Bearer <token>'.".into()));
+        return Err(ApiError::Unauthorized(
+            "Expected 'Authorization: Bearer <token>'.".into(),
+        ));
     }
     Ok(token.trim())
 }
@@ -177,17 +191,26 @@ impl FromRequestParts<AppState> for OrgCtx {
         // `resolve_org` checks that the user is active; no need for `Caller`'s own lookup.
         let user = state.keys.check_access(bearer(&parts.headers)?)?;
         let org = org_header(&parts.headers)?;
-        state.store.read(move |c| directory::resolve_org(c, user, org)).await
+        // Two primary-key lookups: cheaper done here than handed to a blocking thread.
+        state
+            .store
+            .read_small(move |c| directory::resolve_org(c, user, org))
+            .await
     }
 }
 
 /// The org named by `organization-id` (or its alias `org`), if any. Not a UUID: 400.
 pub fn org_header(headers: &HeaderMap) -> Result<Option<Uuid>, ApiError> {
-    let Some(value) = headers.get("organization-id").or_else(|| headers.get("org")) else {
+    let Some(value) = headers
+        .get("organization-id")
+        .or_else(|| headers.get("org"))
+    else {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| bad_org())?;
-    Uuid::parse_str(text.trim()).map(Some).map_err(|_| bad_org())
+    Uuid::parse_str(text.trim())
+        .map(Some)
+        .map_err(|_| bad_org())
 }
 
 fn bad_org() -> ApiError {

@@ -55,7 +55,10 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
         (Some(p), _) => Some(p),
         (None, true) => {
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from stdin")?;
             Some(line.trim_end_matches(['\r', '\n']).to_string())
         }
         (None, false) => None,
@@ -63,9 +66,11 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
     let (user_id, org_id) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let store = Store::open(&data_dir)?;
         let exists = store.write_blocking(|tx| directory::user_exists(tx, &email))?;
-        // A new user needs a password; an existing one keeps theirs and just joins the org.
+        // A new user needs a password; an existing one keeps theirs unless a new one is given.
         let hash = match (&password, exists) {
-            (Some(p), _) if p.chars().count() < 8 => bail!("the password must have at least 8 characters"),
+            (Some(p), _) if p.chars().count() < 8 => {
+                bail!("the password must have at least 8 characters")
+            }
             (Some(p), _) => auth::hash_password(p)?,
             (None, true) => String::new(),
             (None, false) => bail!("a new user needs a password: use --password-stdin"),
@@ -74,14 +79,20 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
             let org = directory::ensure_org(tx, &args.org)?;
             let user = directory::ensure_member(tx, org, &email, &hash, role)?;
             if exists && !hash.is_empty() {
-                tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", [user.to_string(), hash.clone()])?;
+                tx.execute(
+                    "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                    [user.to_string(), hash.clone()],
+                )?;
             }
             Ok((user, org))
         })?;
         Ok(ids)
     })
     .await??;
-    println!("{}", serde_json::json!({"user_id": user_id, "org_id": org_id}));
+    println!(
+        "{}",
+        serde_json::json!({"user_id": user_id, "org_id": org_id})
+    );
     Ok(())
 }
 
@@ -94,7 +105,11 @@ pub async fn seed_demo(args: SeedDemoArgs, config_path: Option<PathBuf>) -> anyh
         Ok(store.write_blocking(|tx| seed::seed_demo(tx, &args.org, args.accounts))?)
     })
     .await??;
-    eprintln!("seeded {} accounts in {:.1}s", args.accounts, started.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {} accounts in {:.1}s",
+        args.accounts,
+        started.elapsed().as_secs_f64()
+    );
     println!("{}", serde_json::json!({"org_id": org}));
     Ok(())
 }

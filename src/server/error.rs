@@ -84,7 +84,14 @@ impl IntoResponse for ApiError {
 }
 
 pub fn envelope(status: StatusCode, errors: ErrorDetail) -> Response {
-    (status, Json(ErrorBody { error: true, errors })).into_response()
+    (
+        status,
+        Json(ErrorBody {
+            error: true,
+            errors,
+        }),
+    )
+        .into_response()
 }
 
 /// A JSON body extractor whose failures are the error envelope: malformed JSON names `body`,
@@ -106,13 +113,15 @@ where
 
 /// Reads the whole body under the configured limit.
 pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<bytes::Bytes, ApiError> {
-    bytes::Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge
-        } else {
-            ApiError::BadRequest(rejection.body_text())
-        }
-    })
+    bytes::Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::BadRequest(rejection.body_text())
+            }
+        })
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -134,7 +143,9 @@ pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
         let mut field = top_field(&e.path().to_string());
         // A missing key is reported at its parent (the root): name the key itself.
         if field == "body"
-            && let Some(key) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
+            && let Some(key) = message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.split('`').next())
         {
             field = key.to_string();
         }
@@ -145,7 +156,11 @@ pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
 /// `assigned_to[0]` → `assigned_to`; the root → `body`.
 fn top_field(path: &str) -> String {
     let head = path.split(['.', '[']).next().unwrap_or("");
-    if head.is_empty() || head == "?" { "body".to_string() } else { head.to_string() }
+    if head.is_empty() || head == "?" {
+        "body".to_string()
+    } else {
+        head.to_string()
+    }
 }
 
 fn clean_serde_message(msg: &str) -> String {
@@ -175,7 +190,11 @@ pub async fn json_errors(req: Request, next: axum::middleware::Next) -> Response
     let (parts, body) = res.into_parts();
     let text = match axum::body::to_bytes(body, 4096).await {
         Ok(b) if !b.is_empty() => String::from_utf8_lossy(&b).into_owned(),
-        _ => parts.status.canonical_reason().unwrap_or("Error").to_string(),
+        _ => parts
+            .status
+            .canonical_reason()
+            .unwrap_or("Error")
+            .to_string(),
     };
     let mut out = envelope(status, ErrorDetail::Message(text));
     if let Some(allow) = parts.headers.get(header::ALLOW) {

@@ -35,7 +35,7 @@ async fn tick(
     transport: Option<&AsyncSmtpTransport<Tokio1Executor>>,
 ) -> Result<(), super::error::ApiError> {
     let Some(transport) = transport else {
-        state.store.write(|tx| mail::release_due(tx)).await?;
+        state.store.write(mail::release_due).await?;
         return Ok(());
     };
     let due = state.store.read(|c| mail::due(c, 50)).await?;
@@ -51,34 +51,53 @@ async fn tick(
         if let Some(e) = &error {
             tracing::warn!(email = %id, error = %e, "sending mail failed");
         }
-        state.store.write(move |tx| mail::mark(tx, id, next, error.as_deref())).await?;
+        state
+            .store
+            .write(move |tx| mail::mark(tx, id, next, error.as_deref()))
+            .await?;
     }
     Ok(())
 }
 
 async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, m: &Outgoing) -> Result<(), String> {
     let from: Mailbox = m.sender.parse().map_err(|e| format!("bad sender: {e}"))?;
-    let mut builder = Message::builder().from(from).subject(m.subject.clone()).header(ContentType::TEXT_HTML);
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(m.subject.clone())
+        .header(ContentType::TEXT_HTML);
     for r in &m.recipients {
         builder = builder.to(r.parse().map_err(|e| format!("bad recipient {r}: {e}"))?);
     }
     let message = builder.body(m.html.clone()).map_err(|e| e.to_string())?;
-    transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    transport
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let mut builder = match cfg.tls.as_deref().unwrap_or("starttls") {
-        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?,
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host).map_err(|e| e.to_string())?,
+        "tls" => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?
+        }
+        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host)
+            .map_err(|e| e.to_string())?,
         "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host),
-        other => return Err(format!("unknown smtp.tls '{other}' (use starttls, tls or none)")),
+        other => {
+            return Err(format!(
+                "unknown smtp.tls '{other}' (use starttls, tls or none)"
+            ));
+        }
     };
     if let Some(port) = cfg.port {
         builder = builder.port(port);
     }
     if let Some(user) = &cfg.username {
         let password = match &cfg.password_env {
-            Some(var) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?,
+            Some(var) => {
+                std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?
+            }
             None => String::new(),
         };
         builder = builder.credentials(Credentials::new(user.clone(), password));

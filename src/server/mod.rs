@@ -93,7 +93,10 @@ pub enum CoreError {
     #[error("cannot load signing key: {0}")]
     Keys(String),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -112,7 +115,11 @@ impl Core {
                 })
             })
             .map_err(|e| CoreError::Keys(e.to_string()))?;
-        let keys = TokenKeys::new(&secret, settings.access_token_minutes, settings.refresh_token_days);
+        let keys = TokenKeys::new(
+            &secret,
+            settings.access_token_minutes,
+            settings.refresh_token_days,
+        );
         Ok(Core {
             state: AppState {
                 store,
@@ -134,11 +141,11 @@ impl Core {
     }
 
     /// Binds `addr` (port 0 for any free port) and serves in a task; returns the bound address.
-    pub async fn spawn(&self, addr: SocketAddr) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), CoreError> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| CoreError::Bind { addr, source })?;
-        let local = listener.local_addr().map_err(|source| CoreError::Bind { addr, source })?;
+    pub async fn spawn(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), CoreError> {
+        let (listener, local) = bind(addr).await?;
         self.spawn_mailer();
         let app = self.router();
         let handle = tokio::spawn(async move {
@@ -151,10 +158,7 @@ impl Core {
 
     /// Serves on `addr` until Ctrl-C or SIGTERM.
     pub async fn serve(&self, addr: SocketAddr) -> Result<(), CoreError> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| CoreError::Bind { addr, source })?;
-        let local = listener.local_addr().map_err(|source| CoreError::Bind { addr, source })?;
+        let (listener, local) = bind(addr).await?;
         self.spawn_mailer();
         tracing::info!(addr = %local, data_dir = %self.state.settings.data_dir.display(), "serving the API");
         axum::serve(listener, self.router())
@@ -166,10 +170,15 @@ impl Core {
     /// Signs in to this in-process core without a password: makes sure `org_name` exists with
     /// `email` as an admin (whose password cannot be used to log in over HTTP) and mints tokens.
     /// Blocking; for the embedded TUI and tests.
-    pub fn local_session(&self, org_name: &str, email: &str) -> Result<LocalSession, error::ApiError> {
+    pub fn local_session(
+        &self,
+        org_name: &str,
+        email: &str,
+    ) -> Result<LocalSession, error::ApiError> {
         let (user_id, org_id) = self.state.store.write_blocking(|tx| {
             let org = store::directory::ensure_org(tx, org_name)?;
-            let user = store::directory::ensure_member(tx, org, email, "!", crate::model::Role::Admin)?;
+            let user =
+                store::directory::ensure_member(tx, org, email, "!", crate::model::Role::Admin)?;
             Ok((user, org))
         })?;
         Ok(LocalSession {
@@ -197,8 +206,19 @@ pub struct LocalSession {
 impl std::fmt::Debug for LocalSession {
     // Tokens never reach logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalSession").field("user_id", &self.user_id).field("org_id", &self.org_id).finish_non_exhaustive()
+        f.debug_struct("LocalSession")
+            .field("user_id", &self.user_id)
+            .field("org_id", &self.org_id)
+            .finish_non_exhaustive()
     }
+}
+
+/// Listens on `addr` (port 0: any free port) and says which address it got.
+async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), CoreError> {
+    let err = |source| CoreError::Bind { addr, source };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(err)?;
+    let local = listener.local_addr().map_err(err)?;
+    Ok((listener, local))
 }
 
 async fn shutdown_signal() {

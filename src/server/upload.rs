@@ -81,7 +81,11 @@ fn form_value(key: &str, raw: &str, list_fields: &[&str]) -> Value {
             return v;
         }
         return Value::Array(
-            trimmed.split(',').map(|s| Value::String(s.trim().to_string())).filter(|v| v != "").collect(),
+            trimmed
+                .split(',')
+                .map(|s| Value::String(s.trim().to_string()))
+                .filter(|v| v != "")
+                .collect(),
         );
     }
     match raw {
@@ -135,7 +139,10 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge
     } else {
-        ApiError::field("body", format!("Malformed multipart body: {}", e.body_text()))
+        ApiError::field(
+            "body",
+            format!("Malformed multipart body: {}", e.body_text()),
+        )
     }
 }
 
@@ -144,7 +151,11 @@ pub fn clean_file_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
     let clean = clean.trim().trim_start_matches('.').to_string();
-    if clean.is_empty() { "attachment".to_string() } else { clean }
+    if clean.is_empty() {
+        "attachment".to_string()
+    } else {
+        clean
+    }
 }
 
 #[cfg(test)]
@@ -163,8 +174,14 @@ mod tests {
     #[test]
     fn list_fields_take_json_or_commas() {
         let f = ["tags"];
-        assert_eq!(form_value("tags", r#"["a","b"]"#, &f), serde_json::json!(["a", "b"]));
-        assert_eq!(form_value("tags", "a, b", &f), serde_json::json!(["a", "b"]));
+        assert_eq!(
+            form_value("tags", r#"["a","b"]"#, &f),
+            serde_json::json!(["a", "b"])
+        );
+        assert_eq!(
+            form_value("tags", "a, b", &f),
+            serde_json::json!(["a", "b"])
+        );
         assert_eq!(form_value("tags", "", &f), serde_json::json!([]));
         assert_eq!(form_value("name", "x", &f), serde_json::json!("x"));
     }

@@ -9,7 +9,10 @@ pub struct Errors(BTreeMap<String, Vec<String>>);
 
 impl Errors {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_string()).or_default().push(message.into());
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
     }
 
     pub fn required(&mut self, field: &str, value: &str) {
@@ -20,7 +23,10 @@ impl Errors {
 
     pub fn max_len(&mut self, field: &str, value: &str, max: usize) {
         if value.chars().count() > max {
-            self.add(field, format!("Ensure this field has no more than {max} characters."));
+            self.add(
+                field,
+                format!("Ensure this field has no more than {max} characters."),
+            );
         }
     }
 
@@ -37,7 +43,10 @@ impl Errors {
             return;
         }
         let ok = url::Url::parse(value)
-            .map(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()))
+            .map(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+            })
             .unwrap_or(false);
         if !ok {
             self.add(field, "Enter a valid URL (http:// or https://).");
@@ -45,7 +54,11 @@ impl Errors {
     }
 
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Invalid(self.0))
+        }
     }
 }
 
@@ -64,7 +77,9 @@ pub fn is_email(value: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
 }
 
 #[cfg(test)]
@@ -75,7 +90,9 @@ mod tests {
     fn emails() {
         assert!(is_email("a@b.co"));
         assert!(is_email("first.last+tag@sub.example.com"));
-        for bad in ["", "a", "a@b", "@b.co", "a@.co", "a@b.", "a b@c.de", "a@b..c", "a@b@c.de"] {
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@.co", "a@b.", "a b@c.de", "a@b..c", "a@b@c.de",
+        ] {
             assert!(!is_email(bad), "{bad} should be rejected");
         }
     }
@@ -87,7 +104,12 @@ mod tests {
         e.url("website", "http://localhost:8000/x");
         e.url("website", "");
         assert!(e.finish().is_ok());
-        for bad in ["acme.com", "ftp://acme.com", "javascript:alert(1)", "https://"] {
+        for bad in [
+            "acme.com",
+            "ftp://acme.com",
+            "javascript:alert(1)",
+            "https://",
+        ] {
             let mut e = Errors::default();
             e.url("website", bad);
             assert!(e.finish().is_err(), "{bad} should be rejected");

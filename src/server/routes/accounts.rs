@@ -32,7 +32,9 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<(AccountFilter, Paging), Ap
         let value = value.trim().to_string();
         // A NUL ends the full-text query early inside SQLite (a syntax error, so a 500); no
         // stored name needs control characters to be found.
-        if matches!(key.as_ref(), "name" | "city" | "industry" | "tags") && value.chars().any(char::is_control) {
+        if matches!(key.as_ref(), "name" | "city" | "industry" | "tags")
+            && value.chars().any(char::is_control)
+        {
             errors.add(&key, "Must not contain control characters.");
             continue;
         }
@@ -41,12 +43,18 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<(AccountFilter, Paging), Ap
             "city" if !value.is_empty() => filter.city = Some(value),
             "industry" if !value.is_empty() => filter.industry = Some(value),
             "tags" => filter.tags.extend(
-                value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string),
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string),
             ),
-            "status" if !value.is_empty() => match AccountStatus::parse(&value.to_ascii_lowercase()) {
-                Some(s) => filter.status = Some(s),
-                None => errors.add("status", "Must be 'open' or 'closed'."),
-            },
+            "status" if !value.is_empty() => {
+                match AccountStatus::parse(&value.to_ascii_lowercase()) {
+                    Some(s) => filter.status = Some(s),
+                    None => errors.add("status", "Must be 'open' or 'closed'."),
+                }
+            }
             "limit" | "offset" => match value.parse::<i64>() {
                 Ok(n) if n >= 0 => {
                     if key == "limit" {
@@ -70,16 +78,27 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<(AccountFilter, Paging), Ap
            ("status" = Option<String>, Query), ("limit" = Option<i64>, Query),
            ("offset" = Option<i64>, Query)),
     responses((status = 200, body = AccountList)))]
-pub async fn list(State(state): State<AppState>, ctx: OrgCtx, RawQuery(query): RawQuery) -> Result<Json<AccountList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    RawQuery(query): RawQuery,
+) -> Result<Json<AccountList>, ApiError> {
     let (filter, paging) = parse_list_query(query.as_deref())?;
     let (limit, offset) = paging.resolve();
-    let list = state.store.read(move |c| accounts::list(c, &ctx, &filter, limit, offset)).await?;
+    let list = state
+        .store
+        .read(move |c| accounts::list(c, &ctx, &filter, limit, offset))
+        .await?;
     Ok(Json(list))
 }
 
 #[utoipa::path(post, path = "/api/accounts/", tag = "accounts", request_body = AccountInput,
     responses((status = 201, body = Account), (status = 400, body = crate::model::ErrorBody)))]
-pub async fn create(State(state): State<AppState>, ctx: OrgCtx, req: Request) -> Result<Response, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    req: Request,
+) -> Result<Response, ApiError> {
     let (body, upload) = read_body(req, &state, LIST_FIELDS).await?;
     let input: AccountInput = parse_value(body)?;
     let (fields, links) = accounts::merge(None, input)?;
@@ -113,8 +132,17 @@ fn to_new(up: &Upload) -> accounts::NewAttachment {
 
 #[utoipa::path(get, path = "/api/accounts/{id}/", tag = "accounts",
     responses((status = 200, body = AccountDetail), (status = 404, body = crate::model::ErrorBody)))]
-pub async fn detail(State(state): State<AppState>, ctx: OrgCtx, PathId(id): PathId) -> Result<Json<AccountDetail>, ApiError> {
-    Ok(Json(state.store.read(move |c| accounts::detail(c, &ctx, id)).await?))
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    PathId(id): PathId,
+) -> Result<Json<AccountDetail>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .read(move |c| accounts::detail(c, &ctx, id))
+            .await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/accounts/{id}/", tag = "accounts", request_body = AccountInput,
@@ -128,13 +156,25 @@ pub async fn update(
     let (body, upload) = read_body(req, &state, LIST_FIELDS).await?;
     drop(upload); // An update carries no file; one sent anyway is discarded.
     let input: AccountInput = parse_value(body)?;
-    Ok(Json(state.store.write(move |tx| accounts::update(tx, &ctx, id, input)).await?))
+    Ok(Json(
+        state
+            .store
+            .write(move |tx| accounts::update(tx, &ctx, id, input))
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/accounts/{id}/", tag = "accounts",
     responses((status = 204), (status = 403, body = crate::model::ErrorBody), (status = 404, body = crate::model::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, ctx: OrgCtx, PathId(id): PathId) -> Result<StatusCode, ApiError> {
-    let files = state.store.write(move |tx| accounts::delete(tx, &ctx, id)).await?;
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    PathId(id): PathId,
+) -> Result<StatusCode, ApiError> {
+    let files = state
+        .store
+        .write(move |tx| accounts::delete(tx, &ctx, id))
+        .await?;
     remove_files(&state, &files).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -160,9 +200,15 @@ pub async fn add_comment(
 ) -> Result<Response, ApiError> {
     let (body, upload) = read_body(req, &state, &[]).await?;
     let input: CommentInput = parse_value(body)?;
-    let comment = input.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let comment = input
+        .comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
     if comment.is_none() && upload.is_none() {
-        return Err(ApiError::field("comment", "Send a comment, an attachment or both."));
+        return Err(ApiError::field(
+            "comment",
+            "Send a comment, an attachment or both.",
+        ));
     }
     if let Some(c) = &comment {
         let mut e = Errors::default();
@@ -197,10 +243,13 @@ async fn owner_ctx(
             if header_org.is_some_and(|o| o != owned.org) {
                 return Err(ApiError::NotFound);
             }
-            let ctx = directory::resolve_org(c, caller.user_id, Some(owned.org)).map_err(|e| match e {
-                ApiError::Forbidden(_) => ApiError::NotFound,
-                other => other,
-            })?;
+            let ctx =
+                directory::resolve_org(c, caller.user_id, Some(owned.org)).map_err(
+                    |e| match e {
+                        ApiError::Forbidden(_) => ApiError::NotFound,
+                        other => other,
+                    },
+                )?;
             accounts::check_owner(c, &ctx, &owned, what)?;
             Ok(ctx)
         })
@@ -217,13 +266,29 @@ pub async fn edit_comment(
     ApiJson(input): ApiJson<CommentInput>,
 ) -> Result<Json<Comment>, ApiError> {
     let header_org = org_header(&headers)?;
-    let text = input.comment.map(|c| c.trim().to_string()).unwrap_or_default();
+    let text = input
+        .comment
+        .map(|c| c.trim().to_string())
+        .unwrap_or_default();
     let mut e = Errors::default();
     e.required("comment", &text);
     e.max_len("comment", &text, 10_000);
     e.finish()?;
-    owner_ctx(&state, caller, header_org, accounts::comment_owner, id, "comment").await?;
-    Ok(Json(state.store.write(move |tx| accounts::update_comment(tx, id, &text)).await?))
+    owner_ctx(
+        &state,
+        caller,
+        header_org,
+        accounts::comment_owner,
+        id,
+        "comment",
+    )
+    .await?;
+    Ok(Json(
+        state
+            .store
+            .write(move |tx| accounts::update_comment(tx, id, &text))
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/accounts/comment/{id}/", tag = "accounts", responses((status = 204)))]
@@ -234,8 +299,19 @@ pub async fn delete_comment(
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     let header_org = org_header(&headers)?;
-    owner_ctx(&state, caller, header_org, accounts::comment_owner, id, "comment").await?;
-    state.store.write(move |tx| accounts::delete_comment(tx, id)).await?;
+    owner_ctx(
+        &state,
+        caller,
+        header_org,
+        accounts::comment_owner,
+        id,
+        "comment",
+    )
+    .await?;
+    state
+        .store
+        .write(move |tx| accounts::delete_comment(tx, id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -247,8 +323,19 @@ pub async fn delete_attachment(
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     let header_org = org_header(&headers)?;
-    owner_ctx(&state, caller, header_org, accounts::attachment_owner, id, "attachment").await?;
-    state.store.write(move |tx| accounts::delete_attachment(tx, id)).await?;
+    owner_ctx(
+        &state,
+        caller,
+        header_org,
+        accounts::attachment_owner,
+        id,
+        "attachment",
+    )
+    .await?;
+    state
+        .store
+        .write(move |tx| accounts::delete_attachment(tx, id))
+        .await?;
     remove_files(&state, &[id]).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -270,18 +357,30 @@ pub async fn download_attachment(
             if header_org.is_some_and(|o| o != owned.org) {
                 return Err(ApiError::NotFound);
             }
-            let ctx = directory::resolve_org(c, user, Some(owned.org)).map_err(|_| ApiError::NotFound)?;
+            let ctx =
+                directory::resolve_org(c, user, Some(owned.org)).map_err(|_| ApiError::NotFound)?;
             accounts::attachment_file(c, &ctx, id)
         })
         .await?;
     let path = state.store.files_dir().join(id.to_string());
     let file = tokio::fs::File::open(&path).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound { ApiError::NotFound } else { e.into() }
+        if e.kind() == std::io::ErrorKind::NotFound {
+            ApiError::NotFound
+        } else {
+            e.into()
+        }
     })?;
     let stream = tokio_util::io::ReaderStream::new(file);
     // An ASCII fallback for old clients, and the real (UTF-8) name in `filename*` (RFC 6266).
-    let ascii: String = file_name.replace(['"', '\\'], "_").chars().filter(|c| c.is_ascii() && !c.is_control()).collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", rfc5987(&file_name));
+    let ascii: String = file_name
+        .replace(['"', '\\'], "_")
+        .chars()
+        .filter(|c| c.is_ascii() && !c.is_control())
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        rfc5987(&file_name)
+    );
     // The stored type came from the uploader: never let it break the answer, and tell browsers
     // not to second-guess it.
     let content_type = header::HeaderValue::from_str(&content_type)
@@ -292,7 +391,10 @@ pub async fn download_attachment(
         [
             (header::CONTENT_TYPE, content_type),
             (header::CONTENT_DISPOSITION, disposition),
-            (header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                header::HeaderValue::from_static("nosniff"),
+            ),
         ],
         Body::from_stream(stream),
     )
@@ -325,7 +427,12 @@ pub async fn create_mail(
     let body = normalize_mail(body);
     let input: MailInput = parse_value(body)?;
     let mut e = Errors::default();
-    let recipients: Vec<String> = input.recipients.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+    let recipients: Vec<String> = input
+        .recipients
+        .iter()
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
     if recipients.is_empty() {
         e.add("recipients", "Give at least one recipient.");
     }
@@ -337,14 +444,21 @@ pub async fn create_mail(
     e.required("subject", &input.subject);
     e.max_len("subject", &input.subject, 998);
     e.max_len("html", &input.html, 1_000_000);
-    let from = input.from_account.clone().map(|f| f.trim().to_string()).filter(|f| !f.is_empty());
+    let from = input
+        .from_account
+        .clone()
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty());
     if let Some(f) = &from {
         e.email("from_account", f);
     }
     let scheduled_at = if input.scheduled_later {
         match input.scheduled_date_time {
             None => {
-                e.add("scheduled_date_time", "Required when scheduled_later is true.");
+                e.add(
+                    "scheduled_date_time",
+                    "Required when scheduled_later is true.",
+                );
                 None
             }
             Some(t) if t <= chrono::Utc::now() => {
@@ -384,7 +498,11 @@ pub async fn create_mail(
     state.mail_wake.notify_one();
     Ok(Json(MailSent {
         status: "success".into(),
-        message: if scheduled_at.is_some() { "Email scheduled successfully".into() } else { "Email sent successfully".into() },
+        message: if scheduled_at.is_some() {
+            "Email scheduled successfully".into()
+        } else {
+            "Email sent successfully".into()
+        },
         email_id,
     }))
 }

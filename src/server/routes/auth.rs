@@ -18,7 +18,10 @@ pub async fn login(
     let email = input.email.trim().to_string();
     let found = {
         let email = email.clone();
-        state.store.read(move |c| directory::credentials(c, &email)).await?
+        state
+            .store
+            .read(move |c| directory::credentials(c, &email))
+            .await?
     };
     // Hashing is slow by design: keep it off the async threads, and hash even for an unknown
     // email so that timing does not tell which emails exist.
@@ -37,7 +40,12 @@ pub async fn login(
 
     let (user_ref, organizations) = state
         .store
-        .read(move |c| Ok((directory::user_ref(c, user)?, directory::memberships(c, user)?)))
+        .read(move |c| {
+            Ok((
+                directory::user_ref(c, user)?,
+                directory::memberships(c, user)?,
+            ))
+        })
         .await?;
     Ok(Json(LoginResponse {
         access_token: state.keys.access_token(user)?,
@@ -59,11 +67,17 @@ pub async fn refresh(
     if !active {
         return Err(ApiError::Unauthorized("Invalid token.".into()));
     }
-    Ok(Json(RefreshResponse { access: state.keys.access_token(user)?, refresh: None }))
+    Ok(Json(RefreshResponse {
+        access: state.keys.access_token(user)?,
+        refresh: None,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/profile/", tag = "auth", responses((status = 200, body = Profile)))]
-pub async fn profile(State(state): State<AppState>, ctx: OrgCtx) -> Result<Json<Profile>, ApiError> {
+pub async fn profile(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
         state
             .store

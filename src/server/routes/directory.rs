@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::PathId;
-use crate::model::{Contact, ContactInput, ContactList, Paging, Team, TeamInput, TeamList, UserList};
+use crate::model::{
+    Contact, ContactInput, ContactList, Paging, Team, TeamInput, TeamList, UserList,
+};
 use crate::server::AppState;
 use crate::server::auth::OrgCtx;
 use crate::server::error::{ApiError, ApiJson};
@@ -41,7 +43,10 @@ pub async fn list_contacts(
         .store
         .read(move |c| directory::list_contacts(c, ctx.org_id, name.as_deref(), limit, offset))
         .await?;
-    Ok(Json(ContactList { contacts_count: count, contact_obj_list: contacts }))
+    Ok(Json(ContactList {
+        contacts_count: count,
+        contact_obj_list: contacts,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/contacts/", tag = "contacts", request_body = ContactInput,
@@ -68,7 +73,12 @@ pub async fn get_contact(
     ctx: OrgCtx,
     PathId(id): PathId,
 ) -> Result<Json<Contact>, ApiError> {
-    Ok(Json(state.store.read(move |c| directory::get_contact(c, ctx.org_id, id)).await?))
+    Ok(Json(
+        state
+            .store
+            .read(move |c| directory::get_contact(c, ctx.org_id, id))
+            .await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/contacts/{id}/", tag = "contacts", request_body = ContactInput,
@@ -103,7 +113,9 @@ pub async fn delete_contact(
         .write(move |tx| {
             let current = directory::get_contact(tx, ctx.org_id, id)?;
             if !ctx.is_admin() && current.created_by != Some(ctx.user_id) {
-                return Err(ApiError::Forbidden("Only an admin or the contact's creator may delete it.".into()));
+                return Err(ApiError::Forbidden(
+                    "Only an admin or the contact's creator may delete it.".into(),
+                ));
             }
             directory::delete_contact(tx, ctx.org_id, id)
         })
@@ -112,15 +124,33 @@ pub async fn delete_contact(
 }
 
 #[utoipa::path(get, path = "/api/users/", tag = "users", responses((status = 200, body = UserList)))]
-pub async fn list_users(State(state): State<AppState>, ctx: OrgCtx) -> Result<Json<UserList>, ApiError> {
-    let users = state.store.read(move |c| directory::org_users(c, ctx.org_id)).await?;
-    Ok(Json(UserList { users_count: users.len() as i64, users }))
+pub async fn list_users(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+) -> Result<Json<UserList>, ApiError> {
+    let users = state
+        .store
+        .read(move |c| directory::org_users(c, ctx.org_id))
+        .await?;
+    Ok(Json(UserList {
+        users_count: users.len() as i64,
+        users,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/teams/", tag = "teams", responses((status = 200, body = TeamList)))]
-pub async fn list_teams(State(state): State<AppState>, ctx: OrgCtx) -> Result<Json<TeamList>, ApiError> {
-    let teams = state.store.read(move |c| directory::org_teams(c, ctx.org_id)).await?;
-    Ok(Json(TeamList { teams_count: teams.len() as i64, teams }))
+pub async fn list_teams(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+) -> Result<Json<TeamList>, ApiError> {
+    let teams = state
+        .store
+        .read(move |c| directory::org_teams(c, ctx.org_id))
+        .await?;
+    Ok(Json(TeamList {
+        teams_count: teams.len() as i64,
+        teams,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/teams/", tag = "teams", request_body = TeamInput,
@@ -131,7 +161,9 @@ pub async fn create_team(
     ApiJson(input): ApiJson<TeamInput>,
 ) -> Result<Response, ApiError> {
     if !ctx.is_admin() {
-        return Err(ApiError::Forbidden("Only an admin may create teams.".into()));
+        return Err(ApiError::Forbidden(
+            "Only an admin may create teams.".into(),
+        ));
     }
     let name = input.name.unwrap_or_default().trim().to_string();
     let description = input.description.unwrap_or_default();

@@ -1,9 +1,7 @@
 //! Accounts, their links, comments, attachments and the records that hang off them.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, Transaction, params, params_from_iter};
 use uuid::Uuid;
 
@@ -19,7 +17,8 @@ use crate::server::validate::Errors;
 
 const COLUMNS: &str = "a.pk, a.id, a.name, a.email, a.phone, a.industry, a.description, a.website,
     a.status, a.billing_address_line, a.billing_street, a.billing_city, a.billing_state,
-    a.billing_postcode, a.billing_country, a.created_on, a.created_by, a.org_id";
+    a.billing_postcode, a.billing_country, a.created_on, a.created_by, a.org_id,
+    a.assigned_json, a.teams_json, a.contacts_json, a.tags_json";
 
 /// An account row with its integer key, which the link tables use.
 struct Row2 {
@@ -48,24 +47,18 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Row2> {
             created_on: parse_ts(&r.get::<_, String>(15)?),
             created_by: r.get::<_, Option<String>>(16)?.map(|s| parse_id(&s)),
             org: parse_id(&r.get::<_, String>(17)?),
-            contacts: Vec::new(),
-            assigned_to: Vec::new(),
-            teams: Vec::new(),
-            tags: Vec::new(),
+            assigned_to: json_list(r, 18)?,
+            teams: json_list(r, 19)?,
+            contacts: json_list(r, 20)?,
+            tags: json_list(r, 21)?,
         },
     })
 }
 
-/// Escapes `%`, `_` and `\` for `LIKE ... ESCAPE '\'`.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
+/// A JSON array column; one we did not write (malformed) reads as empty.
+fn json_list<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<Vec<T>> {
+    let raw = r.get_ref(i)?.as_str()?;
+    Ok(serde_json::from_str(raw).unwrap_or_default())
 }
 
 /// A WHERE clause under construction, with positional parameters.
@@ -89,16 +82,24 @@ impl Where {
     }
 }
 
-/// One SQL parameter: text, a number or a `rarray()` list.
+/// One SQL parameter: text or a number.
 type Param = Rc<dyn ToSql>;
 
 fn text(s: impl Into<String>) -> Param {
     Rc::new(s.into())
 }
 
+/// A list as one JSON text parameter, for `IN (SELECT value FROM json_each(?))`: SQLite's
+/// JSON functions handle a list parameter more cheaply than the `rarray` table.
+fn json_param<T: serde::Serialize>(items: &[T]) -> Result<Param, ApiError> {
+    let text = serde_json::to_string(items)
+        .map_err(|e| ApiError::internal(format!("encode list: {e}")))?;
+    Ok(Rc::new(text))
+}
+
 /// The conditions every account query of `ctx` shares: its org, and for a `USER` only the
 /// accounts they created or are assigned to.
-fn scope(ctx: &OrgCtx, filter: &AccountFilter) -> Where {
+fn scope(c: &Connection, ctx: &OrgCtx, filter: &AccountFilter) -> Result<Where, ApiError> {
     let mut w = Where::default();
     let mut fts = Vec::new();
     for (column, value) in [
@@ -106,27 +107,39 @@ fn scope(ctx: &OrgCtx, filter: &AccountFilter) -> Where {
         ("billing_city", filter.city.as_deref()),
         ("industry", filter.industry.as_deref()),
     ] {
-        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { continue };
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
         if value.chars().count() >= 3 {
             // A trigram index finds any substring of three characters or more.
             fts.push(format!("{column} : \"{}\"", value.replace('"', "\"\"")));
         } else {
+            // Too short for the trigram index: a scan, folding case as `fold` does (LIKE
+            // folds ASCII only).
             w.push(
-                &format!("a.{column} LIKE ? ESCAPE '\\'"),
-                [text(format!("%{}%", escape_like(value)))],
+                &format!("instr(crm_fold(a.{column}), ?) > 0"),
+                [text(fold(value))],
             );
         }
     }
     if !fts.is_empty() {
-        w.push("a.pk IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ?)", [text(fts.join(" AND "))]);
+        // Run the index search once; the count and both pages reuse its keys.
+        let keys: Vec<i64> = c
+            .prepare_cached("SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ?1")?
+            .query_map([fts.join(" AND ")], |r| r.get::<_, i64>(0))?
+            .collect::<Result<_, _>>()?;
+        w.push(
+            "a.pk IN (SELECT value FROM json_each(?))",
+            [json_param(&keys)?],
+        );
         w.keyed = true;
     }
     if !filter.tags.is_empty() {
-        let names: Vec<Value> = filter.tags.iter().map(|t| Value::Text(fold(t))).collect();
+        let names: Vec<String> = filter.tags.iter().map(|t| fold(t)).collect();
         w.push(
             "a.pk IN (SELECT at.account_pk FROM account_tags at JOIN tags t ON t.id = at.tag_id
-                      WHERE t.org_id = ? AND t.name_key IN rarray(?))",
-            [text(ctx.org_id.to_string()), Rc::new(Rc::new(names)) as Param],
+                      WHERE t.org_id = ? AND t.name_key IN (SELECT value FROM json_each(?)))",
+            [text(ctx.org_id.to_string()), json_param(&names)?],
         );
     }
     if !ctx.is_admin() {
@@ -139,8 +152,11 @@ fn scope(ctx: &OrgCtx, filter: &AccountFilter) -> Where {
         w.keyed = true;
     }
     let plus = if w.keyed { "+" } else { "" };
-    w.push(&format!("{plus}a.org_id = ?"), [text(ctx.org_id.to_string())]);
-    w
+    w.push(
+        &format!("{plus}a.org_id = ?"),
+        [text(ctx.org_id.to_string())],
+    );
+    Ok(w)
 }
 
 /// `GET /api/accounts/`: both pages, the totals, and what the page links to.
@@ -151,16 +167,22 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> Result<AccountList, ApiError> {
-    let w = scope(ctx, filter);
+    let w = scope(c, ctx, filter)?;
     let plus = if w.keyed { "+" } else { "" };
     let wants = |s: AccountStatus| filter.status.is_none_or(|f| f == s);
 
     let (mut open_count, mut closed_count) = (0, 0);
-    let unfiltered = ctx.is_admin() && filter.name.is_none() && filter.city.is_none()
-        && filter.industry.is_none() && filter.tags.is_empty();
+    let unfiltered = ctx.is_admin()
+        && filter.name.is_none()
+        && filter.city.is_none()
+        && filter.industry.is_none()
+        && filter.tags.is_empty();
     if unfiltered {
-        let mut stmt = c.prepare_cached("SELECT status, n FROM account_counts WHERE org_id = ?1")?;
-        let rows = stmt.query_map([ctx.org_id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut stmt =
+            c.prepare_cached("SELECT status, n FROM account_counts WHERE org_id = ?1")?;
+        let rows = stmt.query_map([ctx.org_id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         for row in rows {
             let (status, n) = row?;
             match status.as_str() {
@@ -170,9 +192,14 @@ pub fn list(
             }
         }
     } else {
-        let sql = format!("SELECT a.status, count(*) FROM accounts a WHERE {} GROUP BY a.status", w.sql());
+        let sql = format!(
+            "SELECT a.status, count(*) FROM accounts a WHERE {} GROUP BY a.status",
+            w.sql()
+        );
         let mut stmt = c.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(&w.params), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map(params_from_iter(&w.params), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         for row in rows {
             let (status, n) = row?;
             match status.as_str() {
@@ -199,18 +226,25 @@ pub fn list(
             return Ok(Vec::new());
         }
         let mut params = w.params.clone();
-        params.extend([text(status.as_str()), Rc::new(limit) as Param, Rc::new(offset) as Param]);
+        params.extend([
+            text(status.as_str()),
+            Rc::new(limit) as Param,
+            Rc::new(offset) as Param,
+        ]);
         let mut stmt = c.prepare_cached(&page_sql)?;
         let rows = stmt.query_map(params_from_iter(&params), account_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     };
-    let mut open = page(AccountStatus::Open, open_count)?;
-    let mut closed = page(AccountStatus::Closed, closed_count)?;
+    let open = page(AccountStatus::Open, open_count)?;
+    let closed = page(AccountStatus::Closed, closed_count)?;
 
-    let contact_ids = {
-        let mut all: Vec<&mut Row2> = open.iter_mut().chain(closed.iter_mut()).collect();
-        fill_links(c, &mut all)?
-    };
+    let mut contact_ids: Vec<Uuid> = open
+        .iter()
+        .chain(closed.iter())
+        .flat_map(|r| r.account.contacts.iter().copied())
+        .collect();
+    contact_ids.sort();
+    contact_ids.dedup();
     let contacts = contacts_by_id(c, ctx.org_id, &contact_ids)?;
     Ok(AccountList {
         open_accounts: open.into_iter().map(|r| r.account).collect(),
@@ -224,73 +258,35 @@ pub fn list(
     })
 }
 
-/// Fills the id lists of the given accounts in one query; returns every linked contact id.
-fn fill_links(c: &Connection, rows: &mut [&mut Row2]) -> Result<Vec<Uuid>, ApiError> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys: Vec<Value> = rows.iter().map(|r| Value::Integer(r.pk)).collect();
-    let mut stmt = c.prepare_cached(
-        "SELECT 'u', account_pk, user_id FROM account_assignees WHERE account_pk IN rarray(?1)
-         UNION ALL SELECT 't', account_pk, team_id FROM account_teams WHERE account_pk IN rarray(?1)
-         UNION ALL SELECT 'c', account_pk, contact_id FROM account_contacts WHERE account_pk IN rarray(?1)
-         UNION ALL SELECT 'g', at.account_pk, t.name FROM account_tags at JOIN tags t ON t.id = at.tag_id
-                   WHERE at.account_pk IN rarray(?1)",
-    )?;
-    let index: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.pk, i)).collect();
-    let mut contacts = Vec::new();
-    let links = stmt.query_map([Rc::new(keys)], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
-    })?;
-    for link in links {
-        let (kind, pk, value) = link?;
-        let Some(&i) = index.get(&pk) else { continue };
-        let account = &mut rows[i].account;
-        match kind.as_str() {
-            "u" => account.assigned_to.push(parse_id(&value)),
-            "t" => account.teams.push(parse_id(&value)),
-            "c" => {
-                let id = parse_id(&value);
-                account.contacts.push(id);
-                contacts.push(id);
-            }
-            _ => account.tags.push(value),
-        }
-    }
-    for r in rows.iter_mut() {
-        r.account.tags.sort_by_key(|t| fold(t));
-    }
-    contacts.sort();
-    contacts.dedup();
-    Ok(contacts)
-}
-
 fn contacts_by_id(c: &Connection, org: Uuid, ids: &[Uuid]) -> Result<Vec<Contact>, ApiError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<Value> = ids.iter().map(|id| Value::Text(id.to_string())).collect();
+    let keys = json_param(ids)?;
+    // `+` keeps SQLite on the id index rather than scanning the org's contacts.
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.org_id = ?1 AND c.id IN rarray(?2)
-         ORDER BY c.first_name, c.last_name"
+        "SELECT {CONTACT_COLUMNS} FROM contacts c
+         WHERE +c.org_id = ?1 AND c.id IN (SELECT value FROM json_each(?2))"
     ))?;
-    let rows = stmt.query_map(params![org.to_string(), Rc::new(keys)], contact_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = stmt.query_map(params![org.to_string(), keys], contact_from_row)?;
+    let mut contacts: Vec<Contact> = rows.collect::<Result<_, _>>()?;
+    contacts.sort_by(|a, b| (&a.first_name, &a.last_name).cmp(&(&b.first_name, &b.last_name)));
+    Ok(contacts)
 }
 
 /// The account with `id` if `ctx` may see it, else 404.
 fn find(c: &Connection, ctx: &OrgCtx, id: Uuid) -> Result<Row2, ApiError> {
-    let w = scope(ctx, &AccountFilter::default());
-    let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = ? AND {}", w.sql());
+    let w = scope(c, ctx, &AccountFilter::default())?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.id = ? AND {}",
+        w.sql()
+    );
     let mut params = vec![text(id.to_string())];
     params.extend(w.params);
-    let mut row = c
-        .prepare_cached(&sql)?
+    c.prepare_cached(&sql)?
         .query_row(params_from_iter(&params), account_from_row)
         .optional()?
-        .ok_or(ApiError::NotFound)?;
-    fill_links(c, &mut [&mut row])?;
-    Ok(row)
+        .ok_or(ApiError::NotFound)
 }
 
 pub fn get(c: &Connection, ctx: &OrgCtx, id: Uuid) -> Result<Account, ApiError> {
@@ -304,59 +300,86 @@ pub fn detail(c: &Connection, ctx: &OrgCtx, id: Uuid) -> Result<AccountDetail, A
     let account = row.account;
     let users = directory::org_users(c, ctx.org_id)?;
     let teams = directory::org_teams(c, ctx.org_id)?;
-    let assigned_to: Vec<User> = users.iter().filter(|u| account.assigned_to.contains(&u.id)).cloned().collect();
-    let account_teams: Vec<Team> = teams.into_iter().filter(|t| account.teams.contains(&t.id)).collect();
+    let assigned_to: Vec<User> = users
+        .iter()
+        .filter(|u| account.assigned_to.contains(&u.id))
+        .cloned()
+        .collect();
+    let account_teams: Vec<Team> = teams
+        .into_iter()
+        .filter(|t| account.teams.contains(&t.id))
+        .collect();
     Ok(AccountDetail {
         contacts: contacts_by_id(c, ctx.org_id, &account.contacts)?,
-        opportunities: related(c, pk, "SELECT id, name, stage, amount, currency, probability, closed_on, created_on FROM opportunities WHERE account_pk = ?1 ORDER BY created_on DESC", |r| {
-            Ok(Opportunity {
-                id: parse_id(&r.get::<_, String>(0)?),
-                name: r.get(1)?,
-                account: account.id,
-                stage: r.get(2)?,
-                amount: r.get(3)?,
-                currency: r.get(4)?,
-                probability: r.get(5)?,
-                closed_on: date(r.get(6)?),
-                created_on: parse_ts(&r.get::<_, String>(7)?),
-            })
-        })?,
-        cases: related(c, pk, "SELECT id, name, status, priority, case_type, closed_on, created_on FROM cases WHERE account_pk = ?1 ORDER BY created_on DESC", |r| {
-            Ok(Case {
-                id: parse_id(&r.get::<_, String>(0)?),
-                name: r.get(1)?,
-                account: account.id,
-                status: r.get(2)?,
-                priority: r.get(3)?,
-                case_type: r.get(4)?,
-                closed_on: date(r.get(5)?),
-                created_on: parse_ts(&r.get::<_, String>(6)?),
-            })
-        })?,
-        tasks: related(c, pk, "SELECT id, title, status, priority, due_date, created_on FROM tasks WHERE account_pk = ?1 ORDER BY created_on DESC", |r| {
-            Ok(Task {
-                id: parse_id(&r.get::<_, String>(0)?),
-                title: r.get(1)?,
-                account: account.id,
-                status: r.get(2)?,
-                priority: r.get(3)?,
-                due_date: date(r.get(4)?),
-                created_on: parse_ts(&r.get::<_, String>(5)?),
-            })
-        })?,
-        invoices: related(c, pk, "SELECT id, invoice_title, invoice_number, status, total_amount, currency, due_date, created_on FROM invoices WHERE account_pk = ?1 ORDER BY created_on DESC", |r| {
-            Ok(Invoice {
-                id: parse_id(&r.get::<_, String>(0)?),
-                invoice_title: r.get(1)?,
-                invoice_number: r.get(2)?,
-                account: account.id,
-                status: r.get(3)?,
-                total_amount: r.get(4)?,
-                currency: r.get(5)?,
-                due_date: date(r.get(6)?),
-                created_on: parse_ts(&r.get::<_, String>(7)?),
-            })
-        })?,
+        opportunities: related(
+            c,
+            pk,
+            "SELECT id, name, stage, amount, currency, probability, closed_on, created_on FROM opportunities WHERE account_pk = ?1 ORDER BY created_on DESC",
+            |r| {
+                Ok(Opportunity {
+                    id: parse_id(&r.get::<_, String>(0)?),
+                    name: r.get(1)?,
+                    account: account.id,
+                    stage: r.get(2)?,
+                    amount: r.get(3)?,
+                    currency: r.get(4)?,
+                    probability: r.get(5)?,
+                    closed_on: date(r.get(6)?),
+                    created_on: parse_ts(&r.get::<_, String>(7)?),
+                })
+            },
+        )?,
+        cases: related(
+            c,
+            pk,
+            "SELECT id, name, status, priority, case_type, closed_on, created_on FROM cases WHERE account_pk = ?1 ORDER BY created_on DESC",
+            |r| {
+                Ok(Case {
+                    id: parse_id(&r.get::<_, String>(0)?),
+                    name: r.get(1)?,
+                    account: account.id,
+                    status: r.get(2)?,
+                    priority: r.get(3)?,
+                    case_type: r.get(4)?,
+                    closed_on: date(r.get(5)?),
+                    created_on: parse_ts(&r.get::<_, String>(6)?),
+                })
+            },
+        )?,
+        tasks: related(
+            c,
+            pk,
+            "SELECT id, title, status, priority, due_date, created_on FROM tasks WHERE account_pk = ?1 ORDER BY created_on DESC",
+            |r| {
+                Ok(Task {
+                    id: parse_id(&r.get::<_, String>(0)?),
+                    title: r.get(1)?,
+                    account: account.id,
+                    status: r.get(2)?,
+                    priority: r.get(3)?,
+                    due_date: date(r.get(4)?),
+                    created_on: parse_ts(&r.get::<_, String>(5)?),
+                })
+            },
+        )?,
+        invoices: related(
+            c,
+            pk,
+            "SELECT id, invoice_title, invoice_number, status, total_amount, currency, due_date, created_on FROM invoices WHERE account_pk = ?1 ORDER BY created_on DESC",
+            |r| {
+                Ok(Invoice {
+                    id: parse_id(&r.get::<_, String>(0)?),
+                    invoice_title: r.get(1)?,
+                    invoice_number: r.get(2)?,
+                    account: account.id,
+                    status: r.get(3)?,
+                    total_amount: r.get(4)?,
+                    currency: r.get(5)?,
+                    due_date: date(r.get(6)?),
+                    created_on: parse_ts(&r.get::<_, String>(7)?),
+                })
+            },
+        )?,
         assigned_to,
         teams: account_teams,
         comments: comments_of(c, pk, account.id)?,
@@ -409,7 +432,10 @@ pub struct AccountLinks {
 }
 
 /// Applies `input` over `base` (a create has none) and checks every field.
-pub fn merge(base: Option<&Account>, input: AccountInput) -> Result<(AccountFields, AccountLinks), ApiError> {
+pub fn merge(
+    base: Option<&Account>,
+    input: AccountInput,
+) -> Result<(AccountFields, AccountLinks), ApiError> {
     fn pick(new: Option<Option<String>>, old: Option<&String>) -> String {
         match new {
             Some(v) => v.unwrap_or_default().trim().to_string(),
@@ -427,7 +453,10 @@ pub fn merge(base: Option<&Account>, input: AccountInput) -> Result<(AccountFiel
             Some(s) => s.unwrap_or_default(),
             None => base.map(|b| b.status).unwrap_or_default(),
         },
-        billing_address_line: pick(input.billing_address_line, base.map(|b| &b.billing_address_line)),
+        billing_address_line: pick(
+            input.billing_address_line,
+            base.map(|b| &b.billing_address_line),
+        ),
         billing_street: pick(input.billing_street, base.map(|b| &b.billing_street)),
         billing_city: pick(input.billing_city, base.map(|b| &b.billing_city)),
         billing_state: pick(input.billing_state, base.map(|b| &b.billing_state)),
@@ -453,7 +482,9 @@ pub fn merge(base: Option<&Account>, input: AccountInput) -> Result<(AccountFiel
     ] {
         e.max_len(field, value, 255);
     }
-    let tags = input.tags.map(|t| clean_tags(t.unwrap_or_default(), &mut e));
+    let tags = input
+        .tags
+        .map(|t| clean_tags(t.unwrap_or_default(), &mut e));
     e.finish()?;
     let links = AccountLinks {
         contacts: input.contacts.map(|v| dedup(v.unwrap_or_default())),
@@ -479,7 +510,13 @@ fn clean_tags(tags: Vec<String>, e: &mut Errors) -> Vec<String> {
             continue;
         }
         if tag.chars().count() > 50 || tag.chars().any(char::is_control) {
-            e.add("tags", format!("'{}' is not a valid tag (at most 50 characters).", tag.chars().take(50).collect::<String>()));
+            e.add(
+                "tags",
+                format!(
+                    "'{}' is not a valid tag (at most 50 characters).",
+                    tag.chars().take(50).collect::<String>()
+                ),
+            );
             continue;
         }
         if seen.insert(fold(&tag)) {
@@ -489,15 +526,21 @@ fn clean_tags(tags: Vec<String>, e: &mut Errors) -> Vec<String> {
     out
 }
 
-fn check_name_free(c: &Connection, org: Uuid, name: &str, except: Option<i64>) -> Result<(), ApiError> {
+fn check_name_free(
+    c: &Connection,
+    org: Uuid,
+    name: &str,
+    except: Option<i64>,
+) -> Result<(), ApiError> {
     let taken: Option<i64> = c
         .prepare_cached("SELECT pk FROM accounts WHERE org_id = ?1 AND name_key = ?2")?
         .query_row([org.to_string(), fold(name)], |r| r.get(0))
         .optional()?;
     match taken {
-        Some(pk) if Some(pk) != except => {
-            Err(ApiError::field("name", "An account with this name already exists."))
-        }
+        Some(pk) if Some(pk) != except => Err(ApiError::field(
+            "name",
+            "An account with this name already exists.",
+        )),
         _ => Ok(()),
     }
 }
@@ -571,7 +614,12 @@ pub fn insert_row(
 }
 
 /// Replaces each link list that `links` names.
-pub fn set_links(tx: &Transaction<'_>, org: Uuid, pk: i64, links: &AccountLinks) -> Result<(), ApiError> {
+pub fn set_links(
+    tx: &Transaction<'_>,
+    org: Uuid,
+    pk: i64,
+    links: &AccountLinks,
+) -> Result<(), ApiError> {
     let lists = [
         ("account_contacts", "contact_id", &links.contacts),
         ("account_assignees", "user_id", &links.assigned_to),
@@ -579,7 +627,8 @@ pub fn set_links(tx: &Transaction<'_>, org: Uuid, pk: i64, links: &AccountLinks)
     ];
     for (table, column, ids) in lists {
         let Some(ids) = ids else { continue };
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE account_pk = ?1"))?.execute([pk])?;
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE account_pk = ?1"))?
+            .execute([pk])?;
         let mut insert = tx.prepare_cached(&format!(
             "INSERT OR IGNORE INTO {table} (account_pk, {column}) VALUES (?1, ?2)"
         ))?;
@@ -588,13 +637,36 @@ pub fn set_links(tx: &Transaction<'_>, org: Uuid, pk: i64, links: &AccountLinks)
         }
     }
     if let Some(tags) = &links.tags {
-        tx.prepare_cached("DELETE FROM account_tags WHERE account_pk = ?1")?.execute([pk])?;
+        tx.prepare_cached("DELETE FROM account_tags WHERE account_pk = ?1")?
+            .execute([pk])?;
         for tag in tags {
             let tag_id = ensure_tag(tx, org, tag)?;
-            tx.prepare_cached("INSERT OR IGNORE INTO account_tags (account_pk, tag_id) VALUES (?1, ?2)")?
-                .execute([pk, tag_id])?;
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO account_tags (account_pk, tag_id) VALUES (?1, ?2)",
+            )?
+            .execute([pk, tag_id])?;
         }
     }
+    refresh_link_copies(tx, pk)
+}
+
+/// Rewrites the account's JSON copies of its link tables. Every change to a link table must
+/// end with this.
+pub fn refresh_link_copies(tx: &Transaction<'_>, pk: i64) -> Result<(), ApiError> {
+    tx.prepare_cached(
+        "UPDATE accounts SET
+            assigned_json = (SELECT json_group_array(user_id) FROM
+                (SELECT user_id FROM account_assignees WHERE account_pk = ?1 ORDER BY user_id)),
+            teams_json = (SELECT json_group_array(team_id) FROM
+                (SELECT team_id FROM account_teams WHERE account_pk = ?1 ORDER BY team_id)),
+            contacts_json = (SELECT json_group_array(contact_id) FROM
+                (SELECT contact_id FROM account_contacts WHERE account_pk = ?1 ORDER BY contact_id)),
+            tags_json = (SELECT json_group_array(name) FROM
+                (SELECT t.name FROM account_tags at JOIN tags t ON t.id = at.tag_id
+                 WHERE at.account_pk = ?1 ORDER BY t.name_key))
+         WHERE pk = ?1",
+    )?
+    .execute([pk])?;
     Ok(())
 }
 
@@ -611,7 +683,12 @@ pub fn ensure_tag(tx: &Transaction<'_>, org: Uuid, name: &str) -> Result<i64, Ap
 }
 
 /// `PUT`/`PATCH /api/accounts/{id}/`.
-pub fn update(tx: &Transaction<'_>, ctx: &OrgCtx, id: Uuid, input: AccountInput) -> Result<Account, ApiError> {
+pub fn update(
+    tx: &Transaction<'_>,
+    ctx: &OrgCtx,
+    id: Uuid,
+    input: AccountInput,
+) -> Result<Account, ApiError> {
     let row = find(tx, ctx, id)?;
     let (f, links) = merge(Some(&row.account), input)?;
     check_name_free(tx, ctx.org_id, &f.name, Some(row.pk))?;
@@ -649,10 +726,16 @@ pub fn update(tx: &Transaction<'_>, ctx: &OrgCtx, id: Uuid, input: AccountInput)
 pub fn delete(tx: &Transaction<'_>, ctx: &OrgCtx, id: Uuid) -> Result<Vec<Uuid>, ApiError> {
     let row = find(tx, ctx, id)?;
     if !ctx.is_admin() && row.account.created_by != Some(ctx.user_id) {
-        return Err(ApiError::Forbidden("Only an admin or the account's creator may delete it.".into()));
+        return Err(ApiError::Forbidden(
+            "Only an admin or the account's creator may delete it.".into(),
+        ));
     }
-    let files = attachments_of(tx, row.pk, id)?.into_iter().map(|a| a.id).collect();
-    tx.prepare_cached("DELETE FROM accounts WHERE pk = ?1")?.execute([row.pk])?;
+    let files = attachments_of(tx, row.pk, id)?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    tx.prepare_cached("DELETE FROM accounts WHERE pk = ?1")?
+        .execute([row.pk])?;
     Ok(files)
 }
 
@@ -747,7 +830,14 @@ fn add_to_row(
             "INSERT INTO comments (id, org_id, account_pk, comment, commented_on, commented_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![cid.to_string(), ctx.org_id.to_string(), pk, text, created, ctx.user_id.to_string()])?;
+        .execute(params![
+            cid.to_string(),
+            ctx.org_id.to_string(),
+            pk,
+            text,
+            created,
+            ctx.user_id.to_string()
+        ])?;
         new_comment = Some(cid);
     }
     if let Some(f) = file {
@@ -830,16 +920,24 @@ pub fn attachment_owner(c: &Connection, id: Uuid) -> Result<Owned, ApiError> {
 
 /// Admins and the owner may change a record; others who can see the account get 403, and
 /// those who cannot get 404.
-pub fn check_owner(c: &Connection, ctx: &OrgCtx, owned: &Owned, what: &str) -> Result<(), ApiError> {
+pub fn check_owner(
+    c: &Connection,
+    ctx: &OrgCtx,
+    owned: &Owned,
+    what: &str,
+) -> Result<(), ApiError> {
     if ctx.is_admin() || owned.owner == Some(ctx.user_id) {
         return Ok(());
     }
     find(c, ctx, owned.account)?;
-    Err(ApiError::Forbidden(format!("Only an admin or the {what}'s author may change it.")))
+    Err(ApiError::Forbidden(format!(
+        "Only an admin or the {what}'s author may change it."
+    )))
 }
 
 pub fn update_comment(tx: &Transaction<'_>, id: Uuid, text: &str) -> Result<Comment, ApiError> {
-    tx.prepare_cached("UPDATE comments SET comment = ?2 WHERE id = ?1")?.execute(params![id.to_string(), text])?;
+    tx.prepare_cached("UPDATE comments SET comment = ?2 WHERE id = ?1")?
+        .execute(params![id.to_string(), text])?;
     let account = comment_owner(tx, id)?.account;
     tx.prepare_cached(&format!(
         "SELECT {COMMENT_COLUMNS} FROM comments m LEFT JOIN users u ON u.id = m.commented_by WHERE m.id = ?1"
@@ -850,24 +948,32 @@ pub fn update_comment(tx: &Transaction<'_>, id: Uuid, text: &str) -> Result<Comm
 }
 
 pub fn delete_comment(tx: &Transaction<'_>, id: Uuid) -> Result<(), ApiError> {
-    tx.prepare_cached("DELETE FROM comments WHERE id = ?1")?.execute([id.to_string()])?;
+    tx.prepare_cached("DELETE FROM comments WHERE id = ?1")?
+        .execute([id.to_string()])?;
     Ok(())
 }
 
 pub fn delete_attachment(tx: &Transaction<'_>, id: Uuid) -> Result<(), ApiError> {
-    tx.prepare_cached("DELETE FROM attachments WHERE id = ?1")?.execute([id.to_string()])?;
+    tx.prepare_cached("DELETE FROM attachments WHERE id = ?1")?
+        .execute([id.to_string()])?;
     Ok(())
 }
 
 /// `(file name, content type)` of an attachment on an account `ctx` can see.
-pub fn attachment_file(c: &Connection, ctx: &OrgCtx, id: Uuid) -> Result<(String, String), ApiError> {
+pub fn attachment_file(
+    c: &Connection,
+    ctx: &OrgCtx,
+    id: Uuid,
+) -> Result<(String, String), ApiError> {
     let owned = attachment_owner(c, id)?;
     if owned.org != ctx.org_id {
         return Err(ApiError::NotFound);
     }
     find(c, ctx, owned.account)?;
-    Ok(c.prepare_cached("SELECT file_name, content_type FROM attachments WHERE id = ?1")?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    Ok(
+        c.prepare_cached("SELECT file_name, content_type FROM attachments WHERE id = ?1")?
+            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?,
+    )
 }
 
 /// The integer key of a visible account (for the mail outbox).

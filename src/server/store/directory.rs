@@ -16,7 +16,9 @@ pub fn resolve_org(c: &Connection, user: Uuid, org: Option<Uuid>) -> Result<OrgC
         .query_row([user.to_string()], |r| r.get(0))
         .optional()?;
     if active != Some(true) {
-        return Err(ApiError::Unauthorized("User is inactive or does not exist.".into()));
+        return Err(ApiError::Unauthorized(
+            "User is inactive or does not exist.".into(),
+        ));
     }
     let org_id = match org {
         Some(org) => org,
@@ -24,7 +26,11 @@ pub fn resolve_org(c: &Connection, user: Uuid, org: Option<Uuid>) -> Result<OrgC
             let orgs = memberships(c, user)?;
             match orgs.as_slice() {
                 [only] => only.id,
-                [] => return Err(ApiError::Forbidden("You are not a member of any organization.".into())),
+                [] => {
+                    return Err(ApiError::Forbidden(
+                        "You are not a member of any organization.".into(),
+                    ));
+                }
                 _ => {
                     return Err(ApiError::field(
                         "organization-id",
@@ -35,8 +41,12 @@ pub fn resolve_org(c: &Connection, user: Uuid, org: Option<Uuid>) -> Result<OrgC
         }
     };
     let role: Option<(String, bool)> = c
-        .prepare_cached("SELECT role, is_active FROM memberships WHERE user_id = ?1 AND org_id = ?2")?
-        .query_row([user.to_string(), org_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(
+            "SELECT role, is_active FROM memberships WHERE user_id = ?1 AND org_id = ?2",
+        )?
+        .query_row([user.to_string(), org_id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     match role {
         Some((role, true)) => Ok(OrgCtx {
@@ -44,7 +54,9 @@ pub fn resolve_org(c: &Connection, user: Uuid, org: Option<Uuid>) -> Result<OrgC
             org_id,
             role: Role::parse(&role).unwrap_or(Role::User),
         }),
-        _ => Err(ApiError::Forbidden("You are not an active member of this organization.".into())),
+        _ => Err(ApiError::Forbidden(
+            "You are not an active member of this organization.".into(),
+        )),
     }
 }
 
@@ -66,14 +78,23 @@ pub fn memberships(c: &Connection, user: Uuid) -> Result<Vec<OrgMembership>, Api
 
 /// `(user id, password hash)` of an active user by email.
 pub fn credentials(c: &Connection, email: &str) -> Result<Option<(Uuid, String)>, ApiError> {
-    Ok(c.prepare_cached("SELECT id, password_hash FROM users WHERE email_key = ?1 AND is_active = 1")?
-        .query_row([fold(email)], |r| Ok((parse_id(&r.get::<_, String>(0)?), r.get(1)?)))
-        .optional()?)
+    Ok(c.prepare_cached(
+        "SELECT id, password_hash FROM users WHERE email_key = ?1 AND is_active = 1",
+    )?
+    .query_row([fold(email)], |r| {
+        Ok((parse_id(&r.get::<_, String>(0)?), r.get(1)?))
+    })
+    .optional()?)
 }
 
 pub fn user_ref(c: &Connection, user: Uuid) -> Result<UserRef, ApiError> {
     c.prepare_cached("SELECT email FROM users WHERE id = ?1")?
-        .query_row([user.to_string()], |r| Ok(UserRef { id: user, email: r.get(0)? }))
+        .query_row([user.to_string()], |r| {
+            Ok(UserRef {
+                id: user,
+                email: r.get(0)?,
+            })
+        })
         .optional()?
         .ok_or(ApiError::NotFound)
 }
@@ -85,7 +106,11 @@ pub fn ensure_org(tx: &Transaction<'_>, name: &str) -> Result<Uuid, ApiError> {
         return Err(ApiError::field("org", "Org name cannot be empty."));
     }
     let existing: Option<String> = tx
-        .query_row("SELECT id FROM orgs WHERE name_key = ?1", [fold(name)], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM orgs WHERE name_key = ?1",
+            [fold(name)],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(id) = existing {
         return Ok(parse_id(&id));
@@ -108,7 +133,11 @@ pub fn ensure_member(
     role: Role,
 ) -> Result<Uuid, ApiError> {
     let existing: Option<String> = tx
-        .query_row("SELECT id FROM users WHERE email_key = ?1", [fold(email)], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM users WHERE email_key = ?1",
+            [fold(email)],
+            |r| r.get(0),
+        )
         .optional()?;
     let user = match existing {
         Some(id) => parse_id(&id),
@@ -117,7 +146,13 @@ pub fn ensure_member(
             tx.execute(
                 "INSERT INTO users (id, email, email_key, password_hash, created_on)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.to_string(), email.trim(), fold(email), password_hash, ts(&now())],
+                params![
+                    id.to_string(),
+                    email.trim(),
+                    fold(email),
+                    password_hash,
+                    ts(&now())
+                ],
             )?;
             id
         }
@@ -132,7 +167,11 @@ pub fn ensure_member(
 
 pub fn user_exists(tx: &Transaction<'_>, email: &str) -> Result<bool, ApiError> {
     Ok(tx
-        .query_row("SELECT 1 FROM users WHERE email_key = ?1", [fold(email)], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM users WHERE email_key = ?1",
+            [fold(email)],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -174,7 +213,9 @@ pub fn team_from_row(r: &Row<'_>) -> rusqlite::Result<Team> {
         name: r.get(1)?,
         description: r.get(2)?,
         created_on: parse_ts(&r.get::<_, String>(3)?),
-        users: members.map(|m| m.split(',').map(parse_id).collect()).unwrap_or_default(),
+        users: members
+            .map(|m| m.split(',').map(parse_id).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -194,7 +235,10 @@ pub fn create_team(
         .optional()?
         .is_some();
     if taken {
-        return Err(ApiError::field("name", "A team with this name already exists."));
+        return Err(ApiError::field(
+            "name",
+            "A team with this name already exists.",
+        ));
     }
     check_members(tx, org, users, "users")?;
     let id = Uuid::new_v4();
@@ -202,7 +246,14 @@ pub fn create_team(
     tx.execute(
         "INSERT INTO teams (id, org_id, name, name_key, description, created_on)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id.to_string(), org.to_string(), name.trim(), fold(name), description, ts(&created)],
+        params![
+            id.to_string(),
+            org.to_string(),
+            name.trim(),
+            fold(name),
+            description,
+            ts(&created)
+        ],
     )?;
     for user in users {
         tx.execute(
@@ -220,24 +271,63 @@ pub fn create_team(
 }
 
 /// Fails with a 400 naming `field` unless every id is of a user who is a member of `org`.
-pub fn check_members(c: &Connection, org: Uuid, users: &[Uuid], field: &str) -> Result<(), ApiError> {
-    check_ids(c, "SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2", org, users, field)
+pub fn check_members(
+    c: &Connection,
+    org: Uuid,
+    users: &[Uuid],
+    field: &str,
+) -> Result<(), ApiError> {
+    check_ids(
+        c,
+        "SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+        org,
+        users,
+        field,
+    )
 }
 
 pub fn check_teams(c: &Connection, org: Uuid, teams: &[Uuid], field: &str) -> Result<(), ApiError> {
-    check_ids(c, "SELECT 1 FROM teams WHERE org_id = ?1 AND id = ?2", org, teams, field)
+    check_ids(
+        c,
+        "SELECT 1 FROM teams WHERE org_id = ?1 AND id = ?2",
+        org,
+        teams,
+        field,
+    )
 }
 
-pub fn check_contacts(c: &Connection, org: Uuid, ids: &[Uuid], field: &str) -> Result<(), ApiError> {
-    check_ids(c, "SELECT 1 FROM contacts WHERE org_id = ?1 AND id = ?2", org, ids, field)
+pub fn check_contacts(
+    c: &Connection,
+    org: Uuid,
+    ids: &[Uuid],
+    field: &str,
+) -> Result<(), ApiError> {
+    check_ids(
+        c,
+        "SELECT 1 FROM contacts WHERE org_id = ?1 AND id = ?2",
+        org,
+        ids,
+        field,
+    )
 }
 
-fn check_ids(c: &Connection, sql: &str, org: Uuid, ids: &[Uuid], field: &str) -> Result<(), ApiError> {
+fn check_ids(
+    c: &Connection,
+    sql: &str,
+    org: Uuid,
+    ids: &[Uuid],
+    field: &str,
+) -> Result<(), ApiError> {
     let mut stmt = c.prepare_cached(sql)?;
     for id in ids {
-        let found = stmt.query_row([org.to_string(), id.to_string()], |_| Ok(())).optional()?;
+        let found = stmt
+            .query_row([org.to_string(), id.to_string()], |_| Ok(()))
+            .optional()?;
         if found.is_none() {
-            return Err(ApiError::field(field, format!("{id} is not in this organization.")));
+            return Err(ApiError::field(
+                field,
+                format!("{id} is not in this organization."),
+            ));
         }
     }
     Ok(())
@@ -268,8 +358,8 @@ pub fn list_contacts(
     limit: i64,
     offset: i64,
 ) -> Result<(i64, Vec<Contact>), ApiError> {
-    let pattern = name.map(|n| format!("%{}%", super::accounts::escape_like(n)));
-    let filter = "c.org_id = ?1 AND (?2 IS NULL OR (c.first_name || ' ' || c.last_name) LIKE ?2 ESCAPE '\\')";
+    let pattern = name.map(fold);
+    let filter = "c.org_id = ?1 AND (?2 IS NULL OR instr(crm_fold(c.first_name || ' ' || c.last_name), ?2) > 0)";
     let count: i64 = c
         .prepare_cached(&format!("SELECT count(*) FROM contacts c WHERE {filter}"))?
         .query_row(params![org.to_string(), pattern], |r| r.get(0))?;
@@ -277,7 +367,10 @@ pub fn list_contacts(
         "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE {filter}
          ORDER BY c.created_on DESC, c.rowid DESC LIMIT ?3 OFFSET ?4"
     ))?;
-    let rows = stmt.query_map(params![org.to_string(), pattern, limit, offset], contact_from_row)?;
+    let rows = stmt.query_map(
+        params![org.to_string(), pattern, limit, offset],
+        contact_from_row,
+    )?;
     Ok((count, rows.collect::<Result<_, _>>()?))
 }
 
@@ -357,17 +450,45 @@ pub fn insert_contact(
     Ok(id)
 }
 
-pub fn update_contact(tx: &Transaction<'_>, org: Uuid, id: Uuid, f: &ContactFields) -> Result<(), ApiError> {
+pub fn update_contact(
+    tx: &Transaction<'_>,
+    org: Uuid,
+    id: Uuid,
+    f: &ContactFields,
+) -> Result<(), ApiError> {
     tx.execute(
         "UPDATE contacts SET first_name = ?3, last_name = ?4, email = ?5, phone = ?6, title = ?7,
                 description = ?8
          WHERE org_id = ?1 AND id = ?2",
-        params![org.to_string(), id.to_string(), f.first_name, f.last_name, f.email, f.phone, f.title, f.description],
+        params![
+            org.to_string(),
+            id.to_string(),
+            f.first_name,
+            f.last_name,
+            f.email,
+            f.phone,
+            f.title,
+            f.description
+        ],
     )?;
     Ok(())
 }
 
 pub fn delete_contact(tx: &Transaction<'_>, org: Uuid, id: Uuid) -> Result<(), ApiError> {
-    let n = tx.execute("DELETE FROM contacts WHERE org_id = ?1 AND id = ?2", [org.to_string(), id.to_string()])?;
-    if n == 0 { Err(ApiError::NotFound) } else { Ok(()) }
+    // The link rows go by cascade; the accounts' copies of their links must follow.
+    let linked: Vec<i64> = tx
+        .prepare("SELECT account_pk FROM account_contacts WHERE contact_id = ?1")?
+        .query_map([id.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let n = tx.execute(
+        "DELETE FROM contacts WHERE org_id = ?1 AND id = ?2",
+        [org.to_string(), id.to_string()],
+    )?;
+    if n == 0 {
+        return Err(ApiError::NotFound);
+    }
+    for pk in linked {
+        super::accounts::refresh_link_copies(tx, pk)?;
+    }
+    Ok(())
 }

@@ -39,7 +39,11 @@ pub struct NewMail<'a> {
 
 pub fn insert(tx: &Transaction<'_>, m: &NewMail<'_>) -> Result<Uuid, ApiError> {
     let id = Uuid::new_v4();
-    let state = if m.scheduled_at.is_some() { MailState::Scheduled } else { MailState::Queued };
+    let state = if m.scheduled_at.is_some() {
+        MailState::Scheduled
+    } else {
+        MailState::Queued
+    };
     let recipients = serde_json::to_string(m.recipients)
         .map_err(|e| ApiError::internal(format!("cannot encode recipients: {e}")))?;
     tx.execute(
@@ -103,7 +107,12 @@ pub fn release_due(tx: &Transaction<'_>) -> Result<usize, ApiError> {
     )?)
 }
 
-pub fn mark(tx: &Transaction<'_>, id: Uuid, state: MailState, error: Option<&str>) -> Result<(), ApiError> {
+pub fn mark(
+    tx: &Transaction<'_>,
+    id: Uuid,
+    state: MailState,
+    error: Option<&str>,
+) -> Result<(), ApiError> {
     let sent_at = (state == MailState::Sent).then(|| ts(&now()));
     tx.execute(
         "UPDATE emails SET state = ?2, sent_at = coalesce(?3, sent_at), last_error = ?4,
@@ -116,5 +125,10 @@ pub fn mark(tx: &Transaction<'_>, id: Uuid, state: MailState, error: Option<&str
 
 /// The state of one mail (for tests and the admin).
 pub fn state(c: &Connection, id: Uuid) -> Result<Option<String>, ApiError> {
-    Ok(c.query_row("SELECT state FROM emails WHERE id = ?1", [id.to_string()], |r| r.get(0)).optional()?)
+    Ok(c.query_row(
+        "SELECT state FROM emails WHERE id = ?1",
+        [id.to_string()],
+        |r| r.get(0),
+    )
+    .optional()?)
 }

@@ -11,8 +11,8 @@ pub mod seed;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
@@ -38,11 +38,20 @@ struct Inner {
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("cannot create data dir {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open database {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("cannot migrate database {path}: {source}")]
-    Migrate { path: PathBuf, source: rusqlite::Error },
+    Migrate {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
 }
 
 impl Store {
@@ -52,11 +61,16 @@ impl Store {
         let files_dir = data_dir.join("files");
         create_private_dir(&files_dir)?;
         let db_path = data_dir.join("crm.sqlite3");
-        let open_err = |source| OpenError::Open { path: db_path.clone(), source };
+        let open_err = |source| OpenError::Open {
+            path: db_path.clone(),
+            source,
+        };
 
         let mut writer = open_connection(&db_path, true).map_err(open_err)?;
-        migrate(&mut writer)
-            .map_err(|source| OpenError::Migrate { path: db_path.clone(), source })?;
+        migrate(&mut writer).map_err(|source| OpenError::Migrate {
+            path: db_path.clone(),
+            source,
+        })?;
         let readers = (0..reader_count())
             .map(|_| open_connection(&db_path, false).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()
@@ -96,6 +110,31 @@ impl Store {
             f(&conn)
         })
         .await
+    }
+
+    /// Runs a small, bounded read (a few primary-key lookups) on the calling thread when a read
+    /// connection is idle, and like [`Store::read`] otherwise. Handing work to a blocking thread
+    /// costs more than such a lookup.
+    pub async fn read_small<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        match self.read_here(f) {
+            Ok(done) => done,
+            Err(f) => self.read(f).await,
+        }
+    }
+
+    /// Runs `f` on an idle read connection on this thread, or gives `f` back if none is idle.
+    fn read_here<T, F>(&self, f: F) -> Result<Result<T, ApiError>, F>
+    where
+        F: FnOnce(&Connection) -> Result<T, ApiError>,
+    {
+        match self.inner.readers.iter().find_map(|r| r.try_lock().ok()) {
+            Some(conn) => Ok(f(&conn)),
+            None => Err(f),
+        }
     }
 
     /// Runs `f` in one transaction on the write connection: it commits only if `f` succeeds.
@@ -148,7 +187,10 @@ async fn run_blocking<T: Send + 'static>(
 }
 
 fn reader_count() -> usize {
-    std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 16)
+    std::thread::available_parallelism()
+        .map(|n| n.get() * 2)
+        .unwrap_or(4)
+        .clamp(2, 16)
 }
 
 fn open_connection(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
@@ -165,9 +207,26 @@ fn open_connection(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -16_000)?;
+    // Without this, binding a different value (e.g. the list's status) marks a cached
+    // statement stale and SQLite parses it again on every call.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    // 4 MiB a connection: the hot pages (newest accounts, indexes) fit; the OS caches the rest,
+    // and the embedded core shares the TUI's memory budget.
+    conn.pragma_update(None, "cache_size", -4_000)?;
     conn.set_prepared_statement_cache_capacity(64);
-    rusqlite::vtab::array::load_module(&conn)?;
+    // SQLite's LIKE, lower() and upper() fold ASCII only: `crm_fold` folds as `fold` does.
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "crm_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+    )?;
     Ok(conn)
 }
 
@@ -183,7 +242,10 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 fn create_private_dir(path: &Path) -> Result<(), OpenError> {
-    let err = |source| OpenError::DataDir { path: path.to_path_buf(), source };
+    let err = |source| OpenError::DataDir {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -206,13 +268,18 @@ pub fn setting_or_init(
     make: impl FnOnce() -> Vec<u8>,
 ) -> Result<Vec<u8>, ApiError> {
     let existing: Option<Vec<u8>> = tx
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
         .optional()?;
     if let Some(v) = existing {
         return Ok(v);
     }
     let value = make();
-    tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", rusqlite::params![key, value])?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+        rusqlite::params![key, value],
+    )?;
     Ok(value)
 }
 

@@ -80,7 +80,13 @@ CREATE TABLE accounts (
     billing_postcode     TEXT NOT NULL DEFAULT '',
     billing_country      TEXT NOT NULL DEFAULT '',
     created_on           TEXT NOT NULL,
-    created_by           TEXT REFERENCES users(id) ON DELETE SET NULL
+    created_by           TEXT REFERENCES users(id) ON DELETE SET NULL,
+    -- Copies of the link tables below as JSON arrays, rewritten with every link change, so
+    -- that a page of accounts reads its links without another query.
+    assigned_json        TEXT NOT NULL DEFAULT '[]',
+    teams_json           TEXT NOT NULL DEFAULT '[]',
+    contacts_json        TEXT NOT NULL DEFAULT '[]',
+    tags_json            TEXT NOT NULL DEFAULT '[]'
 );
 CREATE UNIQUE INDEX accounts_org_name ON accounts(org_id, name_key);
 -- Newest first within (org, status): the list's page is an index range.

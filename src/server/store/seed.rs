@@ -13,26 +13,89 @@ use crate::model::{AccountStatus, ContactInput, Role};
 use crate::server::error::ApiError;
 
 const PREFIXES: &[&str] = &[
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",
-    "Soylent", "Hooli", "Vandelay", "Pied Piper", "Aperture", "Black Mesa", "Oscorp", "Gringotts",
-    "Monarch", "Nakatomi", "Massive Dynamic", "Dunder", "Sterling", "Prestige", "Blue Sun",
-    "Northwind", "Contoso", "Fabrikam", "Tailspin", "Litware", "Adventure", "Alpine", "Coho",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Hooli",
+    "Vandelay",
+    "Pied Piper",
+    "Aperture",
+    "Black Mesa",
+    "Oscorp",
+    "Gringotts",
+    "Monarch",
+    "Nakatomi",
+    "Massive Dynamic",
+    "Dunder",
+    "Sterling",
+    "Prestige",
+    "Blue Sun",
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Litware",
+    "Adventure",
+    "Alpine",
+    "Coho",
 ];
 const SUFFIXES: &[&str] = &[
-    "Corporation", "Inc", "Ltd", "Group", "Holdings", "Labs", "Systems", "Partners", "Co-op",
-    "Industries", "Logistics", "Foods", "Media", "Analytics", "Energy", "Health", "Robotics",
+    "Corporation",
+    "Inc",
+    "Ltd",
+    "Group",
+    "Holdings",
+    "Labs",
+    "Systems",
+    "Partners",
+    "Co-op",
+    "Industries",
+    "Logistics",
+    "Foods",
+    "Media",
+    "Analytics",
+    "Energy",
+    "Health",
+    "Robotics",
 ];
 const CITIES: &[(&str, &str, &str)] = &[
-    ("New York", "NY", "USA"), ("Chicago", "IL", "USA"), ("Austin", "TX", "USA"),
-    ("San Francisco", "CA", "USA"), ("Seattle", "WA", "USA"), ("Boston", "MA", "USA"),
-    ("London", "", "UK"), ("Manchester", "", "UK"), ("Berlin", "", "Germany"),
-    ("München", "", "Germany"), ("Paris", "", "France"), ("Lyon", "", "France"),
-    ("Toronto", "ON", "Canada"), ("São Paulo", "SP", "Brazil"), ("Tokyo", "", "Japan"),
-    ("Bengaluru", "KA", "India"), ("Sydney", "NSW", "Australia"), ("Zürich", "", "Switzerland"),
+    ("New York", "NY", "USA"),
+    ("Chicago", "IL", "USA"),
+    ("Austin", "TX", "USA"),
+    ("San Francisco", "CA", "USA"),
+    ("Seattle", "WA", "USA"),
+    ("Boston", "MA", "USA"),
+    ("London", "", "UK"),
+    ("Manchester", "", "UK"),
+    ("Berlin", "", "Germany"),
+    ("München", "", "Germany"),
+    ("Paris", "", "France"),
+    ("Lyon", "", "France"),
+    ("Toronto", "ON", "Canada"),
+    ("São Paulo", "SP", "Brazil"),
+    ("Tokyo", "", "Japan"),
+    ("Bengaluru", "KA", "India"),
+    ("Sydney", "NSW", "Australia"),
+    ("Zürich", "", "Switzerland"),
 ];
 const TAGS: &[&str] = &[
-    "enterprise", "smb", "partner", "priority", "renewal", "churn-risk", "vip", "prospect",
-    "reseller", "government",
+    "enterprise",
+    "smb",
+    "partner",
+    "priority",
+    "renewal",
+    "churn-risk",
+    "vip",
+    "prospect",
+    "reseller",
+    "government",
 ];
 const FIRST: &[&str] = &[
     "Ana", "Raj", "Mei", "Lars", "Fatima", "John", "Olga", "Kenji", "Amara", "Diego", "Sofia",
@@ -50,7 +113,14 @@ const COMMENTS: &[&str] = &[
     "Champion left the company, need a new contact.",
     "Very happy with onboarding.\nWants a case study.",
 ];
-const STAGES: &[&str] = &["PROSPECTING", "QUALIFICATION", "PROPOSAL", "NEGOTIATION", "CLOSED WON", "CLOSED LOST"];
+const STAGES: &[&str] = &[
+    "PROSPECTING",
+    "QUALIFICATION",
+    "PROPOSAL",
+    "NEGOTIATION",
+    "CLOSED WON",
+    "CLOSED LOST",
+];
 const CASE_STATUS: &[&str] = &["New", "Assigned", "Pending", "Closed"];
 const PRIORITY: &[&str] = &["Low", "Normal", "High", "Urgent"];
 const TASK_STATUS: &[&str] = &["New", "In Progress", "Completed"];
@@ -71,30 +141,54 @@ pub fn seed_demo(tx: &Transaction<'_>, org_name: &str, count: usize) -> Result<U
     }
     let mut teams = Vec::new();
     for name in ["Support", "Sales", "Success"] {
-        let existing = directory::org_teams(tx, org)?.into_iter().find(|t| t.name == name);
+        let existing = directory::org_teams(tx, org)?
+            .into_iter()
+            .find(|t| t.name == name);
         let team = match existing {
             Some(t) => t,
-            None => directory::create_team(tx, org, name, &format!("The {name} team"), &users[..2])?,
+            None => {
+                directory::create_team(tx, org, name, &format!("The {name} team"), &users[..2])?
+            }
         };
         teams.push(team.id);
     }
-    let tag_ids: Vec<i64> = TAGS.iter().map(|t| accounts::ensure_tag(tx, org, t)).collect::<Result<_, _>>()?;
     let start = Utc::now() - Duration::days(3 * 365);
     let span = (3 * 365 * 24 * 3600) as i64;
-    let taken: i64 = tx.query_row("SELECT count(*) FROM accounts WHERE org_id = ?1", [org.to_string()], |r| r.get(0))?;
+    let taken: i64 = tx.query_row(
+        "SELECT count(*) FROM accounts WHERE org_id = ?1",
+        [org.to_string()],
+        |r| r.get(0),
+    )?;
 
     for i in 0..count {
         let (city, state, country) = *pick(&mut rng, CITIES);
         let serial = taken as usize + i + 1;
-        let name = format!("{} {} {}", pick(&mut rng, PREFIXES), pick(&mut rng, SUFFIXES), serial);
-        let slug: String = name.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+        let name = format!(
+            "{} {} {}",
+            pick(&mut rng, PREFIXES),
+            pick(&mut rng, SUFFIXES),
+            serial
+        );
+        let slug: String = name
+            .to_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
         let fields = AccountFields {
             email: format!("contact@{slug}.example"),
-            phone: format!("+1 555 {:03} {:04}", rng.random_range(0..1000), rng.random_range(0..10000)),
+            phone: format!(
+                "+1 555 {:03} {:04}",
+                rng.random_range(0..1000),
+                rng.random_range(0..10000)
+            ),
             industry: pick(&mut rng, crate::model::INDUSTRIES).to_string(),
             description: format!("{name} is a demo account in {city}."),
             website: format!("https://{slug}.example"),
-            status: if rng.random_bool(0.85) { AccountStatus::Open } else { AccountStatus::Closed },
+            status: if rng.random_bool(0.85) {
+                AccountStatus::Open
+            } else {
+                AccountStatus::Closed
+            },
             billing_address_line: format!("{} Market St", rng.random_range(1..999)),
             billing_street: format!("Suite {}", rng.random_range(100..999)),
             billing_city: city.to_string(),
@@ -106,7 +200,14 @@ pub fn seed_demo(tx: &Transaction<'_>, org_name: &str, count: usize) -> Result<U
         // Spread over three years, in order, so the newest-first list reads naturally.
         let created = start + Duration::seconds(span * (i as i64 + 1) / (count as i64 + 1));
         let id = Uuid::new_v4();
-        accounts::insert_row(tx, org, id, Some(*pick(&mut rng, &users)), &fields, &created)?;
+        accounts::insert_row(
+            tx,
+            org,
+            id,
+            Some(*pick(&mut rng, &users)),
+            &fields,
+            &created,
+        )?;
         let pk = tx.last_insert_rowid();
 
         let n_contacts = rng.random_range(1..=2);
@@ -117,28 +218,42 @@ pub fn seed_demo(tx: &Transaction<'_>, org_name: &str, count: usize) -> Result<U
             let input = ContactInput {
                 first_name: Some(Some(first.to_string())),
                 last_name: Some(Some(last.to_string())),
-                email: Some(Some(format!("{}.{}@{slug}.example", fold(first), fold(last)).replace(' ', ""))),
+                email: Some(Some(
+                    format!("{}.{}@{slug}.example", fold(first), fold(last)).replace(' ', ""),
+                )),
                 phone: Some(Some(format!("+1 555 {:04}", rng.random_range(0..10000)))),
-                title: Some(Some(pick(&mut rng, &["CEO", "CTO", "Buyer", "Office manager"]).to_string())),
+                title: Some(Some(
+                    pick(&mut rng, &["CEO", "CTO", "Buyer", "Office manager"]).to_string(),
+                )),
                 description: None,
             };
             // Demo names are ASCII-safe for email local parts only after folding; tolerate the rest.
             let fields = ContactFields::merge(None, input).or_else(|_| {
-                ContactFields::merge(None, ContactInput { first_name: Some(Some(first.into())), ..Default::default() })
+                ContactFields::merge(
+                    None,
+                    ContactInput {
+                        first_name: Some(Some(first.into())),
+                        ..Default::default()
+                    },
+                )
             })?;
             contacts.push(directory::insert_contact(tx, org, None, &fields)?);
         }
         let links = AccountLinks {
             contacts: Some(contacts),
             assigned_to: Some(vec![*pick(&mut rng, &users)]),
-            teams: Some(if rng.random_bool(0.5) { vec![*pick(&mut rng, &teams)] } else { vec![] }),
-            tags: None,
+            teams: Some(if rng.random_bool(0.5) {
+                vec![*pick(&mut rng, &teams)]
+            } else {
+                vec![]
+            }),
+            tags: Some(
+                (0..rng.random_range(1..=3))
+                    .map(|_| pick(&mut rng, TAGS).to_string())
+                    .collect(),
+            ),
         };
         accounts::set_links(tx, org, pk, &links)?;
-        let mut tag_stmt = tx.prepare_cached("INSERT OR IGNORE INTO account_tags (account_pk, tag_id) VALUES (?1, ?2)")?;
-        for _ in 0..rng.random_range(1..=3) {
-            tag_stmt.execute([pk, *pick(&mut rng, &tag_ids)])?;
-        }
         seed_related(tx, &mut rng, org, pk, &users, &created)?;
     }
     Ok(org)
@@ -153,14 +268,28 @@ fn seed_related(
     created: &chrono::DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let org = org.to_string();
-    let when = |rng: &mut StdRng| ts(&(*created + Duration::hours(rng.random_range(1..2000))));
-    let day = |rng: &mut StdRng| (created.date_naive() + Duration::days(rng.random_range(10..400))).format("%Y-%m-%d").to_string();
+    // Activity after the account was created, but never in the future.
+    let now = Utc::now();
+    let when =
+        |rng: &mut StdRng| ts(&(*created + Duration::hours(rng.random_range(1..2000))).min(now));
+    let day = |rng: &mut StdRng| {
+        (created.date_naive() + Duration::days(rng.random_range(10..400)))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
     for _ in 0..rng.random_range(0..=3) {
         tx.prepare_cached(
             "INSERT INTO comments (id, org_id, account_pk, comment, commented_on, commented_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![Uuid::new_v4().to_string(), org, pk, *pick(rng, COMMENTS), when(rng), pick(rng, users).to_string()])?;
+        .execute(params![
+            Uuid::new_v4().to_string(),
+            org,
+            pk,
+            *pick(rng, COMMENTS),
+            when(rng),
+            pick(rng, users).to_string()
+        ])?;
     }
     for _ in 0..rng.random_range(0..=2) {
         tx.prepare_cached(

@@ -56,9 +56,9 @@ pub struct ServeArgs {
     /// Where the SQLite database and uploaded files live (default: the XDG data dir).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8000")]
-    pub bind: SocketAddr,
+    /// Address to listen on (default: the config's `[core] bind`, else 127.0.0.1:8000).
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
     /// Largest request body or upload, in bytes.
     #[arg(long, value_name = "BYTES")]
     pub max_body: Option<usize>,

@@ -1,6 +1,7 @@
 //! `crmtui serve` and `crmtui admin ...`.
 
 use std::io::BufRead;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow, bail};
@@ -38,8 +39,15 @@ pub async fn serve(args: ServeArgs, config_path: Option<PathBuf>) -> anyhow::Res
     if let Some(n) = args.max_body {
         settings.max_body = n;
     }
+    let bind = match (args.bind, &config.core.bind) {
+        (Some(addr), _) => addr,
+        (None, Some(raw)) => raw.parse().with_context(|| {
+            format!("[core] bind = {raw:?} is not an address like 127.0.0.1:8000")
+        })?,
+        (None, None) => SocketAddr::from(([127, 0, 0, 1], 8000)),
+    };
     let core = tokio::task::spawn_blocking(move || Core::open(settings)).await??;
-    core.serve(args.bind).await?;
+    core.serve(bind).await?;
     Ok(())
 }
 

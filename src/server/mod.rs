@@ -38,6 +38,7 @@ pub struct Settings {
     pub smtp: Option<SmtpConfig>,
     /// Sender of mails that name none (the SMTP `from`, if configured).
     pub mail_from: Option<String>,
+    pub tuning: store::Tuning,
 }
 
 impl Settings {
@@ -49,7 +50,14 @@ impl Settings {
             refresh_token_days: 14,
             smtp: None,
             mail_from: None,
+            tuning: store::Tuning::server(),
         }
+    }
+
+    /// Lean settings for a core that runs inside the TUI's process.
+    pub fn embedded(mut self) -> Settings {
+        self.tuning = store::Tuning::embedded();
+        self
     }
 
     /// Settings from the config file's `[core]` and `[smtp]`, with `data_dir` taking precedence.
@@ -104,7 +112,7 @@ pub enum CoreError {
 impl Core {
     /// Opens (creating if needed) the workspace in `settings.data_dir`.
     pub fn open(settings: Settings) -> Result<Core, CoreError> {
-        let store = Store::open(&settings.data_dir)?;
+        let store = Store::open_tuned(&settings.data_dir, settings.tuning)?;
         let secret = store
             .write_blocking(|tx| {
                 store::setting_or_init(tx, "jwt_secret", || {

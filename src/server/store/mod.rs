@@ -54,9 +54,44 @@ pub enum OpenError {
     },
 }
 
+/// How much memory and concurrency the store may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Read connections (SQLite allows one writer; WAL lets readers run beside it).
+    pub readers: usize,
+    /// Page cache of each connection, in KiB. The OS caches the file as well.
+    pub cache_kib: u32,
+}
+
+impl Tuning {
+    /// For `crmtui serve`: two readers per core and 4 MiB each.
+    pub fn server() -> Tuning {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Tuning {
+            readers: (cores * 2).clamp(2, 16),
+            cache_kib: 4096,
+        }
+    }
+
+    /// For the core inside the TUI, which shares one process and its memory budget with it.
+    pub fn embedded() -> Tuning {
+        Tuning {
+            readers: 2,
+            cache_kib: 1024,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the workspace under `data_dir`: `crm.sqlite3` and `files/`.
     pub fn open(data_dir: &Path) -> Result<Store, OpenError> {
+        Store::open_tuned(data_dir, Tuning::server())
+    }
+
+    /// [`Store::open`] with explicit memory and concurrency limits.
+    pub fn open_tuned(data_dir: &Path, tuning: Tuning) -> Result<Store, OpenError> {
         create_private_dir(data_dir)?;
         let files_dir = data_dir.join("files");
         create_private_dir(&files_dir)?;
@@ -66,13 +101,13 @@ impl Store {
             source,
         };
 
-        let mut writer = open_connection(&db_path, true).map_err(open_err)?;
+        let mut writer = open_connection(&db_path, true, tuning.cache_kib).map_err(open_err)?;
         migrate(&mut writer).map_err(|source| OpenError::Migrate {
             path: db_path.clone(),
             source,
         })?;
-        let readers = (0..reader_count())
-            .map(|_| open_connection(&db_path, false).map(Mutex::new))
+        let readers = (0..tuning.readers.max(1))
+            .map(|_| open_connection(&db_path, false, tuning.cache_kib).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()
             .map_err(open_err)?;
         Ok(Store {
@@ -186,14 +221,7 @@ async fn run_blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("storage task failed: {e}")))?
 }
 
-fn reader_count() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get() * 2)
-        .unwrap_or(4)
-        .clamp(2, 16)
-}
-
-fn open_connection(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
+fn open_connection(path: &Path, writer: bool, cache_kib: u32) -> rusqlite::Result<Connection> {
     let flags = if writer {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } else {
@@ -213,9 +241,8 @@ fn open_connection(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
         true,
     )?;
-    // 4 MiB a connection: the hot pages (newest accounts, indexes) fit; the OS caches the rest,
-    // and the embedded core shares the TUI's memory budget.
-    conn.pragma_update(None, "cache_size", -4_000)?;
+    // A negative cache_size is in KiB.
+    conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
     conn.set_prepared_statement_cache_capacity(64);
     // SQLite's LIKE, lower() and upper() fold ASCII only: `crm_fold` folds as `fold` does.
     use rusqlite::functions::FunctionFlags;

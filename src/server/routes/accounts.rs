@@ -226,20 +226,44 @@ pub async fn add_comment(
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
-/// The caller's context in the org of a comment or attachment; 404 when they are not a member
-/// there or name another org in the header.
+/// A record that belongs to its author (a comment) or uploader (an attachment).
+#[derive(Clone, Copy)]
+enum OwnedKind {
+    Comment,
+    Attachment,
+}
+
+impl OwnedKind {
+    fn find(self, c: &rusqlite::Connection, id: Uuid) -> Result<accounts::Owned, ApiError> {
+        match self {
+            OwnedKind::Comment => accounts::comment_owner(c, id),
+            OwnedKind::Attachment => accounts::attachment_owner(c, id),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            OwnedKind::Comment => "comment",
+            OwnedKind::Attachment => "attachment",
+        }
+    }
+}
+
+/// Checks that the caller may change the record `id` and returns their context in its org.
+/// The org is the record's own; a caller who is not a member there, or who names another org
+/// in the header, gets 404.
 async fn owner_ctx(
     state: &AppState,
     caller: Caller,
-    header_org: Option<Uuid>,
-    find: fn(&rusqlite::Connection, Uuid) -> Result<accounts::Owned, ApiError>,
+    headers: &axum::http::HeaderMap,
+    kind: OwnedKind,
     id: Uuid,
-    what: &'static str,
 ) -> Result<OrgCtx, ApiError> {
+    let header_org = org_header(headers)?;
     state
         .store
         .read(move |c| {
-            let owned = find(c, id)?;
+            let owned = kind.find(c, id)?;
             if header_org.is_some_and(|o| o != owned.org) {
                 return Err(ApiError::NotFound);
             }
@@ -250,7 +274,7 @@ async fn owner_ctx(
                         other => other,
                     },
                 )?;
-            accounts::check_owner(c, &ctx, &owned, what)?;
+            accounts::check_owner(c, &ctx, &owned, kind.name())?;
             Ok(ctx)
         })
         .await
@@ -265,7 +289,6 @@ pub async fn edit_comment(
     PathId(id): PathId,
     ApiJson(input): ApiJson<CommentInput>,
 ) -> Result<Json<Comment>, ApiError> {
-    let header_org = org_header(&headers)?;
     let text = input
         .comment
         .map(|c| c.trim().to_string())
@@ -274,15 +297,7 @@ pub async fn edit_comment(
     e.required("comment", &text);
     e.max_len("comment", &text, 10_000);
     e.finish()?;
-    owner_ctx(
-        &state,
-        caller,
-        header_org,
-        accounts::comment_owner,
-        id,
-        "comment",
-    )
-    .await?;
+    owner_ctx(&state, caller, &headers, OwnedKind::Comment, id).await?;
     Ok(Json(
         state
             .store
@@ -298,16 +313,7 @@ pub async fn delete_comment(
     headers: axum::http::HeaderMap,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let header_org = org_header(&headers)?;
-    owner_ctx(
-        &state,
-        caller,
-        header_org,
-        accounts::comment_owner,
-        id,
-        "comment",
-    )
-    .await?;
+    owner_ctx(&state, caller, &headers, OwnedKind::Comment, id).await?;
     state
         .store
         .write(move |tx| accounts::delete_comment(tx, id))
@@ -322,16 +328,7 @@ pub async fn delete_attachment(
     headers: axum::http::HeaderMap,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let header_org = org_header(&headers)?;
-    owner_ctx(
-        &state,
-        caller,
-        header_org,
-        accounts::attachment_owner,
-        id,
-        "attachment",
-    )
-    .await?;
+    owner_ctx(&state, caller, &headers, OwnedKind::Attachment, id).await?;
     state
         .store
         .write(move |tx| accounts::delete_attachment(tx, id))

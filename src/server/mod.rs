@@ -197,6 +197,18 @@ impl Core {
         })
     }
 
+    /// Fills `org_name` (created if missing) with `accounts` demo accounts and their records.
+    /// Blocking; for `--demo` and benchmarks.
+    pub fn seed_demo(
+        &self,
+        org_name: &str,
+        accounts: usize,
+    ) -> Result<uuid::Uuid, error::ApiError> {
+        self.state
+            .store
+            .write_blocking(|tx| store::seed::seed_demo(tx, org_name, accounts))
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.state.settings.data_dir
     }

@@ -64,15 +64,15 @@ pub struct SmtpConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("config {path} is not valid: {source}")]
+    #[error("config {path} is not valid: {cause}")]
     Parse {
         path: PathBuf,
-        source: toml::de::Error,
+        cause: toml::de::Error,
     },
 }
 
@@ -88,9 +88,9 @@ impl Config {
             },
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
+            Ok(text) => toml::from_str(&text).map_err(|cause| ConfigError::Parse { path, cause }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read { path, source }),
+            Err(cause) => Err(ConfigError::Read { path, cause }),
         }
     }
 }

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("crmtui: cannot start the async runtime: {e}");
+            say(&format!("cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -32,8 +32,15 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("crmtui: {e:#}");
+            say(&format!("{e:#}"));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes to stderr, ignoring failure: after a hangup stderr may be a dead terminal, and
+/// `eprintln!` would panic there.
+fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "crmtui: {message}");
 }

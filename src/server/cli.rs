@@ -58,6 +58,9 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
     if !is_email(&email) {
         bail!("'{email}' is not a valid email address");
     }
+    if args.org.trim().is_empty() {
+        bail!("--org cannot be empty");
+    }
     let role = Role::parse(&args.role).ok_or_else(|| anyhow!("--role must be ADMIN or USER"))?;
     let password = match (args.password, args.password_stdin) {
         (Some(p), _) => Some(p),
@@ -67,6 +70,9 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
                 .lock()
                 .read_line(&mut line)
                 .context("cannot read the password from stdin")?;
+            if line.is_empty() {
+                bail!("no password on stdin (pipe one line: the password)");
+            }
             Some(line.trim_end_matches(['\r', '\n']).to_string())
         }
         (None, false) => None,

@@ -100,10 +100,10 @@ pub enum CoreError {
     Open(#[from] store::OpenError),
     #[error("cannot load signing key: {0}")]
     Keys(String),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {cause}")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("server failed: {0}")]
     Serve(std::io::Error),
@@ -235,7 +235,7 @@ impl std::fmt::Debug for LocalSession {
 
 /// Listens on `addr` (port 0: any free port) and says which address it got.
 async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), CoreError> {
-    let err = |source| CoreError::Bind { addr, source };
+    let err = |cause| CoreError::Bind { addr, cause };
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(err)?;
     let local = listener.local_addr().map_err(err)?;
     Ok((listener, local))

@@ -37,20 +37,20 @@ struct Inner {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("cannot create data dir {path}: {source}")]
+    #[error("cannot use data dir {path}: {cause}")]
     DataDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot open database {path}: {source}")]
+    #[error("cannot open database {path}: {cause}")]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("cannot migrate database {path}: {source}")]
+    #[error("cannot migrate database {path}: {cause}")]
     Migrate {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
 }
 
@@ -96,15 +96,15 @@ impl Store {
         let files_dir = data_dir.join("files");
         create_private_dir(&files_dir)?;
         let db_path = data_dir.join("crm.sqlite3");
-        let open_err = |source| OpenError::Open {
+        let open_err = |cause| OpenError::Open {
             path: db_path.clone(),
-            source,
+            cause,
         };
 
         let mut writer = open_connection(&db_path, true, tuning.cache_kib).map_err(open_err)?;
-        migrate(&mut writer).map_err(|source| OpenError::Migrate {
+        migrate(&mut writer).map_err(|cause| OpenError::Migrate {
             path: db_path.clone(),
-            source,
+            cause,
         })?;
         let readers = (0..tuning.readers.max(1))
             .map(|_| open_connection(&db_path, false, tuning.cache_kib).map(Mutex::new))
@@ -269,9 +269,9 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 fn create_private_dir(path: &Path) -> Result<(), OpenError> {
-    let err = |source| OpenError::DataDir {
+    let err = |cause| OpenError::DataDir {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

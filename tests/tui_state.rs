@@ -447,3 +447,65 @@ fn creating_an_account_reloads_and_selects_it() {
     assert_eq!(app.total(), 1);
     assert_eq!(app.selected().map(|a| a.id), Some(account_id(0)));
 }
+
+#[test]
+fn a_late_answer_never_closes_or_fills_a_newer_form() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('n'));
+    type_str(&mut app, "First");
+    press(&mut app, ctrl('s'));
+    let first = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create sent");
+    // Cancel while it is in flight, open a new form of the same kind.
+    press(&mut app, code(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    press(&mut app, key('n'));
+    type_str(&mut app, "Second");
+    let err = ClientError::Api {
+        status: 400,
+        message: "name: taken".into(),
+        fields: BTreeMap::from([("name".to_string(), "taken".to_string())]),
+    };
+    app.on_msg(Msg::Saved {
+        req: first.id,
+        created: true,
+        result: Err(err),
+    });
+    let Some(Overlay::Form(FormKind::NewAccount, form)) = &app.overlay else {
+        panic!("the new form stays open")
+    };
+    assert!(form.errors.is_empty(), "{:?}", form.errors);
+    app.on_msg(Msg::Saved {
+        req: first.id,
+        created: true,
+        result: Ok(Box::new(detail(1).account_obj)),
+    });
+    let Some(Overlay::Form(FormKind::NewAccount, form)) = &app.overlay else {
+        panic!("the new form is not closed by the old answer")
+    };
+    assert_eq!(form.value("name"), "Second");
+}
+
+#[test]
+fn a_crashed_request_clears_busy_and_frees_the_form() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('n'));
+    type_str(&mut app, "Crash");
+    press(&mut app, ctrl('s'));
+    let r = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create sent");
+    assert!(app.busy.contains_key(&r.id));
+    app.on_msg(Msg::Crashed { req: r.id });
+    assert!(!app.busy.contains_key(&r.id));
+    let Some(Overlay::Form(_, form)) = &app.overlay else {
+        panic!("the form stays open")
+    };
+    assert!(!form.busy);
+    assert!(form.errors.contains_key(""));
+}

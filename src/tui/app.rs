@@ -172,6 +172,10 @@ pub enum Msg {
         req: u64,
         result: Result<(Uuid, String, Option<String>, bool), ClientError>,
     },
+    /// The task serving `req` panicked: no answer will come.
+    Crashed {
+        req: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1440,25 +1444,27 @@ impl App {
             }
         };
         form.busy = true;
-        self.send(cmd.0, cmd.1);
+        form.pending = Some(self.send(cmd.0, cmd.1));
         self.overlay = Some(Overlay::Form(kind, form));
     }
 
-    /// The form the answer belongs to, if it is still open.
-    fn form_mut(&mut self, pred: impl Fn(&FormKind) -> bool) -> Option<&mut Form> {
+    /// The form that sent `req`, if it is still open. Matched on the request, not the form kind:
+    /// an answer to a cancelled form must not close or fill a newer one of the same kind.
+    fn form_mut(&mut self, req: u64) -> Option<&mut Form> {
         match &mut self.overlay {
-            Some(Overlay::Form(kind, form)) if pred(kind) => Some(form),
+            Some(Overlay::Form(_, form)) if form.pending == Some(req) => Some(form),
             _ => None,
         }
     }
 
     /// A form request failed: show field errors in the form, or the message in it.
-    fn form_failed(&mut self, pred: impl Fn(&FormKind) -> bool, what: &str, e: &ClientError) {
+    fn form_failed(&mut self, req: u64, what: &str, e: &ClientError) {
         let summary = e.to_string();
         let fields = e.field_errors().cloned().unwrap_or_default();
         let unreachable = e.is_unreachable() || matches!(e, ClientError::SessionExpired(_));
-        if let Some(form) = self.form_mut(pred) {
+        if let Some(form) = self.form_mut(req) {
             form.busy = false;
+            form.pending = None;
             form.set_errors(&fields, &summary);
             if !unreachable {
                 self.error(format!("{what}: {summary}"));
@@ -1599,12 +1605,10 @@ impl App {
                 result,
             } => {
                 self.done(req);
-                let is_form =
-                    |k: &FormKind| matches!(k, FormKind::NewAccount | FormKind::EditAccount(_));
                 match result {
                     Ok(account) => {
                         self.link_ok();
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         let name = super::sanitize::fit(&account.name, 40);
@@ -1636,7 +1640,7 @@ impl App {
                         }
                     }
                     Err(e) => self.form_failed(
-                        is_form,
+                        req,
                         if created {
                             "creating the account"
                         } else {
@@ -1664,12 +1668,10 @@ impl App {
                 result,
             } => {
                 self.done(req);
-                let is_form =
-                    |k: &FormKind| matches!(k, FormKind::Comment { .. } | FormKind::AttachPath(_));
                 match result {
                     Ok(()) => {
                         self.link_ok();
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         self.info(what);
@@ -1682,28 +1684,26 @@ impl App {
                             _ => None,
                         };
                     }
-                    Err(e) => self.form_failed(is_form, what, &e),
+                    Err(e) => self.form_failed(req, what, &e),
                 }
             }
             Msg::Downloaded { req, path, result } => {
                 self.done(req);
-                let is_form = |k: &FormKind| matches!(k, FormKind::DownloadPath(_));
                 match result {
                     Ok(n) => {
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         self.info(format!("saved {} ({})", path.display(), human_bytes(n)));
                     }
-                    Err(e) => self.form_failed(is_form, "downloading", &e),
+                    Err(e) => self.form_failed(req, "downloading", &e),
                 }
             }
             Msg::MailSent { req, result } => {
                 self.done(req);
-                let is_form = |k: &FormKind| matches!(k, FormKind::Mail(_));
                 match result {
                     Ok(sent) => {
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         self.info(format!(
@@ -1712,15 +1712,14 @@ impl App {
                             sent.status
                         ));
                     }
-                    Err(e) => self.form_failed(is_form, "sending the email", &e),
+                    Err(e) => self.form_failed(req, "sending the email", &e),
                 }
             }
             Msg::SignedIn { req, result } => {
                 self.done(req);
-                let is_form = |k: &FormKind| matches!(k, FormKind::SignIn);
                 match result {
                     Ok((id, email, org_name, admin)) => {
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         if let Some(r) = &mut self.ready {
@@ -1745,9 +1744,28 @@ impl App {
                             },
                             other => other,
                         };
-                        self.form_failed(is_form, "signing in", &e)
+                        self.form_failed(req, "signing in", &e)
                     }
                 }
+            }
+            Msg::Crashed { req } => {
+                self.done(req);
+                if let Some((epoch, view, page)) = self.page_reqs.remove(&req)
+                    && epoch == self.epoch
+                    && let Some(w) = self.windows.get_mut(&view)
+                {
+                    w.failed(page);
+                }
+                if self.detail_req.is_some_and(|(_, r)| r == req) {
+                    self.detail_req = None;
+                }
+                if let Some(form) = self.form_mut(req) {
+                    form.busy = false;
+                    form.pending = None;
+                    form.errors
+                        .insert(String::new(), "internal error; see the log".into());
+                }
+                self.error("internal error while handling a request; see the log");
             }
         }
     }

@@ -75,6 +75,8 @@ pub struct Form {
     pub errors: BTreeMap<String, String>,
     /// A request for this form is in flight.
     pub busy: bool,
+    /// The id of that request: only its answer may close or fill this form.
+    pub pending: Option<u64>,
     /// A one-line hint under the fields.
     pub note: Option<String>,
 }
@@ -87,6 +89,7 @@ impl Form {
             focus: 0,
             errors: BTreeMap::new(),
             busy: false,
+            pending: None,
             note: None,
         };
         form.restyle();

@@ -57,6 +57,15 @@ pub async fn run(
         if let Some(epoch) = epoch {
             pages.push((epoch, handle.abort_handle()));
         }
+        // A panicking task sends no answer: say so, or the request would stay busy forever.
+        let t = tx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = handle.await
+                && e.is_panic()
+            {
+                let _ = t.send(Msg::Crashed { req });
+            }
+        });
     }
 }
 

@@ -209,3 +209,34 @@ async fn an_unreachable_server_is_reported_as_such() {
     assert!(err.is_unreachable(), "{err:?}");
     assert!(err.to_string().contains("unreachable"), "{err}");
 }
+
+#[tokio::test]
+async fn links_to_another_server_never_get_the_token() {
+    let client = Client::new(
+        "http://127.0.0.1:9/",
+        None,
+        Some(Tokens {
+            access: "tok".into(),
+            refresh: None,
+        }),
+        Timeouts::default(),
+    )
+    .expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("out");
+    for link in [
+        "https:evil.com/x?sig=SECRET",
+        "\\\\evil.com/x?sig=SECRET",
+        "http://evil.com/x?sig=SECRET",
+        "http:\\\\evil.com/x?sig=SECRET",
+        "https://127.0.0.1:9/x?sig=SECRET",
+    ] {
+        match client.download(link, &dest).await {
+            Err(ClientError::Local(m)) => {
+                assert!(m.contains("another server"), "{link}: {m}");
+                assert!(!m.contains("SECRET"), "{link}: the link is echoed: {m}");
+            }
+            other => panic!("{link}: {other:?}"),
+        }
+    }
+}

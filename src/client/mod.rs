@@ -160,20 +160,24 @@ impl Client {
     }
 
     fn url(&self, path: &str) -> Result<Url, ClientError> {
-        // Absolute URLs (attachment links) are allowed only on the same server.
-        if path.contains("://") {
-            let url = Url::parse(path)
-                .map_err(|e| ClientError::Local(format!("bad link {path:?}: {e}")))?;
-            if url.origin() != self.base.origin() {
-                return Err(ClientError::Local(
-                    "the link points to another server; not sending the token there".into(),
-                ));
-            }
-            return Ok(url);
+        // Always join, then check the origin: `https:evil.com/x` or `\\evil.com/x` are not
+        // "absolute" by a `://` test but still join to another host, which must not get the token.
+        // The link itself is never echoed: it may carry a signed query.
+        let relative = if path.contains("://") {
+            path
+        } else {
+            path.trim_start_matches('/')
+        };
+        let url = self
+            .base
+            .join(relative)
+            .map_err(|e| ClientError::Local(format!("bad link: {e}")))?;
+        if url.origin() != self.base.origin() {
+            return Err(ClientError::Local(
+                "link points to another server; not sending the token there".into(),
+            ));
         }
-        self.base
-            .join(path.trim_start_matches('/'))
-            .map_err(|e| ClientError::Local(format!("bad path {path:?}: {e}")))
+        Ok(url)
     }
 
     fn headers(&self) -> HeaderMap {

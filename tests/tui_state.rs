@@ -509,3 +509,20 @@ fn a_crashed_request_clears_busy_and_frees_the_form() {
     assert!(!form.busy);
     assert!(form.errors.contains_key(""));
 }
+
+#[test]
+fn ctrl_c_quits_even_when_quit_is_rebound() {
+    let mut overrides = BTreeMap::new();
+    overrides.insert("quit".to_string(), vec!["Q".to_string()]);
+    let (keymap, _) = Keymap::with_overrides(&overrides);
+    let mut app = loaded_app(10);
+    app.keymap = keymap.clone();
+    press(&mut app, ctrl('c'));
+    assert!(app.quit, "normal mode");
+    let mut app = loaded_app(10);
+    app.keymap = keymap;
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_some());
+    press(&mut app, ctrl('c'));
+    assert!(app.quit, "in a form");
+}

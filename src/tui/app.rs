@@ -676,6 +676,12 @@ impl App {
     pub fn on_key(&mut self, ev: KeyEvent, now: Instant) {
         self.now = now;
         self.dirty = true;
+        // Ctrl-C always quits, before the keymap: a config that rebinds quit must not leave the
+        // user without a way out (and in editors ctrl-c is no edit key).
+        if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
         if self.overlay.is_some() {
             self.overlay_key(ev);
             return;
@@ -878,7 +884,7 @@ impl App {
     }
 
     fn overlay_key(&mut self, ev: KeyEvent) {
-        // A quit key with ctrl (ctrl-c) quits from anywhere, even from an editor.
+        // A quit key with ctrl quits from anywhere, even from an editor.
         if ev.modifiers.contains(KeyModifiers::CONTROL)
             && self.keymap.action(Context::Normal, &ev) == Some(Action::Quit)
         {

@@ -175,8 +175,15 @@ fn write_file_entry(path: &Path, server: &str, tokens: Option<&Tokens>) -> Resul
     }
     let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
     let tmp = path.with_extension("tmp");
+    // A leftover temp file (crash, or planted) may have looser permissions: mode() only applies
+    // to a file we create, so remove it and insist on creating a new one.
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot remove {}: {e}", tmp.display())),
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -211,6 +218,17 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        // A leftover world-readable temp file does not make the result readable.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, "old").expect("tmp");
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            write_file_entry(&path, "http://x/", Some(&t)).expect("write again");
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }

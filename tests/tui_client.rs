@@ -240,3 +240,18 @@ async fn links_to_another_server_never_get_the_token() {
         }
     }
 }
+
+#[test]
+fn server_urls_with_credentials_are_refused_without_echo() {
+    for raw in [
+        "http://bob:hunter2@example.com/",
+        "bob:hunter2@example.com",
+        "https://bob@example.com",
+    ] {
+        match crmtui::client::parse_server_url(raw) {
+            Err(e) => assert!(!e.to_string().contains("hunter2"), "{e}"),
+            Ok(u) => panic!("{raw} accepted as {u}"),
+        }
+    }
+    assert!(crmtui::client::parse_server_url("example.com:8000").is_ok());
+}

@@ -526,3 +526,27 @@ fn ctrl_c_quits_even_when_quit_is_rebound() {
     press(&mut app, ctrl('c'));
     assert!(app.quit, "in a form");
 }
+
+#[test]
+fn passwords_never_show_in_debug_output() {
+    let mut app = new_app();
+    app.open_sign_in();
+    type_str(&mut app, "me@x");
+    press(&mut app, code(KeyCode::Tab));
+    type_str(&mut app, "hunter2");
+    let shown = format!("{:?}", app.overlay);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("me@x"), "{shown}");
+    press(&mut app, code(KeyCode::Enter));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::SignIn { .. }))
+        .expect("sign in sent");
+    let Cmd::SignIn { password, .. } = &r.cmd else {
+        unreachable!()
+    };
+    assert_eq!(password.as_str(), "hunter2");
+    let shown = format!("{r:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}

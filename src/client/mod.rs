@@ -88,17 +88,29 @@ pub fn install_crypto_provider() {
 /// Parses a server URL, adding `http://` when no scheme is given and a trailing slash.
 pub fn parse_server_url(raw: &str) -> Result<Url, ClientError> {
     let raw = raw.trim();
+    // Credentials in the URL would end up in the config, the keyring key and the header: refuse,
+    // and never echo such a URL back.
+    let shown = if raw.contains('@') {
+        "(the URL given)".to_string()
+    } else {
+        format!("{raw:?}")
+    };
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else {
         format!("http://{raw}")
     };
     let mut url = Url::parse(&with_scheme)
-        .map_err(|e| ClientError::Local(format!("bad server URL {raw:?}: {e}")))?;
+        .map_err(|e| ClientError::Local(format!("bad server URL {shown}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ClientError::Local(format!(
-            "bad server URL {raw:?}: use http:// or https://"
+            "bad server URL {shown}: use http:// or https://"
         )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ClientError::Local(
+            "the server URL must not contain a user name or password (sign in instead)".into(),
+        ));
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());

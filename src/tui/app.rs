@@ -98,8 +98,25 @@ pub enum Cmd {
     },
     SignIn {
         email: String,
-        password: String,
+        password: Password,
     },
+}
+
+/// A typed password. Its `Debug` is written by hand so that `{:?}` of a [`Cmd`] or [`Request`]
+/// (logs, test failures) never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl Password {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -1446,7 +1463,13 @@ impl App {
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
-                (Cmd::SignIn { email, password }, "signing in")
+                (
+                    Cmd::SignIn {
+                        email,
+                        password: Password(password),
+                    },
+                    "signing in",
+                )
             }
         };
         form.busy = true;

@@ -15,7 +15,7 @@ pub enum FieldKind {
     Secret,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     /// The API's name for the field: validation errors are matched on it.
     pub key: &'static str,
@@ -24,6 +24,23 @@ pub struct Field {
     pub input: TextArea<'static>,
     /// The value the form was opened with (an edit sends only what changed).
     pub initial: String,
+}
+
+/// By hand: a password field's contents must not show in `{:?}` of a form (or the app).
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = self.kind == FieldKind::Secret;
+        let value = self.value();
+        f.debug_struct("Field")
+            .field("key", &self.key)
+            .field("kind", &self.kind)
+            .field("value", if secret { &"<redacted>" } else { &value })
+            .field(
+                "initial",
+                if secret { &"<redacted>" } else { &self.initial },
+            )
+            .finish()
+    }
 }
 
 impl Field {

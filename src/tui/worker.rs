@@ -35,7 +35,7 @@ pub async fn run(
         pages.retain(|(_, h)| !h.is_finished());
         if let Cmd::SignIn { email, password } = cmd {
             // Sign-in changes the client itself (tokens, maybe the org), so it runs inline.
-            let result = sign_in(&mut client, &email, &password).await;
+            let result = sign_in(&mut client, &email, password.as_str()).await;
             if result.is_ok()
                 && let Some(hook) = &on_sign_in
             {

@@ -255,3 +255,54 @@ fn server_urls_with_credentials_are_refused_without_echo() {
     }
     assert!(crmtui::client::parse_server_url("example.com:8000").is_ok());
 }
+
+/// A server whose API refuses the token and whose refresh endpoint answers `refresh_status`.
+async fn refusing_server(refresh_status: u16) -> Client {
+    use axum::http::StatusCode;
+    use axum::routing::{any, post};
+    let status = StatusCode::from_u16(refresh_status).expect("status");
+    let app = axum::Router::new()
+        .route(
+            "/api/auth/refresh-token/",
+            post(move || async move { (status, "refresh broke") }),
+        )
+        .fallback(any(|| async {
+            (StatusCode::UNAUTHORIZED, r#"{"detail":"token expired"}"#)
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Client::new(
+        &format!("http://{addr}/"),
+        None,
+        Some(Tokens {
+            access: "old".into(),
+            refresh: Some("r".into()),
+        }),
+        Timeouts::default(),
+    )
+    .expect("client")
+}
+
+#[tokio::test]
+async fn only_a_refused_refresh_means_the_session_is_dead() {
+    let err = refusing_server(503)
+        .await
+        .profile()
+        .await
+        .expect_err("fails");
+    assert!(
+        !matches!(err, ClientError::SessionExpired(_)),
+        "a 503 on refresh is not a dead session: {err:?}"
+    );
+    let err = refusing_server(401)
+        .await
+        .profile()
+        .await
+        .expect_err("fails");
+    assert!(matches!(err, ClientError::SessionExpired(_)), "{err:?}");
+}

@@ -550,3 +550,11 @@ fn passwords_never_show_in_debug_output() {
     let shown = format!("{r:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
 }
+
+#[test]
+fn a_warning_from_the_runtime_reaches_the_status_line() {
+    let mut app = loaded_app(10);
+    app.on_msg(Msg::Warn("the new session could not be stored".into()));
+    let status = app.status.as_ref().expect("status");
+    assert!(status.text.contains("could not be stored"));
+}

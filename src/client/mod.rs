@@ -262,7 +262,14 @@ impl Client {
             .await
             .map_err(|e| ClientError::from_reqwest(&e))?;
         if !resp.status().is_success() {
+            // Only a refusal of the refresh token means the session is dead; a 5xx or a proxy
+            // page is an ordinary failure, and signing in again would not help.
+            let dead = matches!(resp.status().as_u16(), 400 | 401 | 403);
             let err = read_error(resp).await;
+            if !dead {
+                tracing::info!(error = %err, "token refresh failed");
+                return Err(err);
+            }
             tracing::info!(error = %err, "token refresh refused");
             return Err(ClientError::SessionExpired(err.to_string()));
         }

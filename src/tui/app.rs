@@ -189,6 +189,8 @@ pub enum Msg {
         req: u64,
         result: Result<(Uuid, String, Option<String>, bool), ClientError>,
     },
+    /// Something for the status line from outside a request (e.g. the keyring failed).
+    Warn(String),
     /// The task serving `req` panicked: no answer will come.
     Crashed {
         req: u64,
@@ -1777,6 +1779,7 @@ impl App {
                     }
                 }
             }
+            Msg::Warn(text) => self.warn(text),
             Msg::Crashed { req } => {
                 self.done(req);
                 if let Some((epoch, view, page)) = self.page_reqs.remove(&req)

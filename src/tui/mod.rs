@@ -226,7 +226,7 @@ async fn start_session(
         }
     });
     let started = match server {
-        Some(url) => remote(&url, &args, &config, notes).await,
+        Some(url) => remote(&url, &args, &config, notes, msgs.clone()).await,
         None => embedded(&args, &config, notes, demo_dir).await,
     };
     match started {
@@ -312,6 +312,7 @@ async fn remote(
     args: &TuiArgs,
     config: &Config,
     mut notes: Vec<String>,
+    msgs: UnboundedSender<Msg>,
 ) -> anyhow::Result<Started> {
     let base = client::parse_server_url(url)?;
     let server_key = base.to_string();
@@ -353,10 +354,14 @@ async fn remote(
     let save_to = file.clone();
     let key = server_key.clone();
     let sink: client::TokenSink = Arc::new(move |t: &Tokens| {
-        let (k, t, f) = (key.clone(), t.clone(), save_to.clone());
+        let (k, t, f, msgs) = (key.clone(), t.clone(), save_to.clone(), msgs.clone());
         tokio::task::spawn_blocking(move || {
             if let Err(e) = session::save(&k, &t, f.as_deref()) {
                 tracing::warn!(error = %e, "cannot keep the refreshed session");
+                // The session works now but will not survive a restart: the user should know.
+                let _ = msgs.send(Msg::Warn(format!(
+                    "the new session could not be stored ({e}); sign in again after a restart"
+                )));
             }
         });
     });

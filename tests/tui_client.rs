@@ -306,3 +306,57 @@ async fn only_a_refused_refresh_means_the_session_is_dead() {
         .expect_err("fails");
     assert!(matches!(err, ClientError::SessionExpired(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
+    use crmtui::tui::app::{Cmd, Msg, Request};
+    let env = start().await;
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        env.client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+    ));
+    let dir = tempfile::tempdir().expect("tempdir");
+    req_tx
+        .send(Request {
+            id: 7,
+            cmd: Cmd::Attach {
+                account: uuid::Uuid::new_v4(),
+                path: dir.path().join("missing.pdf"),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Thread { req: 7, result, .. } => {
+            let e = result.expect_err("no such file");
+            assert!(
+                e.field_errors()
+                    .is_some_and(|f| f.contains_key("attachment")),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    req_tx
+        .send(Request {
+            id: 8,
+            cmd: Cmd::Download {
+                link: "api/accounts/attachment/x/".into(),
+                path: dir.path().to_path_buf(),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Downloaded { req: 8, result, .. } => {
+            let e = result.expect_err("a directory");
+            assert!(
+                e.field_errors().is_some_and(|f| f.contains_key("path")),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,6 +1,6 @@
 //! The application state and the only ways it changes: [`App::on_key`], [`App::on_paste`],
-//! [`App::on_msg`] and [`App::on_tick`]. Nothing here does I/O: work for the network is queued
-//! as [`Cmd`]s (taken by the runtime with [`App::take_cmds`]) and comes back as [`Msg`]s. That is
+//! [`App::on_msg`] and [`App::on_tick`]. Nothing here does I/O (not even a file check): work for the
+//! network or the disk is queued as [`Cmd`]s (taken by the runtime with [`App::take_cmds`]) and comes back as [`Msg`]s. That is
 //! what makes the whole app testable without a terminal or a server.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -1255,8 +1255,8 @@ impl App {
             return;
         };
         let file_name = safe_file_name(&att.file_name);
-        let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let default = dir.join(file_name);
+        // A relative path: saved in the current directory, without asking the OS for it here.
+        let default = PathBuf::from(file_name);
         let link = if att.attachment.is_empty() {
             format!("api/accounts/attachment/{}/", att.id)
         } else {
@@ -1439,9 +1439,10 @@ impl App {
             }
             FormKind::AttachPath(account) => {
                 let path = expand_home(form.value("attachment").trim());
-                if !path.is_file() {
+                // Whether it is a file is checked by the worker: no disk I/O on the UI thread.
+                if path.as_os_str().is_empty() {
                     form.errors
-                        .insert("attachment".into(), "no such file".into());
+                        .insert("attachment".into(), "give a file path".into());
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
@@ -1449,7 +1450,8 @@ impl App {
             }
             FormKind::DownloadPath(link) => {
                 let path = expand_home(form.value("path").trim());
-                if path.as_os_str().is_empty() || path.is_dir() {
+                // A directory is refused by the worker (disk I/O stays off the UI thread).
+                if path.as_os_str().is_empty() {
                     form.errors.insert("path".into(), "give a file path".into());
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;

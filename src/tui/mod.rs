@@ -3,7 +3,8 @@
 //! `run` draws a first frame at once and starts the session in a task (the embedded core, or a
 //! remote server with the stored session); from then on one `tokio::select!` loop takes terminal
 //! events, answers from the network and ticks, and draws when they are handled. All state lives
-//! in [`app::App`]; all network work runs in [`worker`] tasks.
+//! in [`app::App`]; all network and disk work runs in [`worker`] tasks, and log lines are
+//! written to disk by a thread of their own.
 
 pub mod app;
 pub mod form;
@@ -49,7 +50,23 @@ pub fn timeouts(config: &Config) -> Timeouts {
     t
 }
 
-/// Logs go to `crmtui.log` in the XDG state dir, never to the terminal. Returns the path.
+/// Log lines go through a bounded channel to a writer thread, so a tracing call on the UI thread
+/// never waits for the disk. When the disk falls behind, lines are dropped rather than waited on.
+struct LogSink(std::sync::mpsc::SyncSender<Vec<u8>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.0.try_send(buf.to_vec());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Logs go to `crmtui.log` in the XDG state dir, never to the terminal, written by a thread of
+/// their own (see [`LogSink`]). Returns the path.
 pub fn init_file_logging() -> Option<PathBuf> {
     let dir = crate::config::default_state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
@@ -62,11 +79,22 @@ pub fn init_file_logging() -> Option<PathBuf> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,hyper=warn,reqwest=warn,tower_http=warn")
     });
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4096);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(move || LogSink(tx.clone()))
         .try_init()
+        .ok()?;
+    std::thread::Builder::new()
+        .name("log-writer".into())
+        .spawn(move || {
+            use std::io::Write;
+            let mut file = file;
+            for line in rx {
+                let _ = file.write_all(&line);
+            }
+        })
         .ok()?;
     Some(path)
 }

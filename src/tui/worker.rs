@@ -1,5 +1,6 @@
 //! Runs the app's [`Cmd`]s against the [`Client`], each in its own task, and posts the answers
-//! back as [`Msg`]s. List page loads of an older filter generation are aborted when a newer one
+//! back as [`Msg`]s. Checks that touch the disk (does the file to attach exist?) run here too,
+//! never on the UI thread. List page loads of an older filter generation are aborted when a newer one
 //! starts: with filter-as-you-type, the latest request wins.
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -169,7 +170,11 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             account,
             what: "file attached",
-            result: client.add_attachment(account, &path).await.map(drop),
+            // Checked here, not in the form: the UI thread does no disk I/O.
+            result: match tokio::fs::metadata(&path).await {
+                Ok(m) if m.is_file() => client.add_attachment(account, &path).await.map(drop),
+                _ => Err(field_error("attachment", "no such file")),
+            },
         },
         Cmd::DeleteAttachment {
             account,
@@ -182,7 +187,11 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
         },
         Cmd::Download { link, path } => Msg::Downloaded {
             req,
-            result: client.download(&link, &path).await,
+            result: if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
+                Err(field_error("path", "give a file path"))
+            } else {
+                client.download(&link, &path).await
+            },
             path,
         },
         Cmd::Mail { account, mail } => Msg::MailSent {
@@ -193,5 +202,14 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             result: Err(ClientError::Local("sign-in runs inline".into())),
         },
+    }
+}
+
+/// A check on the user's input that failed in the worker, shown next to the form field `key`.
+fn field_error(key: &str, message: &str) -> ClientError {
+    ClientError::Api {
+        status: 0,
+        message: message.to_string(),
+        fields: [(key.to_string(), message.to_string())].into(),
     }
 }

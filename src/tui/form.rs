@@ -56,7 +56,9 @@ impl Field {
         }
         input.move_cursor(CursorMove::Bottom);
         input.move_cursor(CursorMove::End);
-        let initial = value.to_string();
+        // What the field shows, not the raw value: a one-line field flattens newlines, and an
+        // untouched field must not count as changed (and be rewritten on save).
+        let initial = input.lines().join("\n");
         Field {
             key,
             label,
@@ -213,6 +215,19 @@ impl Form {
         {
             self.focus = first;
             self.restyle();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_untouched_field_is_unchanged_even_with_newlines() {
+        for kind in [FieldKind::Line, FieldKind::Multi, FieldKind::Secret] {
+            let f = Field::new("k", "K", kind, "a\nb\r\nc");
+            assert!(!f.changed(), "{kind:?}");
         }
     }
 }

@@ -450,7 +450,7 @@ impl Client {
         account: Uuid,
         text: &str,
     ) -> Result<CommentAdded, ClientError> {
-        let body = serde_json::json!({ "comment": text });
+        let body = comment_body(text)?;
         self.call(
             Method::POST,
             &format!("api/accounts/{account}/"),
@@ -460,7 +460,7 @@ impl Client {
     }
 
     pub async fn edit_comment(&self, comment: Uuid, text: &str) -> Result<Comment, ClientError> {
-        let body = serde_json::json!({ "comment": text });
+        let body = comment_body(text)?;
         self.call(
             Method::PUT,
             &format!("api/accounts/comment/{comment}/"),
@@ -585,6 +585,14 @@ async fn check(resp: Response) -> Result<Response, ClientError> {
         return Ok(resp);
     }
     Err(read_error(resp).await)
+}
+
+/// The body of a comment post or edit, from the model type the server also reads.
+fn comment_body(text: &str) -> Result<serde_json::Value, ClientError> {
+    serde_json::to_value(crate::model::CommentInput {
+        comment: Some(text.to_string()),
+    })
+    .map_err(|e| ClientError::Local(format!("cannot encode the comment: {e}")))
 }
 
 async fn read_error(resp: Response) -> ClientError {

@@ -80,16 +80,28 @@ async fn sign_in(
         Some(org) => answer.organizations.iter().find(|o| o.id == org),
         None => answer.organizations.first(),
     };
-    if client.org().is_none()
-        && let Some(o) = org
-    {
-        client.set_org(Some(o.id));
+    let Some(org) = org else {
+        // Signed in, but every request would be refused for the org: say so now, and drop the
+        // tokens so that they are neither used nor kept.
+        client.set_tokens(None);
+        let message = match client.org() {
+            Some(id) => format!("{email} is not a member of the org {id}"),
+            None => format!("{email} belongs to no organization"),
+        };
+        return Err(ClientError::Api {
+            status: 403,
+            message,
+            fields: Default::default(),
+        });
+    };
+    if client.org().is_none() {
+        client.set_org(Some(org.id));
     }
     Ok((
         answer.user.id,
         answer.user.email,
-        org.map(|o| o.name.clone()),
-        org.is_some_and(|o| o.role == Role::Admin),
+        Some(org.name.clone()),
+        org.role == Role::Admin,
     ))
 }
 

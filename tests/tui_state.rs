@@ -558,3 +558,37 @@ fn a_warning_from_the_runtime_reaches_the_status_line() {
     let status = app.status.as_ref().expect("status");
     assert!(status.text.contains("could not be stored"));
 }
+
+#[test]
+fn filter_status_is_case_insensitive_and_unknown_ones_are_errors() {
+    let mut app = loaded_app(10);
+    app.apply_filter_expr("status=Closed");
+    assert_eq!(app.view, View::Closed);
+    app.apply_filter_expr("status=OPEN");
+    assert_eq!(app.view, View::Open);
+    app.apply_filter_expr("status=shut");
+    assert_eq!(app.view, View::Open);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("open or closed"))
+    );
+}
+
+#[test]
+fn mail_bodies_are_escaped_html() {
+    assert_eq!(
+        crmtui::tui::app::plain_to_html("a<b> & c\nd"),
+        "a&lt;b&gt; &amp; c<br>\nd"
+    );
+}
+
+#[test]
+fn a_failed_start_does_not_claim_to_retry() {
+    let mut app = new_app();
+    app.on_msg(Msg::BootFailed("cannot open the workspace".into()));
+    assert!(matches!(app.link, Link::Failed(_)));
+    let screen = render(&mut app, 100, 20);
+    assert!(screen.contains("cannot open the workspace"), "{screen}");
+    assert!(!screen.contains("retrying"), "{screen}");
+}

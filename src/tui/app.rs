@@ -260,6 +260,8 @@ pub enum Link {
     Down(String),
     /// The session is dead: sign in again.
     SignedOut,
+    /// The session could not be started at all; nothing is retried.
+    Failed(String),
 }
 
 pub struct App {
@@ -1078,15 +1080,21 @@ impl App {
                 Some(("industry", v)) => f.industry = Some(v.replace('+', " ")),
                 Some(("name", v)) => f.name = Some(v.replace('+', " ")),
                 Some(("tags" | "tag", v)) => f.tags = split_tags(v),
-                Some(("status", v)) => {
-                    if let Some(s) = AccountStatus::parse(v) {
-                        self.set_view(if s == AccountStatus::Open {
-                            View::Open
-                        } else {
-                            View::Closed
-                        });
+                Some(("status", v)) => match AccountStatus::parse(&v.to_ascii_lowercase()) {
+                    Some(s) => self.set_view(if s == AccountStatus::Open {
+                        View::Open
+                    } else {
+                        View::Closed
+                    }),
+                    // Silently ignoring it would show the wrong list as if filtered.
+                    None => {
+                        self.error(format!(
+                            "status={}: use open or closed",
+                            super::sanitize::fit(v, 20)
+                        ));
+                        return;
                     }
-                }
+                },
                 _ => words.push(part),
             }
         }
@@ -1537,7 +1545,7 @@ impl App {
                 }
             }
             Msg::BootFailed(e) => {
-                self.link = Link::Down(e.clone());
+                self.link = Link::Failed(e.clone());
                 self.error(e);
             }
             Msg::Page {
@@ -1833,8 +1841,10 @@ fn one_line_input(value: &str) -> TextArea<'static> {
     t
 }
 
+/// The local part of a server-given email, cleaned: it is drawn in the list and the thread.
 fn short_user(u: &User) -> String {
-    u.email.split('@').next().unwrap_or(&u.email).to_string()
+    let local = u.email.split('@').next().unwrap_or(&u.email);
+    super::sanitize::fit(local, 40)
 }
 
 pub fn split_tags(raw: &str) -> Vec<String> {
@@ -1965,7 +1975,8 @@ fn mail_input(form: &Form) -> Result<MailInput, (&'static str, String)> {
                 .ok_or(("scheduled_date_time", "use YYYY-MM-DD HH:MM".to_string()))?,
         )
     };
-    let body = form.value("html");
+    // Typed as plain text but sent as HTML: escape it and keep the line breaks.
+    let body = plain_to_html(&form.value("html"));
     Ok(MailInput {
         recipients,
         subject: form.value("subject").trim().to_string(),
@@ -1977,6 +1988,22 @@ fn mail_input(form: &Form) -> Result<MailInput, (&'static str, String)> {
 }
 
 /// `YYYY-MM-DD HH:MM` in local time (or any RFC 3339 time).
+/// Plain text as HTML: `<>&` escaped (quotes too, harmless), newlines as `<br>`.
+pub fn plain_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.replace("\r\n", "\n").chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("<br>\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn parse_local_time(raw: &str) -> Option<DateTime<Utc>> {
     use chrono::{Local, NaiveDateTime, TimeZone};
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {

@@ -52,16 +52,36 @@ pub fn timeouts(config: &Config) -> Timeouts {
 
 /// Log lines go through a bounded channel to a writer thread, so a tracing call on the UI thread
 /// never waits for the disk. When the disk falls behind, lines are dropped rather than waited on.
-struct LogSink(std::sync::mpsc::SyncSender<Vec<u8>>);
+enum LogMsg {
+    Line(Vec<u8>),
+    /// Answered once every line before it is written (see [`flush_logs`]).
+    Flush(std::sync::mpsc::SyncSender<()>),
+}
+
+struct LogSink(std::sync::mpsc::SyncSender<LogMsg>);
 
 impl std::io::Write for LogSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let _ = self.0.try_send(buf.to_vec());
+        let _ = self.0.try_send(LogMsg::Line(buf.to_vec()));
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+static LOG_SENDER: std::sync::OnceLock<std::sync::mpsc::SyncSender<LogMsg>> =
+    std::sync::OnceLock::new();
+
+/// Waits (briefly) until the log lines sent so far are on disk; called on the way out, where
+/// the writer thread would otherwise be cut off with lines still queued.
+pub fn flush_logs() {
+    if let Some(tx) = LOG_SENDER.get() {
+        let (ack_tx, ack_rx) = std::sync::mpsc::sync_channel(1);
+        if tx.try_send(LogMsg::Flush(ack_tx)).is_ok() {
+            let _ = ack_rx.recv_timeout(Duration::from_secs(1));
+        }
     }
 }
 
@@ -79,20 +99,29 @@ pub fn init_file_logging() -> Option<PathBuf> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,hyper=warn,reqwest=warn,tower_http=warn")
     });
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4096);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<LogMsg>(4096);
+    let sink = tx.clone();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(move || LogSink(tx.clone()))
+        .with_writer(move || LogSink(sink.clone()))
         .try_init()
         .ok()?;
+    let _ = LOG_SENDER.set(tx);
     std::thread::Builder::new()
         .name("log-writer".into())
         .spawn(move || {
             use std::io::Write;
             let mut file = file;
-            for line in rx {
-                let _ = file.write_all(&line);
+            for msg in rx {
+                match msg {
+                    LogMsg::Line(line) => {
+                        let _ = file.write_all(&line);
+                    }
+                    LogMsg::Flush(ack) => {
+                        let _ = ack.try_send(());
+                    }
+                }
             }
         })
         .ok()?;

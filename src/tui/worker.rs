@@ -51,23 +51,33 @@ pub async fn run(
         } else {
             None
         };
-        let handle = tokio::spawn(async move {
-            let msg = execute(&c, req, cmd).await;
-            let _ = t.send(msg);
-        });
+        let handle = spawn_watched(req, t, async move { execute(&c, req, cmd).await });
         if let Some(epoch) = epoch {
-            pages.push((epoch, handle.abort_handle()));
+            pages.push((epoch, handle));
         }
-        // A panicking task sends no answer: say so, or the request would stay busy forever.
-        let t = tx.clone();
-        tokio::spawn(async move {
-            if let Err(e) = handle.await
-                && e.is_panic()
-            {
-                let _ = t.send(Msg::Crashed { req });
-            }
-        });
     }
+}
+
+/// Runs one request's task and posts its answer. A panicking task sends no answer, so it is
+/// watched: its request gets [`Msg::Crashed`], or it would stay busy forever.
+fn spawn_watched(
+    req: u64,
+    tx: UnboundedSender<Msg>,
+    work: impl std::future::Future<Output = Msg> + Send + 'static,
+) -> AbortHandle {
+    let t = tx.clone();
+    let handle = tokio::spawn(async move {
+        let _ = t.send(work.await);
+    });
+    let abort = handle.abort_handle();
+    tokio::spawn(async move {
+        if let Err(e) = handle.await
+            && e.is_panic()
+        {
+            let _ = tx.send(Msg::Crashed { req });
+        }
+    });
+    abort
 }
 
 async fn sign_in(
@@ -223,5 +233,21 @@ fn field_error(key: &str, message: &str) -> ClientError {
         status: 0,
         message: message.to_string(),
         fields: [(key.to_string(), message.to_string())].into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_task_is_reported_for_its_request() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        spawn_watched(41, tx.clone(), async { panic!("boom") });
+        assert!(matches!(rx.recv().await, Some(Msg::Crashed { req: 41 })));
+        // An aborted task (a superseded page load) is not a crash.
+        let abort = spawn_watched(42, tx, std::future::pending());
+        abort.abort();
+        assert!(rx.recv().await.is_none());
     }
 }

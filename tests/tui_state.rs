@@ -592,3 +592,22 @@ fn a_failed_start_does_not_claim_to_retry() {
     assert!(screen.contains("cannot open the workspace"), "{screen}");
     assert!(!screen.contains("retrying"), "{screen}");
 }
+
+#[test]
+fn user_names_from_the_server_are_cleaned() {
+    let mut app = new_app();
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = app.take_cmds();
+    let mut list = page(0, 5, 5, 0);
+    list.users[1].email = "\u{1b}[2Jevil\u{7}@example.com".into();
+    app.on_msg(Msg::Page {
+        req: reqs[0].id,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Ok(list),
+    });
+    let name = app.user_name(&ANA);
+    assert!(!name.chars().any(char::is_control), "{name:?}");
+    assert!(name.contains("evil"), "{name:?}");
+}

@@ -360,3 +360,59 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
+    use crmtui::tui::app::{Cmd, Msg, Password, Request};
+    let other = uuid::Uuid::new_v4();
+    let answer = serde_json::json!({
+        "access_token": "a",
+        "refresh_token": "r",
+        "user": {"id": uuid::Uuid::new_v4(), "email": "me@x.test"},
+        "organizations": [{"id": other, "name": "Other", "role": "USER"}],
+    });
+    let app = axum::Router::new().route(
+        "/api/auth/login/",
+        axum::routing::post(move || async move { axum::Json(answer) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let configured = uuid::Uuid::new_v4();
+    let client = Client::new(
+        &format!("http://{addr}/"),
+        Some(configured),
+        None,
+        Timeouts::default(),
+    )
+    .expect("client");
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+    ));
+    req_tx
+        .send(Request {
+            id: 1,
+            cmd: Cmd::SignIn {
+                email: "me@x.test".into(),
+                password: Password("pw".into()),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::SignedIn { req: 1, result } => {
+            let e = result.expect_err("not a member");
+            assert!(e.to_string().contains("not a member"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(client.tokens().is_none(), "the tokens are dropped");
+}

@@ -29,6 +29,8 @@ fn main() -> ExitCode {
             None => crmtui::tui::run(cli.tui).await,
         }
     });
+    // The log writer is a thread of its own: let it finish the queued lines before exit.
+    crmtui::tui::flush_logs();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

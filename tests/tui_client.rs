@@ -209,3 +209,210 @@ async fn an_unreachable_server_is_reported_as_such() {
     assert!(err.is_unreachable(), "{err:?}");
     assert!(err.to_string().contains("unreachable"), "{err}");
 }
+
+#[tokio::test]
+async fn links_to_another_server_never_get_the_token() {
+    let client = Client::new(
+        "http://127.0.0.1:9/",
+        None,
+        Some(Tokens {
+            access: "tok".into(),
+            refresh: None,
+        }),
+        Timeouts::default(),
+    )
+    .expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("out");
+    for link in [
+        "https:evil.com/x?sig=SECRET",
+        "\\\\evil.com/x?sig=SECRET",
+        "http://evil.com/x?sig=SECRET",
+        "http:\\\\evil.com/x?sig=SECRET",
+        "https://127.0.0.1:9/x?sig=SECRET",
+    ] {
+        match client.download(link, &dest).await {
+            Err(ClientError::Local(m)) => {
+                assert!(m.contains("another server"), "{link}: {m}");
+                assert!(!m.contains("SECRET"), "{link}: the link is echoed: {m}");
+            }
+            other => panic!("{link}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn server_urls_with_credentials_are_refused_without_echo() {
+    for raw in [
+        "http://bob:hunter2@example.com/",
+        "bob:hunter2@example.com",
+        "https://bob@example.com",
+    ] {
+        match crmtui::client::parse_server_url(raw) {
+            Err(e) => assert!(!e.to_string().contains("hunter2"), "{e}"),
+            Ok(u) => panic!("{raw} accepted as {u}"),
+        }
+    }
+    assert!(crmtui::client::parse_server_url("example.com:8000").is_ok());
+}
+
+/// A server whose API refuses the token and whose refresh endpoint answers `refresh_status`.
+async fn refusing_server(refresh_status: u16) -> Client {
+    use axum::http::StatusCode;
+    use axum::routing::{any, post};
+    let status = StatusCode::from_u16(refresh_status).expect("status");
+    let app = axum::Router::new()
+        .route(
+            "/api/auth/refresh-token/",
+            post(move || async move { (status, "refresh broke") }),
+        )
+        .fallback(any(|| async {
+            (StatusCode::UNAUTHORIZED, r#"{"detail":"token expired"}"#)
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Client::new(
+        &format!("http://{addr}/"),
+        None,
+        Some(Tokens {
+            access: "old".into(),
+            refresh: Some("r".into()),
+        }),
+        Timeouts::default(),
+    )
+    .expect("client")
+}
+
+#[tokio::test]
+async fn only_a_refused_refresh_means_the_session_is_dead() {
+    let err = refusing_server(503)
+        .await
+        .profile()
+        .await
+        .expect_err("fails");
+    assert!(
+        !matches!(err, ClientError::SessionExpired(_)),
+        "a 503 on refresh is not a dead session: {err:?}"
+    );
+    let err = refusing_server(401)
+        .await
+        .profile()
+        .await
+        .expect_err("fails");
+    assert!(matches!(err, ClientError::SessionExpired(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
+    use crmtui::tui::app::{Cmd, Msg, Request};
+    let env = start().await;
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        env.client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+    ));
+    let dir = tempfile::tempdir().expect("tempdir");
+    req_tx
+        .send(Request {
+            id: 7,
+            cmd: Cmd::Attach {
+                account: uuid::Uuid::new_v4(),
+                path: dir.path().join("missing.pdf"),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Thread { req: 7, result, .. } => {
+            let e = result.expect_err("no such file");
+            assert!(
+                e.field_errors()
+                    .is_some_and(|f| f.contains_key("attachment")),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    req_tx
+        .send(Request {
+            id: 8,
+            cmd: Cmd::Download {
+                link: "api/accounts/attachment/x/".into(),
+                path: dir.path().to_path_buf(),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Downloaded { req: 8, result, .. } => {
+            let e = result.expect_err("a directory");
+            assert!(
+                e.field_errors().is_some_and(|f| f.contains_key("path")),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
+    use crmtui::tui::app::{Cmd, Msg, Password, Request};
+    let other = uuid::Uuid::new_v4();
+    let answer = serde_json::json!({
+        "access_token": "a",
+        "refresh_token": "r",
+        "user": {"id": uuid::Uuid::new_v4(), "email": "me@x.test"},
+        "organizations": [{"id": other, "name": "Other", "role": "USER"}],
+    });
+    let app = axum::Router::new().route(
+        "/api/auth/login/",
+        axum::routing::post(move || async move { axum::Json(answer) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let configured = uuid::Uuid::new_v4();
+    let client = Client::new(
+        &format!("http://{addr}/"),
+        Some(configured),
+        None,
+        Timeouts::default(),
+    )
+    .expect("client");
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+    ));
+    req_tx
+        .send(Request {
+            id: 1,
+            cmd: Cmd::SignIn {
+                email: "me@x.test".into(),
+                password: Password("pw".into()),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::SignedIn { req: 1, result } => {
+            let e = result.expect_err("not a member");
+            assert!(e.to_string().contains("not a member"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(client.tokens().is_none(), "the tokens are dropped");
+}

@@ -447,3 +447,167 @@ fn creating_an_account_reloads_and_selects_it() {
     assert_eq!(app.total(), 1);
     assert_eq!(app.selected().map(|a| a.id), Some(account_id(0)));
 }
+
+#[test]
+fn a_late_answer_never_closes_or_fills_a_newer_form() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('n'));
+    type_str(&mut app, "First");
+    press(&mut app, ctrl('s'));
+    let first = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create sent");
+    // Cancel while it is in flight, open a new form of the same kind.
+    press(&mut app, code(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    press(&mut app, key('n'));
+    type_str(&mut app, "Second");
+    let err = ClientError::Api {
+        status: 400,
+        message: "name: taken".into(),
+        fields: BTreeMap::from([("name".to_string(), "taken".to_string())]),
+    };
+    app.on_msg(Msg::Saved {
+        req: first.id,
+        created: true,
+        result: Err(err),
+    });
+    let Some(Overlay::Form(FormKind::NewAccount, form)) = &app.overlay else {
+        panic!("the new form stays open")
+    };
+    assert!(form.errors.is_empty(), "{:?}", form.errors);
+    app.on_msg(Msg::Saved {
+        req: first.id,
+        created: true,
+        result: Ok(Box::new(detail(1).account_obj)),
+    });
+    let Some(Overlay::Form(FormKind::NewAccount, form)) = &app.overlay else {
+        panic!("the new form is not closed by the old answer")
+    };
+    assert_eq!(form.value("name"), "Second");
+}
+
+#[test]
+fn a_crashed_request_clears_busy_and_frees_the_form() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('n'));
+    type_str(&mut app, "Crash");
+    press(&mut app, ctrl('s'));
+    let r = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create sent");
+    assert!(app.busy.contains_key(&r.id));
+    app.on_msg(Msg::Crashed { req: r.id });
+    assert!(!app.busy.contains_key(&r.id));
+    let Some(Overlay::Form(_, form)) = &app.overlay else {
+        panic!("the form stays open")
+    };
+    assert!(!form.busy);
+    assert!(form.errors.contains_key(""));
+}
+
+#[test]
+fn ctrl_c_quits_even_when_quit_is_rebound() {
+    let mut overrides = BTreeMap::new();
+    overrides.insert("quit".to_string(), vec!["Q".to_string()]);
+    let (keymap, _) = Keymap::with_overrides(&overrides);
+    let mut app = loaded_app(10);
+    app.keymap = keymap.clone();
+    press(&mut app, ctrl('c'));
+    assert!(app.quit, "normal mode");
+    let mut app = loaded_app(10);
+    app.keymap = keymap;
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_some());
+    press(&mut app, ctrl('c'));
+    assert!(app.quit, "in a form");
+}
+
+#[test]
+fn passwords_never_show_in_debug_output() {
+    let mut app = new_app();
+    app.open_sign_in();
+    type_str(&mut app, "me@x");
+    press(&mut app, code(KeyCode::Tab));
+    type_str(&mut app, "hunter2");
+    let shown = format!("{:?}", app.overlay);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("me@x"), "{shown}");
+    press(&mut app, code(KeyCode::Enter));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::SignIn { .. }))
+        .expect("sign in sent");
+    let Cmd::SignIn { password, .. } = &r.cmd else {
+        unreachable!()
+    };
+    assert_eq!(password.as_str(), "hunter2");
+    let shown = format!("{r:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn a_warning_from_the_runtime_reaches_the_status_line() {
+    let mut app = loaded_app(10);
+    app.on_msg(Msg::Warn("the new session could not be stored".into()));
+    let status = app.status.as_ref().expect("status");
+    assert!(status.text.contains("could not be stored"));
+}
+
+#[test]
+fn filter_status_is_case_insensitive_and_unknown_ones_are_errors() {
+    let mut app = loaded_app(10);
+    app.apply_filter_expr("status=Closed");
+    assert_eq!(app.view, View::Closed);
+    app.apply_filter_expr("status=OPEN");
+    assert_eq!(app.view, View::Open);
+    app.apply_filter_expr("status=shut");
+    assert_eq!(app.view, View::Open);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("open or closed"))
+    );
+}
+
+#[test]
+fn mail_bodies_are_escaped_html() {
+    assert_eq!(
+        crmtui::tui::app::plain_to_html("a<b> & c\nd"),
+        "a&lt;b&gt; &amp; c<br>\nd"
+    );
+}
+
+#[test]
+fn a_failed_start_does_not_claim_to_retry() {
+    let mut app = new_app();
+    app.on_msg(Msg::BootFailed("cannot open the workspace".into()));
+    assert!(matches!(app.link, Link::Failed(_)));
+    let screen = render(&mut app, 100, 20);
+    assert!(screen.contains("cannot open the workspace"), "{screen}");
+    assert!(!screen.contains("retrying"), "{screen}");
+}
+
+#[test]
+fn user_names_from_the_server_are_cleaned() {
+    let mut app = new_app();
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = app.take_cmds();
+    let mut list = page(0, 5, 5, 0);
+    list.users[1].email = "\u{1b}[2Jevil\u{7}@example.com".into();
+    app.on_msg(Msg::Page {
+        req: reqs[0].id,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Ok(list),
+    });
+    let name = app.user_name(&ANA);
+    assert!(!name.chars().any(char::is_control), "{name:?}");
+    assert!(name.contains("evil"), "{name:?}");
+}

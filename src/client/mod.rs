@@ -88,17 +88,29 @@ pub fn install_crypto_provider() {
 /// Parses a server URL, adding `http://` when no scheme is given and a trailing slash.
 pub fn parse_server_url(raw: &str) -> Result<Url, ClientError> {
     let raw = raw.trim();
+    // Credentials in the URL would end up in the config, the keyring key and the header: refuse,
+    // and never echo such a URL back.
+    let shown = if raw.contains('@') {
+        "(the URL given)".to_string()
+    } else {
+        format!("{raw:?}")
+    };
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else {
         format!("http://{raw}")
     };
     let mut url = Url::parse(&with_scheme)
-        .map_err(|e| ClientError::Local(format!("bad server URL {raw:?}: {e}")))?;
+        .map_err(|e| ClientError::Local(format!("bad server URL {shown}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ClientError::Local(format!(
-            "bad server URL {raw:?}: use http:// or https://"
+            "bad server URL {shown}: use http:// or https://"
         )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ClientError::Local(
+            "the server URL must not contain a user name or password (sign in instead)".into(),
+        ));
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -160,20 +172,24 @@ impl Client {
     }
 
     fn url(&self, path: &str) -> Result<Url, ClientError> {
-        // Absolute URLs (attachment links) are allowed only on the same server.
-        if path.contains("://") {
-            let url = Url::parse(path)
-                .map_err(|e| ClientError::Local(format!("bad link {path:?}: {e}")))?;
-            if url.origin() != self.base.origin() {
-                return Err(ClientError::Local(
-                    "the link points to another server; not sending the token there".into(),
-                ));
-            }
-            return Ok(url);
+        // Always join, then check the origin: `https:evil.com/x` or `\\evil.com/x` are not
+        // "absolute" by a `://` test but still join to another host, which must not get the token.
+        // The link itself is never echoed: it may carry a signed query.
+        let relative = if path.contains("://") {
+            path
+        } else {
+            path.trim_start_matches('/')
+        };
+        let url = self
+            .base
+            .join(relative)
+            .map_err(|e| ClientError::Local(format!("bad link: {e}")))?;
+        if url.origin() != self.base.origin() {
+            return Err(ClientError::Local(
+                "link points to another server; not sending the token there".into(),
+            ));
         }
-        self.base
-            .join(path.trim_start_matches('/'))
-            .map_err(|e| ClientError::Local(format!("bad path {path:?}: {e}")))
+        Ok(url)
     }
 
     fn headers(&self) -> HeaderMap {
@@ -246,7 +262,14 @@ impl Client {
             .await
             .map_err(|e| ClientError::from_reqwest(&e))?;
         if !resp.status().is_success() {
+            // Only a refusal of the refresh token means the session is dead; a 5xx or a proxy
+            // page is an ordinary failure, and signing in again would not help.
+            let dead = matches!(resp.status().as_u16(), 400 | 401 | 403);
             let err = read_error(resp).await;
+            if !dead {
+                tracing::info!(error = %err, "token refresh failed");
+                return Err(err);
+            }
             tracing::info!(error = %err, "token refresh refused");
             return Err(ClientError::SessionExpired(err.to_string()));
         }
@@ -427,7 +450,7 @@ impl Client {
         account: Uuid,
         text: &str,
     ) -> Result<CommentAdded, ClientError> {
-        let body = serde_json::json!({ "comment": text });
+        let body = comment_body(text)?;
         self.call(
             Method::POST,
             &format!("api/accounts/{account}/"),
@@ -437,7 +460,7 @@ impl Client {
     }
 
     pub async fn edit_comment(&self, comment: Uuid, text: &str) -> Result<Comment, ClientError> {
-        let body = serde_json::json!({ "comment": text });
+        let body = comment_body(text)?;
         self.call(
             Method::PUT,
             &format!("api/accounts/comment/{comment}/"),
@@ -562,6 +585,14 @@ async fn check(resp: Response) -> Result<Response, ClientError> {
         return Ok(resp);
     }
     Err(read_error(resp).await)
+}
+
+/// The body of a comment post or edit, from the model type the server also reads.
+fn comment_body(text: &str) -> Result<serde_json::Value, ClientError> {
+    serde_json::to_value(crate::model::CommentInput {
+        comment: Some(text.to_string()),
+    })
+    .map_err(|e| ClientError::Local(format!("cannot encode the comment: {e}")))
 }
 
 async fn read_error(resp: Response) -> ClientError {

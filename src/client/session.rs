@@ -6,7 +6,9 @@
 //! checked by reading the secret back: a store that accepts a secret it cannot return has failed.
 //!
 //! The keyring calls block (the Secret Service one runs its own small runtime), so each runs on
-//! a plain thread of its own, outside the async runtime.
+//! a plain thread of its own, outside the async runtime, and is given up on after
+//! [`KEYRING_TIMEOUT`] (a locked desktop keyring can wait forever for an unlock prompt nobody
+//! sees): the next store is tried then.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,9 +68,27 @@ fn entry(store: &Store, server: &str) -> Result<Entry, String> {
     }
 }
 
-/// Runs `f` on a thread of its own and waits for it (see the module comment).
+/// How long one keyring call may take before the next store is tried.
+pub const KEYRING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `f` on a thread of its own and waits for it, at most `KEYRING_TIMEOUT` (see the module
+/// comment). `None` when it panicked or did not answer in time; a hung thread is left behind.
 fn on_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    std::thread::spawn(f).join().ok()
+    on_thread_within(KEYRING_TIMEOUT, f)
+}
+
+fn on_thread_within<T: Send + 'static>(
+    timeout: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("keyring".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .ok()?;
+    rx.recv_timeout(timeout).ok()
 }
 
 /// Stores `tokens` for `server` in the first store that can give them back. Returns where.
@@ -89,7 +109,7 @@ pub fn save(server: &str, tokens: &Tokens, allow_file: Option<&Path>) -> Result<
             }
             Ok(())
         })
-        .unwrap_or_else(|| Err("the keyring crashed".into()));
+        .unwrap_or_else(|| Err("the keyring failed or did not answer in time".into()));
         match result {
             Ok(()) => return Ok(store),
             Err(e) => {
@@ -175,8 +195,15 @@ fn write_file_entry(path: &Path, server: &str, tokens: Option<&Tokens>) -> Resul
     }
     let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
     let tmp = path.with_extension("tmp");
+    // A leftover temp file (crash, or planted) may have looser permissions: mode() only applies
+    // to a file we create, so remove it and insist on creating a new one.
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot remove {}: {e}", tmp.display())),
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -199,6 +226,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_hung_keyring_call_is_given_up() {
+        let started = std::time::Instant::now();
+        let got = on_thread_within(std::time::Duration::from_millis(50), || {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            1
+        });
+        assert_eq!(got, None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(on_thread_within(KEYRING_TIMEOUT, || 2), Some(2));
+    }
+
+    #[test]
     fn file_store_is_0600_and_round_trips() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("creds.json");
@@ -211,6 +250,17 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        // A leftover world-readable temp file does not make the result readable.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, "old").expect("tmp");
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            write_file_entry(&path, "http://x/", Some(&t)).expect("write again");
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }

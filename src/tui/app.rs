@@ -1,6 +1,6 @@
 //! The application state and the only ways it changes: [`App::on_key`], [`App::on_paste`],
-//! [`App::on_msg`] and [`App::on_tick`]. Nothing here does I/O: work for the network is queued
-//! as [`Cmd`]s (taken by the runtime with [`App::take_cmds`]) and comes back as [`Msg`]s. That is
+//! [`App::on_msg`] and [`App::on_tick`]. Nothing here does I/O (not even a file check): work for the
+//! network or the disk is queued as [`Cmd`]s (taken by the runtime with [`App::take_cmds`]) and comes back as [`Msg`]s. That is
 //! what makes the whole app testable without a terminal or a server.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -98,8 +98,25 @@ pub enum Cmd {
     },
     SignIn {
         email: String,
-        password: String,
+        password: Password,
     },
+}
+
+/// A typed password. Its `Debug` is written by hand so that `{:?}` of a [`Cmd`] or [`Request`]
+/// (logs, test failures) never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl Password {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +189,12 @@ pub enum Msg {
         req: u64,
         result: Result<(Uuid, String, Option<String>, bool), ClientError>,
     },
+    /// Something for the status line from outside a request (e.g. the keyring failed).
+    Warn(String),
+    /// The task serving `req` panicked: no answer will come.
+    Crashed {
+        req: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,6 +260,8 @@ pub enum Link {
     Down(String),
     /// The session is dead: sign in again.
     SignedOut,
+    /// The session could not be started at all; nothing is retried.
+    Failed(String),
 }
 
 pub struct App {
@@ -672,6 +697,12 @@ impl App {
     pub fn on_key(&mut self, ev: KeyEvent, now: Instant) {
         self.now = now;
         self.dirty = true;
+        // Ctrl-C always quits, before the keymap: a config that rebinds quit must not leave the
+        // user without a way out (and in editors ctrl-c is no edit key).
+        if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
         if self.overlay.is_some() {
             self.overlay_key(ev);
             return;
@@ -874,7 +905,7 @@ impl App {
     }
 
     fn overlay_key(&mut self, ev: KeyEvent) {
-        // A quit key with ctrl (ctrl-c) quits from anywhere, even from an editor.
+        // A quit key with ctrl quits from anywhere, even from an editor.
         if ev.modifiers.contains(KeyModifiers::CONTROL)
             && self.keymap.action(Context::Normal, &ev) == Some(Action::Quit)
         {
@@ -1049,15 +1080,21 @@ impl App {
                 Some(("industry", v)) => f.industry = Some(v.replace('+', " ")),
                 Some(("name", v)) => f.name = Some(v.replace('+', " ")),
                 Some(("tags" | "tag", v)) => f.tags = split_tags(v),
-                Some(("status", v)) => {
-                    if let Some(s) = AccountStatus::parse(v) {
-                        self.set_view(if s == AccountStatus::Open {
-                            View::Open
-                        } else {
-                            View::Closed
-                        });
+                Some(("status", v)) => match AccountStatus::parse(&v.to_ascii_lowercase()) {
+                    Some(s) => self.set_view(if s == AccountStatus::Open {
+                        View::Open
+                    } else {
+                        View::Closed
+                    }),
+                    // Silently ignoring it would show the wrong list as if filtered.
+                    None => {
+                        self.error(format!(
+                            "status={}: use open or closed",
+                            super::sanitize::fit(v, 20)
+                        ));
+                        return;
                     }
-                }
+                },
                 _ => words.push(part),
             }
         }
@@ -1226,8 +1263,8 @@ impl App {
             return;
         };
         let file_name = safe_file_name(&att.file_name);
-        let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let default = dir.join(file_name);
+        // A relative path: saved in the current directory, without asking the OS for it here.
+        let default = PathBuf::from(file_name);
         let link = if att.attachment.is_empty() {
             format!("api/accounts/attachment/{}/", att.id)
         } else {
@@ -1410,9 +1447,10 @@ impl App {
             }
             FormKind::AttachPath(account) => {
                 let path = expand_home(form.value("attachment").trim());
-                if !path.is_file() {
+                // Whether it is a file is checked by the worker: no disk I/O on the UI thread.
+                if path.as_os_str().is_empty() {
                     form.errors
-                        .insert("attachment".into(), "no such file".into());
+                        .insert("attachment".into(), "give a file path".into());
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
@@ -1420,7 +1458,8 @@ impl App {
             }
             FormKind::DownloadPath(link) => {
                 let path = expand_home(form.value("path").trim());
-                if path.as_os_str().is_empty() || path.is_dir() {
+                // A directory is refused by the worker (disk I/O stays off the UI thread).
+                if path.as_os_str().is_empty() {
                     form.errors.insert("path".into(), "give a file path".into());
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
@@ -1436,29 +1475,37 @@ impl App {
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
-                (Cmd::SignIn { email, password }, "signing in")
+                (
+                    Cmd::SignIn {
+                        email,
+                        password: Password(password),
+                    },
+                    "signing in",
+                )
             }
         };
         form.busy = true;
-        self.send(cmd.0, cmd.1);
+        form.pending = Some(self.send(cmd.0, cmd.1));
         self.overlay = Some(Overlay::Form(kind, form));
     }
 
-    /// The form the answer belongs to, if it is still open.
-    fn form_mut(&mut self, pred: impl Fn(&FormKind) -> bool) -> Option<&mut Form> {
+    /// The form that sent `req`, if it is still open. Matched on the request, not the form kind:
+    /// an answer to a cancelled form must not close or fill a newer one of the same kind.
+    fn form_mut(&mut self, req: u64) -> Option<&mut Form> {
         match &mut self.overlay {
-            Some(Overlay::Form(kind, form)) if pred(kind) => Some(form),
+            Some(Overlay::Form(_, form)) if form.pending == Some(req) => Some(form),
             _ => None,
         }
     }
 
     /// A form request failed: show field errors in the form, or the message in it.
-    fn form_failed(&mut self, pred: impl Fn(&FormKind) -> bool, what: &str, e: &ClientError) {
+    fn form_failed(&mut self, req: u64, what: &str, e: &ClientError) {
         let summary = e.to_string();
         let fields = e.field_errors().cloned().unwrap_or_default();
         let unreachable = e.is_unreachable() || matches!(e, ClientError::SessionExpired(_));
-        if let Some(form) = self.form_mut(pred) {
+        if let Some(form) = self.form_mut(req) {
             form.busy = false;
+            form.pending = None;
             form.set_errors(&fields, &summary);
             if !unreachable {
                 self.error(format!("{what}: {summary}"));
@@ -1498,7 +1545,7 @@ impl App {
                 }
             }
             Msg::BootFailed(e) => {
-                self.link = Link::Down(e.clone());
+                self.link = Link::Failed(e.clone());
                 self.error(e);
             }
             Msg::Page {
@@ -1599,12 +1646,10 @@ impl App {
                 result,
             } => {
                 self.done(req);
-                let is_form =
-                    |k: &FormKind| matches!(k, FormKind::NewAccount | FormKind::EditAccount(_));
                 match result {
                     Ok(account) => {
                         self.link_ok();
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         let name = super::sanitize::fit(&account.name, 40);
@@ -1636,7 +1681,7 @@ impl App {
                         }
                     }
                     Err(e) => self.form_failed(
-                        is_form,
+                        req,
                         if created {
                             "creating the account"
                         } else {
@@ -1664,12 +1709,10 @@ impl App {
                 result,
             } => {
                 self.done(req);
-                let is_form =
-                    |k: &FormKind| matches!(k, FormKind::Comment { .. } | FormKind::AttachPath(_));
                 match result {
                     Ok(()) => {
                         self.link_ok();
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         self.info(what);
@@ -1682,28 +1725,26 @@ impl App {
                             _ => None,
                         };
                     }
-                    Err(e) => self.form_failed(is_form, what, &e),
+                    Err(e) => self.form_failed(req, what, &e),
                 }
             }
             Msg::Downloaded { req, path, result } => {
                 self.done(req);
-                let is_form = |k: &FormKind| matches!(k, FormKind::DownloadPath(_));
                 match result {
                     Ok(n) => {
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         self.info(format!("saved {} ({})", path.display(), human_bytes(n)));
                     }
-                    Err(e) => self.form_failed(is_form, "downloading", &e),
+                    Err(e) => self.form_failed(req, "downloading", &e),
                 }
             }
             Msg::MailSent { req, result } => {
                 self.done(req);
-                let is_form = |k: &FormKind| matches!(k, FormKind::Mail(_));
                 match result {
                     Ok(sent) => {
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         self.info(format!(
@@ -1712,15 +1753,14 @@ impl App {
                             sent.status
                         ));
                     }
-                    Err(e) => self.form_failed(is_form, "sending the email", &e),
+                    Err(e) => self.form_failed(req, "sending the email", &e),
                 }
             }
             Msg::SignedIn { req, result } => {
                 self.done(req);
-                let is_form = |k: &FormKind| matches!(k, FormKind::SignIn);
                 match result {
                     Ok((id, email, org_name, admin)) => {
-                        if self.form_mut(is_form).is_some() {
+                        if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
                         if let Some(r) = &mut self.ready {
@@ -1745,9 +1785,29 @@ impl App {
                             },
                             other => other,
                         };
-                        self.form_failed(is_form, "signing in", &e)
+                        self.form_failed(req, "signing in", &e)
                     }
                 }
+            }
+            Msg::Warn(text) => self.warn(text),
+            Msg::Crashed { req } => {
+                self.done(req);
+                if let Some((epoch, view, page)) = self.page_reqs.remove(&req)
+                    && epoch == self.epoch
+                    && let Some(w) = self.windows.get_mut(&view)
+                {
+                    w.failed(page);
+                }
+                if self.detail_req.is_some_and(|(_, r)| r == req) {
+                    self.detail_req = None;
+                }
+                if let Some(form) = self.form_mut(req) {
+                    form.busy = false;
+                    form.pending = None;
+                    form.errors
+                        .insert(String::new(), "internal error; see the log".into());
+                }
+                self.error("internal error while handling a request; see the log");
             }
         }
     }
@@ -1781,8 +1841,10 @@ fn one_line_input(value: &str) -> TextArea<'static> {
     t
 }
 
+/// The local part of a server-given email, cleaned: it is drawn in the list and the thread.
 fn short_user(u: &User) -> String {
-    u.email.split('@').next().unwrap_or(&u.email).to_string()
+    let local = u.email.split('@').next().unwrap_or(&u.email);
+    super::sanitize::fit(local, 40)
 }
 
 pub fn split_tags(raw: &str) -> Vec<String> {
@@ -1913,7 +1975,8 @@ fn mail_input(form: &Form) -> Result<MailInput, (&'static str, String)> {
                 .ok_or(("scheduled_date_time", "use YYYY-MM-DD HH:MM".to_string()))?,
         )
     };
-    let body = form.value("html");
+    // Typed as plain text but sent as HTML: escape it and keep the line breaks.
+    let body = plain_to_html(&form.value("html"));
     Ok(MailInput {
         recipients,
         subject: form.value("subject").trim().to_string(),
@@ -1925,6 +1988,22 @@ fn mail_input(form: &Form) -> Result<MailInput, (&'static str, String)> {
 }
 
 /// `YYYY-MM-DD HH:MM` in local time (or any RFC 3339 time).
+/// Plain text as HTML: `<>&` escaped (quotes too, harmless), newlines as `<br>`.
+pub fn plain_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.replace("\r\n", "\n").chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("<br>\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn parse_local_time(raw: &str) -> Option<DateTime<Utc>> {
     use chrono::{Local, NaiveDateTime, TimeZone};
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {

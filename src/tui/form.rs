@@ -15,7 +15,7 @@ pub enum FieldKind {
     Secret,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     /// The API's name for the field: validation errors are matched on it.
     pub key: &'static str,
@@ -24,6 +24,23 @@ pub struct Field {
     pub input: TextArea<'static>,
     /// The value the form was opened with (an edit sends only what changed).
     pub initial: String,
+}
+
+/// By hand: a password field's contents must not show in `{:?}` of a form (or the app).
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = self.kind == FieldKind::Secret;
+        let value = self.value();
+        f.debug_struct("Field")
+            .field("key", &self.key)
+            .field("kind", &self.kind)
+            .field("value", if secret { &"<redacted>" } else { &value })
+            .field(
+                "initial",
+                if secret { &"<redacted>" } else { &self.initial },
+            )
+            .finish()
+    }
 }
 
 impl Field {
@@ -39,7 +56,9 @@ impl Field {
         }
         input.move_cursor(CursorMove::Bottom);
         input.move_cursor(CursorMove::End);
-        let initial = value.to_string();
+        // What the field shows, not the raw value: a one-line field flattens newlines, and an
+        // untouched field must not count as changed (and be rewritten on save).
+        let initial = input.lines().join("\n");
         Field {
             key,
             label,
@@ -75,6 +94,8 @@ pub struct Form {
     pub errors: BTreeMap<String, String>,
     /// A request for this form is in flight.
     pub busy: bool,
+    /// The id of that request: only its answer may close or fill this form.
+    pub pending: Option<u64>,
     /// A one-line hint under the fields.
     pub note: Option<String>,
 }
@@ -87,6 +108,7 @@ impl Form {
             focus: 0,
             errors: BTreeMap::new(),
             busy: false,
+            pending: None,
             note: None,
         };
         form.restyle();
@@ -193,6 +215,19 @@ impl Form {
         {
             self.focus = first;
             self.restyle();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_untouched_field_is_unchanged_even_with_newlines() {
+        for kind in [FieldKind::Line, FieldKind::Multi, FieldKind::Secret] {
+            let f = Field::new("k", "K", kind, "a\nb\r\nc");
+            assert!(!f.changed(), "{kind:?}");
         }
     }
 }

@@ -3,7 +3,8 @@
 //! `run` draws a first frame at once and starts the session in a task (the embedded core, or a
 //! remote server with the stored session); from then on one `tokio::select!` loop takes terminal
 //! events, answers from the network and ticks, and draws when they are handled. All state lives
-//! in [`app::App`]; all network work runs in [`worker`] tasks.
+//! in [`app::App`]; all network and disk work runs in [`worker`] tasks, and log lines are
+//! written to disk by a thread of their own.
 
 pub mod app;
 pub mod form;
@@ -49,7 +50,43 @@ pub fn timeouts(config: &Config) -> Timeouts {
     t
 }
 
-/// Logs go to `crmtui.log` in the XDG state dir, never to the terminal. Returns the path.
+/// Log lines go through a bounded channel to a writer thread, so a tracing call on the UI thread
+/// never waits for the disk. When the disk falls behind, lines are dropped rather than waited on.
+enum LogMsg {
+    Line(Vec<u8>),
+    /// Answered once every line before it is written (see [`flush_logs`]).
+    Flush(std::sync::mpsc::SyncSender<()>),
+}
+
+struct LogSink(std::sync::mpsc::SyncSender<LogMsg>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.0.try_send(LogMsg::Line(buf.to_vec()));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+static LOG_SENDER: std::sync::OnceLock<std::sync::mpsc::SyncSender<LogMsg>> =
+    std::sync::OnceLock::new();
+
+/// Waits (briefly) until the log lines sent so far are on disk; called on the way out, where
+/// the writer thread would otherwise be cut off with lines still queued.
+pub fn flush_logs() {
+    if let Some(tx) = LOG_SENDER.get() {
+        let (ack_tx, ack_rx) = std::sync::mpsc::sync_channel(1);
+        if tx.try_send(LogMsg::Flush(ack_tx)).is_ok() {
+            let _ = ack_rx.recv_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+/// Logs go to `crmtui.log` in the XDG state dir, never to the terminal, written by a thread of
+/// their own (see [`LogSink`]). Returns the path.
 pub fn init_file_logging() -> Option<PathBuf> {
     let dir = crate::config::default_state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
@@ -62,11 +99,31 @@ pub fn init_file_logging() -> Option<PathBuf> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,hyper=warn,reqwest=warn,tower_http=warn")
     });
+    let (tx, rx) = std::sync::mpsc::sync_channel::<LogMsg>(4096);
+    let sink = tx.clone();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(move || LogSink(sink.clone()))
         .try_init()
+        .ok()?;
+    let _ = LOG_SENDER.set(tx);
+    std::thread::Builder::new()
+        .name("log-writer".into())
+        .spawn(move || {
+            use std::io::Write;
+            let mut file = file;
+            for msg in rx {
+                match msg {
+                    LogMsg::Line(line) => {
+                        let _ = file.write_all(&line);
+                    }
+                    LogMsg::Flush(ack) => {
+                        let _ = ack.try_send(());
+                    }
+                }
+            }
+        })
         .ok()?;
     Some(path)
 }
@@ -226,7 +283,7 @@ async fn start_session(
         }
     });
     let started = match server {
-        Some(url) => remote(&url, &args, &config, notes).await,
+        Some(url) => remote(&url, &args, &config, notes, msgs.clone()).await,
         None => embedded(&args, &config, notes, demo_dir).await,
     };
     match started {
@@ -312,6 +369,7 @@ async fn remote(
     args: &TuiArgs,
     config: &Config,
     mut notes: Vec<String>,
+    msgs: UnboundedSender<Msg>,
 ) -> anyhow::Result<Started> {
     let base = client::parse_server_url(url)?;
     let server_key = base.to_string();
@@ -353,10 +411,14 @@ async fn remote(
     let save_to = file.clone();
     let key = server_key.clone();
     let sink: client::TokenSink = Arc::new(move |t: &Tokens| {
-        let (k, t, f) = (key.clone(), t.clone(), save_to.clone());
+        let (k, t, f, msgs) = (key.clone(), t.clone(), save_to.clone(), msgs.clone());
         tokio::task::spawn_blocking(move || {
             if let Err(e) = session::save(&k, &t, f.as_deref()) {
                 tracing::warn!(error = %e, "cannot keep the refreshed session");
+                // The session works now but will not survive a restart: the user should know.
+                let _ = msgs.send(Msg::Warn(format!(
+                    "the new session could not be stored ({e}); sign in again after a restart"
+                )));
             }
         });
     });

@@ -1,8 +1,12 @@
 //! The terminal: raw mode, alternate screen and bracketed paste on the way in; everything undone
 //! on the way out — on quit, on error and on panic (the panic hook is chained, so the default
-//! message still prints, on a restored terminal).
+//! message still prints, on a restored terminal). Only a panic on the UI thread restores: a
+//! worker task that panics is reported as a failed request while the UI keeps running.
 
 use std::io::{Stdout, stdout};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::ThreadId;
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
@@ -14,21 +18,31 @@ use ratatui::backend::CrosstermBackend;
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// The thread that owns the terminal; panics elsewhere must not tear it down under the UI.
+static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
+/// The TUI owns the screen: other threads' panic messages would be drawn over it.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 pub fn enter() -> std::io::Result<Term> {
+    let _ = UI_THREAD.set(std::thread::current().id());
     install_panic_hook();
     enable_raw_mode()?;
-    if let Err(e) = execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste) {
-        restore();
-        return Err(e);
-    }
+    // Any failure from here on must not leave raw mode or the alternate screen behind.
+    setup().inspect_err(|_| restore())
+}
+
+fn setup() -> std::io::Result<Term> {
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
     term.hide_cursor()?;
     term.clear()?;
+    ACTIVE.store(true, Ordering::SeqCst);
     Ok(term)
 }
 
 /// Puts the terminal back; safe to call more than once.
 pub fn restore() {
+    ACTIVE.store(false, Ordering::SeqCst);
     let _ = execute!(
         stdout(),
         DisableBracketedPaste,
@@ -41,9 +55,14 @@ pub fn restore() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
+        let ui = UI_THREAD.get() == Some(&std::thread::current().id());
+        if ui {
+            restore();
+        }
         tracing::error!(panic = %info, "panic");
-        previous(info);
+        if ui || !ACTIVE.load(Ordering::SeqCst) {
+            previous(info);
+        }
     }));
 }
 

@@ -1,5 +1,6 @@
 //! Runs the app's [`Cmd`]s against the [`Client`], each in its own task, and posts the answers
-//! back as [`Msg`]s. List page loads of an older filter generation are aborted when a newer one
+//! back as [`Msg`]s. Checks that touch the disk (does the file to attach exist?) run here too,
+//! never on the UI thread. List page loads of an older filter generation are aborted when a newer one
 //! starts: with filter-as-you-type, the latest request wins.
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -35,7 +36,7 @@ pub async fn run(
         pages.retain(|(_, h)| !h.is_finished());
         if let Cmd::SignIn { email, password } = cmd {
             // Sign-in changes the client itself (tokens, maybe the org), so it runs inline.
-            let result = sign_in(&mut client, &email, &password).await;
+            let result = sign_in(&mut client, &email, password.as_str()).await;
             if result.is_ok()
                 && let Some(hook) = &on_sign_in
             {
@@ -50,14 +51,33 @@ pub async fn run(
         } else {
             None
         };
-        let handle = tokio::spawn(async move {
-            let msg = execute(&c, req, cmd).await;
-            let _ = t.send(msg);
-        });
+        let handle = spawn_watched(req, t, async move { execute(&c, req, cmd).await });
         if let Some(epoch) = epoch {
-            pages.push((epoch, handle.abort_handle()));
+            pages.push((epoch, handle));
         }
     }
+}
+
+/// Runs one request's task and posts its answer. A panicking task sends no answer, so it is
+/// watched: its request gets [`Msg::Crashed`], or it would stay busy forever.
+fn spawn_watched(
+    req: u64,
+    tx: UnboundedSender<Msg>,
+    work: impl std::future::Future<Output = Msg> + Send + 'static,
+) -> AbortHandle {
+    let t = tx.clone();
+    let handle = tokio::spawn(async move {
+        let _ = t.send(work.await);
+    });
+    let abort = handle.abort_handle();
+    tokio::spawn(async move {
+        if let Err(e) = handle.await
+            && e.is_panic()
+        {
+            let _ = tx.send(Msg::Crashed { req });
+        }
+    });
+    abort
 }
 
 async fn sign_in(
@@ -70,16 +90,28 @@ async fn sign_in(
         Some(org) => answer.organizations.iter().find(|o| o.id == org),
         None => answer.organizations.first(),
     };
-    if client.org().is_none()
-        && let Some(o) = org
-    {
-        client.set_org(Some(o.id));
+    let Some(org) = org else {
+        // Signed in, but every request would be refused for the org: say so now, and drop the
+        // tokens so that they are neither used nor kept.
+        client.set_tokens(None);
+        let message = match client.org() {
+            Some(id) => format!("{email} is not a member of the org {id}"),
+            None => format!("{email} belongs to no organization"),
+        };
+        return Err(ClientError::Api {
+            status: 403,
+            message,
+            fields: Default::default(),
+        });
+    };
+    if client.org().is_none() {
+        client.set_org(Some(org.id));
     }
     Ok((
         answer.user.id,
         answer.user.email,
-        org.map(|o| o.name.clone()),
-        org.is_some_and(|o| o.role == Role::Admin),
+        Some(org.name.clone()),
+        org.role == Role::Admin,
     ))
 }
 
@@ -160,7 +192,11 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             account,
             what: "file attached",
-            result: client.add_attachment(account, &path).await.map(drop),
+            // Checked here, not in the form: the UI thread does no disk I/O.
+            result: match tokio::fs::metadata(&path).await {
+                Ok(m) if m.is_file() => client.add_attachment(account, &path).await.map(drop),
+                _ => Err(field_error("attachment", "no such file")),
+            },
         },
         Cmd::DeleteAttachment {
             account,
@@ -173,7 +209,11 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
         },
         Cmd::Download { link, path } => Msg::Downloaded {
             req,
-            result: client.download(&link, &path).await,
+            result: if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
+                Err(field_error("path", "give a file path"))
+            } else {
+                client.download(&link, &path).await
+            },
             path,
         },
         Cmd::Mail { account, mail } => Msg::MailSent {
@@ -184,5 +224,30 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             result: Err(ClientError::Local("sign-in runs inline".into())),
         },
+    }
+}
+
+/// A check on the user's input that failed in the worker, shown next to the form field `key`.
+fn field_error(key: &str, message: &str) -> ClientError {
+    ClientError::Api {
+        status: 0,
+        message: message.to_string(),
+        fields: [(key.to_string(), message.to_string())].into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_task_is_reported_for_its_request() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        spawn_watched(41, tx.clone(), async { panic!("boom") });
+        assert!(matches!(rx.recv().await, Some(Msg::Crashed { req: 41 })));
+        // An aborted task (a superseded page load) is not a crash.
+        let abort = spawn_watched(42, tx, std::future::pending());
+        abort.abort();
+        assert!(rx.recv().await.is_none());
     }
 }

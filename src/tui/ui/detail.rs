@@ -64,7 +64,9 @@ pub fn draw_detail(frame: &mut Frame, app: &mut App, area: Rect) {
         (None, _) => lines.push(Line::styled("loading…", t.dim())),
     }
     let inner_h = area.height.saturating_sub(2);
-    let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
+    let max_scroll = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(inner_h);
     app.detail_scroll = app.detail_scroll.min(max_scroll);
     frame.render_widget(
         Paragraph::new(lines)

@@ -188,6 +188,12 @@ fn empty_message(app: &App) -> Vec<Line<'static>> {
                 Line::raw(" retrying every few seconds…"),
             ];
         }
+        Link::Failed(e) => {
+            return vec![
+                Line::styled(format!(" {}", sanitize::line(e)), t.error()),
+                Line::raw(" could not start — check the settings and the log, then run again"),
+            ];
+        }
         Link::SignedOut => {
             return vec![Line::raw(format!(
                 " signed out — press {} to sign in",

@@ -43,7 +43,10 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         let list_pct = if area.width >= 120 { 55 } else { 52 };
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(list_pct), Constraint::Fill(1)]).areas(body);
-        let detail_rows = (right.height * 11 / 20).max(6);
+        // In u32: `height * 11` overflows u16 on very tall terminals.
+        let detail_rows = u16::try_from(u32::from(right.height) * 11 / 20)
+            .unwrap_or(u16::MAX)
+            .max(6);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(detail_rows), Constraint::Fill(1)]).areas(right);
         list::draw(frame, app, left);
@@ -61,7 +64,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
 }
 
 fn thousands(n: i64) -> String {
-    let s = n.abs().to_string();
+    // unsigned_abs: `i64::MIN.abs()` panics.
+    let s = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i).is_multiple_of(3) {
@@ -102,6 +106,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         Link::Starting => right.push(Span::styled("starting… ", t.dim())),
         Link::Down(_) => right.push(Span::styled("✗ offline ", t.error())),
         Link::SignedOut => right.push(Span::styled("✗ signed out ", t.warn())),
+        Link::Failed(_) => right.push(Span::styled("✗ not started ", t.error())),
         Link::Up => {}
     }
     if let Some(label) = app.busy_label() {
@@ -303,5 +308,7 @@ mod tests {
         assert_eq!(super::thousands(1204), "1,204");
         assert_eq!(super::thousands(100_000), "100,000");
         assert_eq!(super::thousands(12), "12");
+        assert_eq!(super::thousands(-1204), "-1,204");
+        assert_eq!(super::thousands(i64::MIN), "-9,223,372,036,854,775,808");
     }
 }

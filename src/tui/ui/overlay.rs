@@ -67,7 +67,9 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
             lines.push(Line::raw(""));
             lines.push(Line::styled("Keys are remapped in the config file's [keys] table, e.g. quit = [\"q\", \"ctrl-c\"].", t.dim()));
             let r = centered(area, 84, area.height.saturating_sub(2));
-            let max = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
+            let max = u16::try_from(lines.len())
+                .unwrap_or(u16::MAX)
+                .saturating_sub(r.height.saturating_sub(2));
             *scroll = (*scroll).min(max);
             let b = Block::default()
                 .borders(Borders::ALL)

@@ -171,7 +171,7 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
 
     let mut term = terminal::enter().context("cannot set up the terminal")?;
     let result = event_loop(&mut term, &mut app, msg_rx, req_tx, started).await;
-    terminal::restore();
+    terminal::leave(term);
     boot.abort();
     if let Some(dir) = demo_dir {
         let _ = std::fs::remove_dir_all(dir);

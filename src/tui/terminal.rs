@@ -40,6 +40,17 @@ fn setup() -> std::io::Result<Term> {
     Ok(term)
 }
 
+/// Puts the terminal back and lets go of it. ratatui's `Terminal` prints to stderr from its
+/// `Drop` when it cannot show the cursor, and that print panics once the terminal is gone (a
+/// closed window, a dropped SSH link): so show the cursor here, and skip the drop if that fails.
+pub fn leave(mut term: Term) {
+    let shown = term.show_cursor().is_ok();
+    restore();
+    if !shown {
+        std::mem::forget(term);
+    }
+}
+
 /// Puts the terminal back; safe to call more than once.
 pub fn restore() {
     ACTIVE.store(false, Ordering::SeqCst);

@@ -611,3 +611,32 @@ fn user_names_from_the_server_are_cleaned() {
     assert!(!name.chars().any(char::is_control), "{name:?}");
     assert!(name.contains("evil"), "{name:?}");
 }
+
+#[test]
+fn esc_asks_before_throwing_away_a_draft() {
+    let mut app = loaded_app(10);
+    // Unchanged: closes at once.
+    press(&mut app, key('n'));
+    press(&mut app, code(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    // Changed: asks; `n` goes back to the draft, `y` throws it away.
+    for open in ['n', 'c', 'm', 'e'] {
+        press(&mut app, key(open));
+        type_str(&mut app, "draft");
+        press(&mut app, code(KeyCode::Esc));
+        assert!(
+            matches!(app.overlay, Some(Overlay::Confirm { ref text, .. }) if text.contains("Discard")),
+            "{open}: {:?}",
+            app.overlay.is_some()
+        );
+        press(&mut app, key('n'));
+        let Some(Overlay::Form(_, form)) = &app.overlay else {
+            panic!("{open}: back to the form")
+        };
+        assert!(form.fields.iter().any(|f| f.value().contains("draft")));
+        press(&mut app, code(KeyCode::Esc));
+        press(&mut app, key('y'));
+        assert!(app.overlay.is_none(), "{open}");
+        app.pane = Pane::List;
+    }
+}

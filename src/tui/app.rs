@@ -229,8 +229,19 @@ pub enum FormKind {
 #[derive(Debug, Clone)]
 pub enum Confirm {
     DeleteAccount(Uuid),
-    DeleteComment { account: Uuid, comment: Uuid },
-    DeleteAttachment { account: Uuid, attachment: Uuid },
+    DeleteComment {
+        account: Uuid,
+        comment: Uuid,
+    },
+    DeleteAttachment {
+        account: Uuid,
+        attachment: Uuid,
+    },
+    /// `Esc` in a form with typed changes: `y` throws them away, `n` goes back to the form.
+    Discard {
+        kind: FormKind,
+        form: Box<Form>,
+    },
 }
 
 #[derive(Debug)]
@@ -942,7 +953,11 @@ impl App {
                     || matches!(ev.code, KeyCode::Char('n') | KeyCode::Char('N'));
                 if yes {
                     self.confirmed(what);
-                } else if !no {
+                } else if no {
+                    if let Confirm::Discard { kind, form } = what {
+                        self.overlay = Some(Overlay::Form(kind, form));
+                    }
+                } else {
                     self.overlay = Some(Overlay::Confirm { text, what });
                 }
             }
@@ -998,6 +1013,21 @@ impl App {
                         {
                             self.quit = true;
                         }
+                        let drafts = matches!(
+                            kind,
+                            FormKind::NewAccount
+                                | FormKind::EditAccount(_)
+                                | FormKind::Mail(_)
+                                | FormKind::Comment { .. }
+                        );
+                        if drafts && form.fields.iter().any(Field::changed) {
+                            self.overlay = Some(Overlay::Confirm {
+                                text: "Discard your changes? y/n".into(),
+                                what: Confirm::Discard { kind, form },
+                            });
+                            return;
+                        }
+                        self.form_closed();
                         return;
                     }
                     Some(Action::Submit) => {
@@ -1105,8 +1135,20 @@ impl App {
         self.reload_from_top();
     }
 
+    /// A form was cancelled: its error (if any) no longer belongs in the status line.
+    fn form_closed(&mut self) {
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| s.level == Level::Error)
+        {
+            self.status = None;
+        }
+    }
+
     fn confirmed(&mut self, what: Confirm) {
         match what {
+            Confirm::Discard { .. } => self.form_closed(),
             Confirm::DeleteAccount(id) => {
                 self.send(Cmd::Delete(id), "deleting");
             }

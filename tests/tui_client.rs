@@ -346,6 +346,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
             cmd: Cmd::Download {
                 link: "api/accounts/attachment/x/".into(),
                 path: dir.path().to_path_buf(),
+                overwrite: false,
             },
         })
         .expect("send");
@@ -354,6 +355,58 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
             let e = result.expect_err("a directory");
             assert!(
                 e.field_errors().is_some_and(|f| f.contains_key("path")),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // An existing file is not replaced unless asked to.
+    let existing = dir.path().join("report.pdf");
+    std::fs::write(&existing, b"mine").expect("write");
+    req_tx
+        .send(Request {
+            id: 9,
+            cmd: Cmd::Download {
+                link: "api/accounts/attachment/x/".into(),
+                path: existing.clone(),
+                overwrite: false,
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Downloaded { req: 9, result, .. } => {
+            let e = result.expect_err("exists");
+            assert_eq!(
+                e.field_errors()
+                    .and_then(|f| f.get("path"))
+                    .map(String::as_str),
+                Some(crmtui::tui::app::EXISTS),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&existing).expect("read"), b"mine");
+    // A directory to attach is called one.
+    req_tx
+        .send(Request {
+            id: 10,
+            cmd: Cmd::Attach {
+                account: uuid::Uuid::new_v4(),
+                path: dir.path().to_path_buf(),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Thread {
+            req: 10, result, ..
+        } => {
+            let e = result.expect_err("a directory");
+            assert_eq!(
+                e.field_errors()
+                    .and_then(|f| f.get("attachment"))
+                    .map(String::as_str),
+                Some("is a directory"),
                 "{e:?}"
             );
         }

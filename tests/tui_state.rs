@@ -640,3 +640,55 @@ fn esc_asks_before_throwing_away_a_draft() {
         app.pane = Pane::List;
     }
 }
+
+#[test]
+fn saving_over_an_existing_file_needs_a_second_submit() {
+    use crmtui::tui::app::EXISTS;
+    let mut app = loaded_app(10);
+    app.on_msg(Msg::Detail {
+        req: 999,
+        id: account_id(0),
+        result: Ok(detail(0)),
+    });
+    app.pane = Pane::Comments;
+    let comments = app.selected_detail().map(|d| d.comments.len()).unwrap_or(0);
+    assert!(app.thread_len() > comments, "the fixture has an attachment");
+    app.thread_cursor = comments;
+    app.take_cmds();
+    press(&mut app, key('s'));
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let Some((id, path)) = reqs.iter().find_map(|r| match &r.cmd {
+        Cmd::Download {
+            path, overwrite, ..
+        } => {
+            assert!(!overwrite, "the first submit never overwrites");
+            Some((r.id, path.clone()))
+        }
+        _ => None,
+    }) else {
+        panic!("download sent")
+    };
+    app.on_msg(Msg::Downloaded {
+        req: id,
+        path,
+        result: Err(ClientError::Api {
+            status: 0,
+            message: EXISTS.into(),
+            fields: [("path".to_string(), EXISTS.to_string())].into(),
+        }),
+    });
+    let Some(Overlay::Form(_, form)) = &app.overlay else {
+        panic!("the form stays open")
+    };
+    let err = form.errors.get("path").cloned().unwrap_or_default();
+    assert!(err.contains("again to overwrite"), "{err}");
+    press(&mut app, ctrl('s'));
+    assert!(app.take_cmds().iter().any(|r| matches!(
+        r.cmd,
+        Cmd::Download {
+            overwrite: true,
+            ..
+        }
+    )));
+}

@@ -26,6 +26,8 @@ const FILTER_DEBOUNCE: Duration = Duration::from_millis(200);
 const DETAIL_DEBOUNCE: Duration = Duration::from_millis(80);
 const RETRY_EVERY: Duration = Duration::from_secs(3);
 const DETAIL_CACHE: usize = 32;
+/// The worker's field error for a download path that is already a file.
+pub const EXISTS: &str = "exists";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
@@ -87,6 +89,8 @@ pub enum Cmd {
     Download {
         link: String,
         path: PathBuf,
+        /// Replace an existing file (the user submitted the same path twice).
+        overwrite: bool,
     },
     DeleteAttachment {
         account: Uuid,
@@ -311,6 +315,8 @@ pub struct App {
     cmds: Vec<Request>,
     filter_due: Option<Instant>,
     retry_due: Option<Instant>,
+    /// The path the worker said exists: submitting it again overwrites it.
+    overwrite: Option<PathBuf>,
     pub spinner: usize,
     pub quit: bool,
     pub dirty: bool,
@@ -356,6 +362,7 @@ impl App {
             cmds: Vec::new(),
             filter_due: None,
             retry_due: None,
+            overwrite: None,
             spinner: 0,
             quit: false,
             dirty: true,
@@ -1312,6 +1319,7 @@ impl App {
         } else {
             att.attachment.clone()
         };
+        self.overwrite = None;
         let form = Form::new(
             "Save attachment to",
             vec![Field::new(
@@ -1506,7 +1514,15 @@ impl App {
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
-                (Cmd::Download { link, path }, "downloading")
+                let overwrite = self.overwrite.as_ref() == Some(&path);
+                (
+                    Cmd::Download {
+                        link,
+                        path,
+                        overwrite,
+                    },
+                    "downloading",
+                )
             }
             FormKind::SignIn => {
                 let email = form.value("email").trim().to_string();
@@ -1779,7 +1795,31 @@ impl App {
                         }
                         self.info(format!("saved {} ({})", path.display(), human_bytes(n)));
                     }
-                    Err(e) => self.form_failed(req, "downloading", &e),
+                    Err(e) => {
+                        // The worker found the file there: say how to replace it.
+                        let exists = e
+                            .field_errors()
+                            .is_some_and(|f| f.get("path").is_some_and(|m| m == EXISTS));
+                        if exists {
+                            let message = format!(
+                                "exists — press {} again to overwrite",
+                                self.keymap.hint(Action::Submit)
+                            );
+                            self.overwrite = Some(path);
+                            let e = ClientError::Api {
+                                status: 0,
+                                message: message.clone(),
+                                fields: [("path".to_string(), message)].into(),
+                            };
+                            if let Some(form) = self.form_mut(req) {
+                                form.busy = false;
+                                form.pending = None;
+                                form.set_errors(e.field_errors().unwrap_or(&BTreeMap::new()), "");
+                            }
+                        } else {
+                            self.form_failed(req, "downloading", &e)
+                        }
+                    }
                 }
             }
             Msg::MailSent { req, result } => {

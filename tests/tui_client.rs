@@ -469,3 +469,52 @@ async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
     }
     assert!(client.tokens().is_none(), "the tokens are dropped");
 }
+
+#[tokio::test]
+async fn the_start_up_probe_tells_offline_not_a_crm_and_a_foreign_org_apart() {
+    use crmtui::tui::{Probe, probe};
+    // Unreachable: offline (retried), not a sign-in.
+    let dead = Client::new("http://127.0.0.1:1/", None, None, Timeouts::default()).expect("client");
+    assert!(matches!(probe(&dead).await, Err(Probe::Offline(_))));
+    // Something else answering HTML errors (python3 -m http.server).
+    let html = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::NOT_IMPLEMENTED,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>Error response</title></head><body><h1>Error response</h1></body></html>",
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, html).await;
+    });
+    let other =
+        Client::new(&format!("http://{addr}/"), None, None, Timeouts::default()).expect("client");
+    match probe(&other).await {
+        Err(Probe::Refused(m)) => assert!(
+            m.contains("does not look like crmtui/Django-CRM") && m.contains("501"),
+            "{m}"
+        ),
+        r => panic!("{r:?}"),
+    }
+    // The real core: no session means sign in; a session works; a foreign org is refused.
+    let env = start().await;
+    let anon = Client::new(&env.base, None, None, Timeouts::default()).expect("client");
+    assert!(matches!(probe(&anon).await, Ok(None)));
+    assert!(matches!(probe(&env.client).await, Ok(Some(_))));
+    let tokens = env.client.tokens();
+    let foreign = Client::new(
+        &env.base,
+        Some(uuid::Uuid::new_v4()),
+        tokens,
+        Timeouts::default(),
+    )
+    .expect("client");
+    match probe(&foreign).await {
+        Err(Probe::Refused(m)) => assert!(m.contains("member"), "{m}"),
+        r => panic!("{r:?}"),
+    }
+}

@@ -692,3 +692,15 @@ fn saving_over_an_existing_file_needs_a_second_submit() {
         }
     )));
 }
+
+#[test]
+fn an_offline_start_says_so_and_then_connects() {
+    let mut app = new_app();
+    app.on_msg(Msg::Offline("127.0.0.1:1: server unreachable".into()));
+    assert!(matches!(app.link, Link::Down(_)));
+    assert!(app.overlay.is_none(), "no sign-in while offline");
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("offline"), "{screen}");
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    assert_eq!(app.link, Link::Up);
+}

@@ -147,6 +147,8 @@ pub struct Ready {
 pub enum Msg {
     Ready(Box<Ready>),
     BootFailed(String),
+    /// The server does not answer yet at start-up; the start is retried.
+    Offline(String),
     Page {
         req: u64,
         epoch: u64,
@@ -1590,6 +1592,9 @@ impl App {
                     self.warn(note.clone());
                 }
                 let needs = ready.needs_sign_in;
+                if matches!(self.link, Link::Down(_)) {
+                    self.info("connected");
+                }
                 self.ready = Some(ready);
                 if needs {
                     self.link = Link::SignedOut;
@@ -1601,6 +1606,10 @@ impl App {
                         self.send(Cmd::Profile, "loading profile");
                     }
                 }
+            }
+            Msg::Offline(e) => {
+                self.link = Link::Down(e.clone());
+                self.error(format!("{e} — retrying"));
             }
             Msg::BootFailed(e) => {
                 self.link = Link::Failed(e.clone());

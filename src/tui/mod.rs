@@ -314,6 +314,11 @@ async fn embedded(
 ) -> anyhow::Result<Started> {
     use crate::server::{Core, Settings};
     let demo = demo_dir.is_some();
+    let mut notes = notes;
+    if let Some(raw) = args.org.as_deref().map(str::trim) {
+        Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?;
+        notes.push("--org is ignored for the local workspace (it has one org)".into());
+    }
     let data_dir = match demo_dir {
         Some(d) => d,
         None => crate::server::cli::resolve_data_dir(args.data_dir.clone(), config)?,
@@ -410,6 +415,7 @@ async fn remote(
     let needs_sign_in = tokens.is_none();
     let save_to = file.clone();
     let key = server_key.clone();
+    let status = msgs.clone();
     let sink: client::TokenSink = Arc::new(move |t: &Tokens| {
         let (k, t, f, msgs) = (key.clone(), t.clone(), save_to.clone(), msgs.clone());
         tokio::task::spawn_blocking(move || {
@@ -436,7 +442,7 @@ async fn remote(
         (Some(h), None) => h.to_string(),
         _ => base.to_string(),
     };
-    let ready = Ready {
+    let mut ready = Ready {
         server: label,
         org_name: None,
         user: None,
@@ -444,7 +450,76 @@ async fn remote(
         needs_sign_in,
         notes,
     };
+    // Ask the server before asking for a password: an unreachable server is shown as offline
+    // (and tried again), and one that is no CRM (or refuses the org) is an error, not a sign-in.
+    loop {
+        match probe(&client).await {
+            Ok(Some(p)) => {
+                ready.org_name = Some(p.org.name.clone());
+                ready.user = Some((p.user.id, p.user.email.clone()));
+                ready.admin = p.org.role == crate::model::Role::Admin;
+                break;
+            }
+            Ok(None) => break,
+            Err(Probe::Offline(e)) => {
+                let _ = status.send(Msg::Offline(format!("{label}: {e}", label = ready.server)));
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+            Err(Probe::Refused(e)) => bail!(e),
+        }
+    }
     Ok((client, ready, Some(on_sign_in), None))
+}
+
+/// Why [`probe`] could not start a session.
+#[derive(Debug)]
+pub enum Probe {
+    /// No answer (yet): try again.
+    Offline(String),
+    /// An answer that no retry will change.
+    Refused(String),
+}
+
+/// Asks a remote server for the profile: `Some` with a working session, `None` when it is a CRM
+/// that wants a sign-in.
+pub async fn probe(client: &Client) -> Result<Option<crate::model::Profile>, Probe> {
+    use client::ClientError as E;
+    let not_crm = |what: String| {
+        Probe::Refused(format!(
+            "this server does not look like crmtui/Django-CRM ({what})"
+        ))
+    };
+    match client.profile().await {
+        Ok(p) => Ok(Some(p)),
+        Err(e @ (E::Unreachable(_) | E::Timeout)) => Err(Probe::Offline(e.to_string())),
+        Err(E::SessionExpired(_)) => Ok(None),
+        // A proxy in front of a server that is down.
+        Err(E::Api {
+            status: 502..=504,
+            message,
+            ..
+        }) => Err(Probe::Offline(message)),
+        // A CRM's answer about the org (not a member, several orgs): no sign-in fixes it.
+        Err(E::Api {
+            status: 400 | 403,
+            message,
+            fields,
+        }) if status_is_crm(&message, &fields) => Err(Probe::Refused(match client.org() {
+            Some(org) => format!("org {org}: {message}"),
+            None => message,
+        })),
+        Err(E::Api {
+            status, message, ..
+        }) => Err(not_crm(format!("HTTP {status} {message}"))),
+        Err(E::Decode(m)) => Err(not_crm(m)),
+        Err(e) => Err(Probe::Refused(e.to_string())),
+    }
+}
+
+/// A 400/403 whose message reads like the CRM's own (about orgs or permissions).
+fn status_is_crm(message: &str, fields: &std::collections::BTreeMap<String, String>) -> bool {
+    let m = message.to_ascii_lowercase();
+    !fields.is_empty() || m.contains("organization") || m.contains("permission")
 }
 
 // --- crmtui login / logout -------------------------------------------------------------------

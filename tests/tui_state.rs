@@ -704,3 +704,26 @@ fn an_offline_start_says_so_and_then_connects() {
     app.on_msg(Msg::Ready(Box::new(ready())));
     assert_eq!(app.link, Link::Up);
 }
+
+#[test]
+fn a_bad_key_name_keeps_the_default_and_a_bad_page_size_is_clamped() {
+    let mut overrides = BTreeMap::new();
+    overrides.insert("quit".to_string(), vec!["notakey-zz".to_string()]);
+    let (keymap, problems) = Keymap::with_overrides(&overrides);
+    assert!(
+        problems.iter().any(|p| p.contains("keeping the default")),
+        "{problems:?}"
+    );
+    let mut app = loaded_app(10);
+    app.keymap = keymap;
+    press(&mut app, key('q'));
+    assert!(app.quit, "q still quits");
+
+    let mut notes = Vec::new();
+    assert_eq!(crmtui::tui::page_size(Some(5), &mut notes), 10);
+    assert_eq!(crmtui::tui::page_size(Some(5000), &mut notes), 1000);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(crmtui::tui::page_size(Some(200), &mut notes), 200);
+    assert_eq!(crmtui::tui::page_size(None, &mut notes), 100);
+    assert_eq!(notes.len(), 2);
+}

@@ -39,6 +39,20 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// Accounts in the `--demo` workspace.
 pub const DEMO_ACCOUNTS: usize = 2000;
 
+/// The configured page size, clamped to 10..=1000 (with a note when it had to be).
+pub fn page_size(configured: Option<i64>, notes: &mut Vec<String>) -> usize {
+    let Some(n) = configured else {
+        return DEFAULT_PAGE_SIZE;
+    };
+    let clamped = n.clamp(10, 1000);
+    if clamped != n {
+        notes.push(format!(
+            "page_size {n} is outside 10..1000; using {clamped}"
+        ));
+    }
+    clamped as usize
+}
+
 pub fn timeouts(config: &Config) -> Timeouts {
     let mut t = Timeouts::default();
     if let Some(s) = config.connect_timeout_secs {
@@ -149,10 +163,7 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
         ));
     }
     let theme = Theme::pick(config.theme.as_deref(), no_color());
-    let page_size = config
-        .page_size
-        .map(|n| n as usize)
-        .unwrap_or(DEFAULT_PAGE_SIZE);
+    let page_size = page_size(config.page_size.map(|n| n as i64), &mut notes);
     let mut app = App::new(keymap, theme, page_size);
 
     let demo_dir = args

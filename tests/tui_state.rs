@@ -727,3 +727,27 @@ fn a_bad_key_name_keeps_the_default_and_a_bad_page_size_is_clamped() {
     assert_eq!(crmtui::tui::page_size(None, &mut notes), 100);
     assert_eq!(notes.len(), 2);
 }
+
+#[test]
+fn the_start_up_sign_in_says_esc_quits_and_path_dialogs_have_hints() {
+    let mut app = new_app();
+    let mut r = ready();
+    r.needs_sign_in = true;
+    app.on_msg(Msg::Ready(Box::new(r)));
+    let Some(Overlay::Form(FormKind::SignIn, form)) = &app.overlay else {
+        panic!("sign-in")
+    };
+    assert!(
+        form.note
+            .as_deref()
+            .is_some_and(|n| n.contains("esc quits")),
+        "{:?}",
+        form.note
+    );
+    let mut app = loaded_app(10);
+    press(&mut app, key('a'));
+    let Some(Overlay::Form(FormKind::AttachPath(_), form)) = &app.overlay else {
+        panic!("attach")
+    };
+    assert!(form.note.is_some());
+}

@@ -886,7 +886,12 @@ impl App {
                     let form = Form::new(
                         format!("Attach a file to {}", super::sanitize::fit(&a.name, 40)),
                         vec![Field::new("attachment", "Path", FieldKind::Line, "")],
-                    );
+                    )
+                    .with_note(format!(
+                        "a file to upload (~/ works) · {} attach · {} cancel",
+                        self.keymap.hint(Action::Submit),
+                        self.keymap.hint(Action::Cancel)
+                    ));
                     let id = a.id;
                     self.overlay = Some(Overlay::Form(FormKind::AttachPath(id), Box::new(form)));
                 }
@@ -1330,7 +1335,12 @@ impl App {
                 FieldKind::Line,
                 &default.to_string_lossy(),
             )],
-        );
+        )
+        .with_note(format!(
+            "where to save (~/ works) · {} save · {} cancel",
+            self.keymap.hint(Action::Submit),
+            self.keymap.hint(Action::Cancel)
+        ));
         self.overlay = Some(Overlay::Form(FormKind::DownloadPath(link), Box::new(form)));
     }
 
@@ -1353,7 +1363,15 @@ impl App {
                 Field::new("password", "Password", FieldKind::Secret, ""),
             ],
         )
-        .with_note("the screen stays as it is; you continue where you were");
+        .with_note(if self.ready.as_ref().is_some_and(|r| r.needs_sign_in) {
+            format!(
+                "{} sign in · {} quits",
+                self.keymap.hint(Action::Submit),
+                self.keymap.hint(Action::Cancel)
+            )
+        } else {
+            "the screen stays as it is; you continue where you were".to_string()
+        });
         if !email.is_empty() {
             form.focus_key("password");
         }

@@ -751,3 +751,101 @@ fn the_start_up_sign_in_says_esc_quits_and_path_dialogs_have_hints() {
     };
     assert!(form.note.is_some());
 }
+
+fn status_text(app: &crmtui::tui::app::App) -> String {
+    app.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn status_messages_say_what_happened() {
+    use crmtui::model::{AccountStatus, MailSent};
+    let mut app = loaded_app(10);
+    // x closes: "closed NAME", not "saved NAME".
+    press(&mut app, key('x'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Update(..)))
+        .expect("update");
+    let mut account = app.selected().cloned().expect("selected");
+    account.status = AccountStatus::Closed;
+    app.on_msg(Msg::Saved {
+        req: r.id,
+        created: false,
+        result: Ok(Box::new(account)),
+    });
+    assert!(
+        status_text(&app).starts_with("closed "),
+        "{}",
+        status_text(&app)
+    );
+    // A failed upload is a failure, not "file attached: …".
+    app.on_msg(Msg::Thread {
+        req: 777,
+        account: account_id(0),
+        what: "file attached",
+        result: Err(ClientError::Api {
+            status: 413,
+            message: "Request body is too large.".into(),
+            fields: BTreeMap::new(),
+        }),
+    });
+    assert!(
+        status_text(&app).starts_with("attaching the file: "),
+        "{}",
+        status_text(&app)
+    );
+    // Mail: accepted, not "sent successfully".
+    press(&mut app, key('m'));
+    type_str(&mut app, "a@b.test");
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Mail { .. }))
+        .expect("mail");
+    app.on_msg(Msg::MailSent {
+        req: r.id,
+        result: Ok(MailSent {
+            status: "success".into(),
+            message: "Email sent successfully".into(),
+            email_id: uuid::Uuid::nil(),
+        }),
+    });
+    assert_eq!(status_text(&app), "email accepted by the server");
+    // "refreshing…" goes once the list is back.
+    press(&mut app, key('r'));
+    assert!(status_text(&app).starts_with("refreshing"));
+    serve(&mut app, 10);
+    assert!(
+        !status_text(&app).starts_with("refreshing"),
+        "{}",
+        status_text(&app)
+    );
+    // A form's error goes with the form.
+    press(&mut app, key('n'));
+    type_str(&mut app, "Dup");
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create");
+    app.on_msg(Msg::Saved {
+        req: r.id,
+        created: true,
+        result: Err(ClientError::Api {
+            status: 400,
+            message: "bad".into(),
+            fields: BTreeMap::new(),
+        }),
+    });
+    assert!(status_text(&app).contains("bad"));
+    press(&mut app, code(KeyCode::Esc));
+    press(&mut app, key('y'));
+    assert!(app.overlay.is_none());
+    assert!(app.status.is_none(), "{}", status_text(&app));
+}

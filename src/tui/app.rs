@@ -28,6 +28,7 @@ const RETRY_EVERY: Duration = Duration::from_secs(3);
 const DETAIL_CACHE: usize = 32;
 /// The worker's field error for a download path that is already a file.
 pub const EXISTS: &str = "exists";
+const REFRESHING: &str = "refreshing…";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
@@ -319,6 +320,10 @@ pub struct App {
     retry_due: Option<Instant>,
     /// The path the worker said exists: submitting it again overwrites it.
     overwrite: Option<PathBuf>,
+    /// Saves sent by close/reopen (`x`), for the status line.
+    toggles: HashMap<u64, AccountStatus>,
+    /// Mails in flight with their scheduled time, for the status line.
+    mails: HashMap<u64, Option<DateTime<Utc>>>,
     pub spinner: usize,
     pub quit: bool,
     pub dirty: bool,
@@ -365,6 +370,8 @@ impl App {
             filter_due: None,
             retry_due: None,
             overwrite: None,
+            toggles: HashMap::new(),
+            mails: HashMap::new(),
             spinner: 0,
             quit: false,
             dirty: true,
@@ -758,7 +765,7 @@ impl App {
                 self.detail_order.clear();
                 self.detail_req = None;
                 self.reload();
-                self.info("refreshing");
+                self.info(REFRESHING);
             }
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
@@ -855,7 +862,14 @@ impl App {
                         ..Default::default()
                     };
                     let id = a.id;
-                    self.send(Cmd::Update(id, Box::new(input)), "saving");
+                    let req = self.send(
+                        Cmd::Update(id, Box::new(input)),
+                        match to {
+                            AccountStatus::Closed => "closing",
+                            AccountStatus::Open => "reopening",
+                        },
+                    );
+                    self.toggles.insert(req, to);
                 }
             }
             Action::Comment => {
@@ -1016,6 +1030,8 @@ impl App {
                     // Waiting for the server: only cancel works (the answer is then ignored).
                     if action != Some(Action::Cancel) {
                         self.overlay = Some(Overlay::Form(kind, form));
+                    } else {
+                        self.form_closed();
                     }
                     return;
                 }
@@ -1487,13 +1503,21 @@ impl App {
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
-                Ok(mail) => (
-                    Cmd::Mail {
-                        account,
-                        mail: Box::new(mail),
-                    },
-                    "sending",
-                ),
+                Ok(mail) => {
+                    let when = mail.scheduled_date_time;
+                    form.busy = true;
+                    let req = self.send(
+                        Cmd::Mail {
+                            account,
+                            mail: Box::new(mail),
+                        },
+                        "sending",
+                    );
+                    form.pending = Some(req);
+                    self.mails.insert(req, when);
+                    self.overlay = Some(Overlay::Form(kind, form));
+                    return;
+                }
             },
             FormKind::Comment { account, editing } => {
                 let text = form.value("comment").trim_end().to_string();
@@ -1679,6 +1703,11 @@ impl App {
                         if self.selected().map(|a| a.id) != before {
                             self.selection_changed();
                         }
+                        if self.page_reqs.is_empty()
+                            && self.status.as_ref().is_some_and(|s| s.text == REFRESHING)
+                        {
+                            self.info("refreshed");
+                        }
                     }
                     Err(e) => {
                         if let Some(w) = self.windows.get_mut(&view) {
@@ -1751,7 +1780,11 @@ impl App {
                             self.scroll = 0;
                             self.reload();
                         } else {
-                            self.info(format!("saved {name}"));
+                            match self.toggles.remove(&req) {
+                                Some(AccountStatus::Closed) => self.info(format!("closed {name}")),
+                                Some(AccountStatus::Open) => self.info(format!("reopened {name}")),
+                                None => self.info(format!("saved {name}")),
+                            }
                             let moved = self
                                 .selected()
                                 .is_some_and(|a| a.id == account.id && a.status != account.status);
@@ -1765,15 +1798,15 @@ impl App {
                             }
                         }
                     }
-                    Err(e) => self.form_failed(
-                        req,
-                        if created {
-                            "creating the account"
-                        } else {
-                            "saving the account"
-                        },
-                        &e,
-                    ),
+                    Err(e) => {
+                        let what = match self.toggles.remove(&req) {
+                            Some(AccountStatus::Closed) => "closing the account",
+                            Some(AccountStatus::Open) => "reopening the account",
+                            None if created => "creating the account",
+                            None => "saving the account",
+                        };
+                        self.form_failed(req, what, &e)
+                    }
                 }
             }
             Msg::Deleted { req, id, result } => {
@@ -1810,7 +1843,17 @@ impl App {
                             _ => None,
                         };
                     }
-                    Err(e) => self.form_failed(req, what, &e),
+                    Err(e) => {
+                        let failed = match what {
+                            "comment posted" => "posting the comment",
+                            "comment saved" => "saving the comment",
+                            "comment deleted" => "deleting the comment",
+                            "file attached" => "attaching the file",
+                            "attachment deleted" => "deleting the attachment",
+                            other => other,
+                        };
+                        self.form_failed(req, failed, &e)
+                    }
                 }
             }
             Msg::Downloaded { req, path, result } => {
@@ -1856,13 +1899,20 @@ impl App {
                         if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
-                        self.info(format!(
-                            "{} ({})",
-                            super::sanitize::fit(&sent.message, 60),
-                            sent.status
-                        ));
+                        tracing::info!(status = %sent.status, id = %sent.email_id, "mail accepted");
+                        // Without SMTP the server only queues it: claim no more than that.
+                        match self.mails.remove(&req).flatten() {
+                            Some(at) => self.info(format!(
+                                "email scheduled for {}",
+                                at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
+                            )),
+                            None => self.info("email accepted by the server"),
+                        }
                     }
-                    Err(e) => self.form_failed(req, "sending the email", &e),
+                    Err(e) => {
+                        self.mails.remove(&req);
+                        self.form_failed(req, "sending the email", &e)
+                    }
                 }
             }
             Msg::SignedIn { req, result } => {
@@ -1901,6 +1951,8 @@ impl App {
             Msg::Warn(text) => self.warn(text),
             Msg::Crashed { req } => {
                 self.done(req);
+                self.toggles.remove(&req);
+                self.mails.remove(&req);
                 if let Some((epoch, view, page)) = self.page_reqs.remove(&req)
                     && epoch == self.epoch
                     && let Some(w) = self.windows.get_mut(&view)

@@ -849,3 +849,20 @@ fn status_messages_say_what_happened() {
     assert!(app.overlay.is_none());
     assert!(app.status.is_none(), "{}", status_text(&app));
 }
+
+#[test]
+fn a_long_status_error_keeps_its_hint_at_80_columns() {
+    let mut app = loaded_app(10);
+    app.on_msg(Msg::Page {
+        req: 4242,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Err(ClientError::SessionExpired(
+            "Given token not valid for any token type; the refresh token was refused too".into(),
+        )),
+    });
+    app.overlay = None;
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("to sign in again"), "{screen}");
+}

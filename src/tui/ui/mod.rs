@@ -191,7 +191,14 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         };
         Line::from(vec![
             Span::styled(pos.clone(), t.dim()),
-            Span::styled(sanitize::line(&s.text).into_owned(), style),
+            Span::styled(
+                sanitize::truncate_middle(
+                    &sanitize::line(&s.text),
+                    (area.width as usize).saturating_sub(sanitize::width(&pos)),
+                )
+                .into_owned(),
+                style,
+            ),
         ])
     });
     let hints = hints_line(app, area.width as usize);

@@ -866,3 +866,11 @@ fn a_long_status_error_keeps_its_hint_at_80_columns() {
     let screen = render(&mut app, 80, 24);
     assert!(screen.contains("to sign in again"), "{screen}");
 }
+
+#[test]
+fn the_filter_bar_keeps_the_name_label_when_filtered() {
+    let mut app = loaded_app(10);
+    app.run_command("filter name=acme");
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("name:acme"), "{screen}");
+}

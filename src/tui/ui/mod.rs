@@ -160,7 +160,7 @@ fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
         if name.is_empty() {
             Span::styled("name", t.dim())
         } else {
-            Span::styled(name, t.accent())
+            Span::styled(format!("name:{name}"), t.accent())
         },
         Span::raw("  city:"),
         value(any(&f.city)),

@@ -130,7 +130,15 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
 
 fn draw_form(frame: &mut Frame, t: &crate::tui::theme::Theme, form: &mut Form, area: Rect) {
     const LABEL: u16 = 12;
-    let w = 78.min(area.width.saturating_sub(2)).max(20);
+    // At 80 columns or so the form takes the whole width: a column left at either side would
+    // show bits of the panes (and the status line) beside it.
+    let w = if area.width <= 84 { area.width } else { 78 };
+    // It never covers the header (where am I, online or not), however many error lines it grows.
+    let area = Rect {
+        y: area.y + area.height.min(1),
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     // Rows: each field (+1 for its error), the note and the form-wide error.
     let field_rows: u16 = form
         .fields

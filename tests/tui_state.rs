@@ -874,3 +874,42 @@ fn the_filter_bar_keeps_the_name_label_when_filtered() {
     let screen = render(&mut app, 80, 24);
     assert!(screen.contains("name:acme"), "{screen}");
 }
+
+#[test]
+fn filter_values_can_be_quoted_and_unknown_keys_and_views_are_errors() {
+    let mut app = loaded_app(10);
+    app.run_command(r#"filter city="san francisco" industry='big tech' acme"#);
+    assert_eq!(app.filter.city.as_deref(), Some("san francisco"));
+    assert_eq!(app.filter.industry.as_deref(), Some("big tech"));
+    assert_eq!(app.filter.name.as_deref(), Some("acme"));
+    app.run_command("filter bogus=1");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("unknown filter")),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(
+        app.filter.city.as_deref(),
+        Some("san francisco"),
+        "unchanged"
+    );
+    app.run_command("accounts bogus");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("unknown view"))
+    );
+    assert_eq!(
+        app.filter.name.as_deref(),
+        Some("acme"),
+        "not a name filter"
+    );
+    app.run_command(r#"filter city="unclosed"#);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("quote"))
+    );
+}

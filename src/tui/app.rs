@@ -1097,7 +1097,11 @@ impl App {
                 match rest {
                     "closed" => self.set_view(View::Closed),
                     "open" | "" => self.set_view(View::Open),
-                    other => self.apply_filter_expr(other),
+                    other if other.contains('=') => self.apply_filter_expr(other),
+                    other => self.error(format!(
+                        ":accounts {}: unknown view (open or closed)",
+                        super::sanitize::fit(other, 20)
+                    )),
                 }
             }
             "open" => self.set_view(View::Open),
@@ -1131,21 +1135,41 @@ impl App {
     }
 
     /// `city=paris industry=tech tags=a,b name=acme status=closed`, or a bare word for the name.
+    /// Values may be quoted (`city="san francisco"`) or use `+` for spaces; an unknown key is an
+    /// error, not a name.
     pub fn apply_filter_expr(&mut self, expr: &str) {
+        let parts = match split_words(expr) {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(format!(":filter: {e}"));
+                return;
+            }
+        };
         let mut f = AccountFilter::default();
         let mut words = Vec::new();
-        for part in expr.split_whitespace() {
-            match part.split_once(['=', ':']) {
-                Some(("city", v)) => f.city = Some(v.replace('+', " ")),
-                Some(("industry", v)) => f.industry = Some(v.replace('+', " ")),
-                Some(("name", v)) => f.name = Some(v.replace('+', " ")),
-                Some(("tags" | "tag", v)) => f.tags = split_tags(v),
-                Some(("status", v)) => match AccountStatus::parse(&v.to_ascii_lowercase()) {
-                    Some(s) => self.set_view(if s == AccountStatus::Open {
-                        View::Open
-                    } else {
-                        View::Closed
-                    }),
+        let mut view = None;
+        for part in &parts {
+            let pair = part.split_once('=').or_else(|| {
+                part.split_once(':')
+                    .filter(|(k, _)| FILTER_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+            });
+            let Some((k, v)) = pair else {
+                words.push(part.clone());
+                continue;
+            };
+            match k.to_ascii_lowercase().as_str() {
+                "city" => f.city = Some(v.to_string()),
+                "industry" => f.industry = Some(v.to_string()),
+                "name" => f.name = Some(v.to_string()),
+                "tags" | "tag" => f.tags = split_tags(v),
+                "status" => match AccountStatus::parse(&v.to_ascii_lowercase()) {
+                    Some(s) => {
+                        view = Some(if s == AccountStatus::Open {
+                            View::Open
+                        } else {
+                            View::Closed
+                        })
+                    }
                     // Silently ignoring it would show the wrong list as if filtered.
                     None => {
                         self.error(format!(
@@ -1155,11 +1179,20 @@ impl App {
                         return;
                     }
                 },
-                _ => words.push(part),
+                _ => {
+                    self.error(format!(
+                        ":filter {}=…: unknown filter (name=, city=, industry=, tags=, status=)",
+                        super::sanitize::fit(k, 20)
+                    ));
+                    return;
+                }
             }
         }
         if !words.is_empty() {
             f.name = Some(words.join(" "));
+        }
+        if let Some(v) = view {
+            self.set_view(v);
         }
         self.filter = f;
         self.reload_from_top();
@@ -2006,6 +2039,48 @@ fn one_line_input(value: &str) -> TextArea<'static> {
 fn short_user(u: &User) -> String {
     let local = u.email.split('@').next().unwrap_or(&u.email);
     super::sanitize::fit(local, 40)
+}
+
+const FILTER_KEYS: [&str; 6] = ["name", "city", "industry", "tags", "tag", "status"];
+
+/// Words of a filter expression: whitespace separates them except inside `"…"` or `'…'`;
+/// outside quotes a `+` is a space.
+fn split_words(expr: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in expr.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, '+') => {
+                cur.push(' ');
+                in_word = true;
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err("a quote is not closed".into());
+    }
+    if in_word {
+        out.push(cur);
+    }
+    Ok(out)
 }
 
 pub fn split_tags(raw: &str) -> Vec<String> {

@@ -340,11 +340,7 @@ async fn embedded(
         let core = Core::open(settings)
             .with_context(|| format!("cannot open the workspace in {}", data_dir.display()))?;
         if demo {
-            core.state
-                .store
-                .write_blocking(|tx| {
-                    crate::server::store::seed::seed_demo(tx, "Demo", DEMO_ACCOUNTS)
-                })
+            core.seed_demo("Demo", DEMO_ACCOUNTS)
                 .map_err(|e| anyhow!("cannot fill the demo workspace: {e}"))?;
         }
         let session = core

@@ -913,3 +913,25 @@ fn filter_values_can_be_quoted_and_unknown_keys_and_views_are_errors() {
             .is_some_and(|s| s.text.contains("quote"))
     );
 }
+
+#[test]
+fn a_refused_list_is_an_error_not_loading_forever() {
+    let mut app = new_app();
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = app.take_cmds();
+    app.on_msg(Msg::Page {
+        req: reqs[0].id,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Err(ClientError::Api {
+            status: 403,
+            message: "You are not an active member of this organization.".into(),
+            fields: BTreeMap::new(),
+        }),
+    });
+    app.status = None;
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("not an active member"), "{screen}");
+    assert!(!screen.contains("loading…"), "{screen}");
+}

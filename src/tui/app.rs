@@ -305,6 +305,8 @@ pub struct App {
     detail_due: Option<Instant>,
     detail_req: Option<(Uuid, u64)>,
     pub detail_error: Option<(Uuid, String)>,
+    /// The server refused the list (e.g. not a member of the org): shown instead of "loading…".
+    pub list_error: Option<String>,
     pub detail_scroll: u16,
     pub thread_cursor: usize,
     /// After posting, select the new comment or file once the thread reloads.
@@ -358,6 +360,7 @@ impl App {
             detail_due: None,
             detail_req: None,
             detail_error: None,
+            list_error: None,
             detail_scroll: 0,
             thread_cursor: 0,
             focus_new: None,
@@ -525,6 +528,7 @@ impl App {
     /// Starts over with the current filter: a new generation, empty windows, fetch page 0.
     pub fn reload(&mut self) {
         self.epoch += 1;
+        self.list_error = None;
         for req in self.page_reqs.keys().copied().collect::<Vec<_>>() {
             self.busy.remove(&req);
         }
@@ -1705,6 +1709,7 @@ impl App {
                 match result {
                     Ok(list) => {
                         self.link_ok();
+                        self.list_error = None;
                         let list = *list;
                         self.counts = Some((list.open_accounts_count, list.closed_accounts_count));
                         for u in &list.users {
@@ -1745,6 +1750,11 @@ impl App {
                     Err(e) => {
                         if let Some(w) = self.windows.get_mut(&view) {
                             w.failed(page);
+                        }
+                        if let ClientError::Api { status, .. } = &e
+                            && *status != 0
+                        {
+                            self.list_error = Some(e.to_string());
                         }
                         self.failed("loading accounts", &e);
                     }

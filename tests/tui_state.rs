@@ -935,3 +935,20 @@ fn a_refused_list_is_an_error_not_loading_forever() {
     assert!(screen.contains("not an active member"), "{screen}");
     assert!(!screen.contains("loading…"), "{screen}");
 }
+
+#[test]
+fn every_start_up_note_reaches_the_status_line() {
+    let mut app = new_app();
+    let mut r = ready();
+    r.notes = vec!["[keys] quit: bad".into(), "page_size 5 is outside".into()];
+    app.on_msg(Msg::Ready(Box::new(r)));
+    let text = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.contains("[keys] quit") && text.contains("page_size"),
+        "{text}"
+    );
+}

@@ -1667,13 +1667,17 @@ impl App {
         match msg {
             Msg::Ready(ready) => {
                 let ready = *ready;
-                for note in &ready.notes {
-                    self.warn(note.clone());
-                }
-                let needs = ready.needs_sign_in;
                 if matches!(self.link, Link::Down(_)) {
                     self.info("connected");
                 }
+                // All of them: one after the other, each would hide the one before.
+                for note in &ready.notes {
+                    tracing::warn!(note = %note, "start-up note");
+                }
+                if !ready.notes.is_empty() {
+                    self.warn(ready.notes.join(" · "));
+                }
+                let needs = ready.needs_sign_in;
                 self.ready = Some(ready);
                 if needs {
                     self.link = Link::SignedOut;

@@ -1056,7 +1056,7 @@ impl App {
                         );
                         if drafts && form.fields.iter().any(Field::changed) {
                             self.overlay = Some(Overlay::Confirm {
-                                text: "Discard your changes? y/n".into(),
+                                text: "Discard your changes?".into(),
                                 what: Confirm::Discard { kind, form },
                             });
                             return;

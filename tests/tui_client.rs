@@ -346,6 +346,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
             cmd: Cmd::Download {
                 link: "api/accounts/attachment/x/".into(),
                 path: dir.path().to_path_buf(),
+                overwrite: false,
             },
         })
         .expect("send");
@@ -354,6 +355,58 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
             let e = result.expect_err("a directory");
             assert!(
                 e.field_errors().is_some_and(|f| f.contains_key("path")),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // An existing file is not replaced unless asked to.
+    let existing = dir.path().join("report.pdf");
+    std::fs::write(&existing, b"mine").expect("write");
+    req_tx
+        .send(Request {
+            id: 9,
+            cmd: Cmd::Download {
+                link: "api/accounts/attachment/x/".into(),
+                path: existing.clone(),
+                overwrite: false,
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Downloaded { req: 9, result, .. } => {
+            let e = result.expect_err("exists");
+            assert_eq!(
+                e.field_errors()
+                    .and_then(|f| f.get("path"))
+                    .map(String::as_str),
+                Some(crmtui::tui::app::EXISTS),
+                "{e:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&existing).expect("read"), b"mine");
+    // A directory to attach is called one.
+    req_tx
+        .send(Request {
+            id: 10,
+            cmd: Cmd::Attach {
+                account: uuid::Uuid::new_v4(),
+                path: dir.path().to_path_buf(),
+            },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Thread {
+            req: 10, result, ..
+        } => {
+            let e = result.expect_err("a directory");
+            assert_eq!(
+                e.field_errors()
+                    .and_then(|f| f.get("attachment"))
+                    .map(String::as_str),
+                Some("is a directory"),
                 "{e:?}"
             );
         }
@@ -415,4 +468,53 @@ async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
         other => panic!("{other:?}"),
     }
     assert!(client.tokens().is_none(), "the tokens are dropped");
+}
+
+#[tokio::test]
+async fn the_start_up_probe_tells_offline_not_a_crm_and_a_foreign_org_apart() {
+    use crmtui::tui::{Probe, probe};
+    // Unreachable: offline (retried), not a sign-in.
+    let dead = Client::new("http://127.0.0.1:1/", None, None, Timeouts::default()).expect("client");
+    assert!(matches!(probe(&dead).await, Err(Probe::Offline(_))));
+    // Something else answering HTML errors (python3 -m http.server).
+    let html = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::NOT_IMPLEMENTED,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>Error response</title></head><body><h1>Error response</h1></body></html>",
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, html).await;
+    });
+    let other =
+        Client::new(&format!("http://{addr}/"), None, None, Timeouts::default()).expect("client");
+    match probe(&other).await {
+        Err(Probe::Refused(m)) => assert!(
+            m.contains("does not look like crmtui/Django-CRM") && m.contains("501"),
+            "{m}"
+        ),
+        r => panic!("{r:?}"),
+    }
+    // The real core: no session means sign in; a session works; a foreign org is refused.
+    let env = start().await;
+    let anon = Client::new(&env.base, None, None, Timeouts::default()).expect("client");
+    assert!(matches!(probe(&anon).await, Ok(None)));
+    assert!(matches!(probe(&env.client).await, Ok(Some(_))));
+    let tokens = env.client.tokens();
+    let foreign = Client::new(
+        &env.base,
+        Some(uuid::Uuid::new_v4()),
+        tokens,
+        Timeouts::default(),
+    )
+    .expect("client");
+    match probe(&foreign).await {
+        Err(Probe::Refused(m)) => assert!(m.contains("member"), "{m}"),
+        r => panic!("{r:?}"),
+    }
 }

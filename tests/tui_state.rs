@@ -611,3 +611,344 @@ fn user_names_from_the_server_are_cleaned() {
     assert!(!name.chars().any(char::is_control), "{name:?}");
     assert!(name.contains("evil"), "{name:?}");
 }
+
+#[test]
+fn esc_asks_before_throwing_away_a_draft() {
+    let mut app = loaded_app(10);
+    // Unchanged: closes at once.
+    press(&mut app, key('n'));
+    press(&mut app, code(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    // Changed: asks; `n` goes back to the draft, `y` throws it away.
+    for open in ['n', 'c', 'm', 'e'] {
+        press(&mut app, key(open));
+        type_str(&mut app, "draft");
+        press(&mut app, code(KeyCode::Esc));
+        assert!(
+            matches!(app.overlay, Some(Overlay::Confirm { ref text, .. }) if text.contains("Discard")),
+            "{open}: {:?}",
+            app.overlay.is_some()
+        );
+        press(&mut app, key('n'));
+        let Some(Overlay::Form(_, form)) = &app.overlay else {
+            panic!("{open}: back to the form")
+        };
+        assert!(form.fields.iter().any(|f| f.value().contains("draft")));
+        press(&mut app, code(KeyCode::Esc));
+        press(&mut app, key('y'));
+        assert!(app.overlay.is_none(), "{open}");
+        app.pane = Pane::List;
+    }
+}
+
+#[test]
+fn saving_over_an_existing_file_needs_a_second_submit() {
+    use crmtui::tui::app::EXISTS;
+    let mut app = loaded_app(10);
+    app.on_msg(Msg::Detail {
+        req: 999,
+        id: account_id(0),
+        result: Ok(detail(0)),
+    });
+    app.pane = Pane::Comments;
+    let comments = app.selected_detail().map(|d| d.comments.len()).unwrap_or(0);
+    assert!(app.thread_len() > comments, "the fixture has an attachment");
+    app.thread_cursor = comments;
+    app.take_cmds();
+    press(&mut app, key('s'));
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let Some((id, path)) = reqs.iter().find_map(|r| match &r.cmd {
+        Cmd::Download {
+            path, overwrite, ..
+        } => {
+            assert!(!overwrite, "the first submit never overwrites");
+            Some((r.id, path.clone()))
+        }
+        _ => None,
+    }) else {
+        panic!("download sent")
+    };
+    app.on_msg(Msg::Downloaded {
+        req: id,
+        path,
+        result: Err(ClientError::Api {
+            status: 0,
+            message: EXISTS.into(),
+            fields: [("path".to_string(), EXISTS.to_string())].into(),
+        }),
+    });
+    let Some(Overlay::Form(_, form)) = &app.overlay else {
+        panic!("the form stays open")
+    };
+    let err = form.errors.get("path").cloned().unwrap_or_default();
+    assert!(err.contains("again to overwrite"), "{err}");
+    press(&mut app, ctrl('s'));
+    assert!(app.take_cmds().iter().any(|r| matches!(
+        r.cmd,
+        Cmd::Download {
+            overwrite: true,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn an_offline_start_says_so_and_then_connects() {
+    let mut app = new_app();
+    app.on_msg(Msg::Offline("127.0.0.1:1: server unreachable".into()));
+    assert!(matches!(app.link, Link::Down(_)));
+    assert!(app.overlay.is_none(), "no sign-in while offline");
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("offline"), "{screen}");
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    assert_eq!(app.link, Link::Up);
+}
+
+#[test]
+fn a_bad_key_name_keeps_the_default_and_a_bad_page_size_is_clamped() {
+    let mut overrides = BTreeMap::new();
+    overrides.insert("quit".to_string(), vec!["notakey-zz".to_string()]);
+    let (keymap, problems) = Keymap::with_overrides(&overrides);
+    assert!(
+        problems.iter().any(|p| p.contains("keeping the default")),
+        "{problems:?}"
+    );
+    let mut app = loaded_app(10);
+    app.keymap = keymap;
+    press(&mut app, key('q'));
+    assert!(app.quit, "q still quits");
+
+    let mut notes = Vec::new();
+    assert_eq!(crmtui::tui::page_size(Some(5), &mut notes), 10);
+    assert_eq!(crmtui::tui::page_size(Some(5000), &mut notes), 1000);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(crmtui::tui::page_size(Some(200), &mut notes), 200);
+    assert_eq!(crmtui::tui::page_size(None, &mut notes), 100);
+    assert_eq!(notes.len(), 2);
+}
+
+#[test]
+fn the_start_up_sign_in_says_esc_quits_and_path_dialogs_have_hints() {
+    let mut app = new_app();
+    let mut r = ready();
+    r.needs_sign_in = true;
+    app.on_msg(Msg::Ready(Box::new(r)));
+    let Some(Overlay::Form(FormKind::SignIn, form)) = &app.overlay else {
+        panic!("sign-in")
+    };
+    assert!(
+        form.note
+            .as_deref()
+            .is_some_and(|n| n.contains("esc quits")),
+        "{:?}",
+        form.note
+    );
+    let mut app = loaded_app(10);
+    press(&mut app, key('a'));
+    let Some(Overlay::Form(FormKind::AttachPath(_), form)) = &app.overlay else {
+        panic!("attach")
+    };
+    assert!(form.note.is_some());
+}
+
+fn status_text(app: &crmtui::tui::app::App) -> String {
+    app.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn status_messages_say_what_happened() {
+    use crmtui::model::{AccountStatus, MailSent};
+    let mut app = loaded_app(10);
+    // x closes: "closed NAME", not "saved NAME".
+    press(&mut app, key('x'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Update(..)))
+        .expect("update");
+    let mut account = app.selected().cloned().expect("selected");
+    account.status = AccountStatus::Closed;
+    app.on_msg(Msg::Saved {
+        req: r.id,
+        created: false,
+        result: Ok(Box::new(account)),
+    });
+    assert!(
+        status_text(&app).starts_with("closed "),
+        "{}",
+        status_text(&app)
+    );
+    // A failed upload is a failure, not "file attached: …".
+    app.on_msg(Msg::Thread {
+        req: 777,
+        account: account_id(0),
+        what: "file attached",
+        result: Err(ClientError::Api {
+            status: 413,
+            message: "Request body is too large.".into(),
+            fields: BTreeMap::new(),
+        }),
+    });
+    assert!(
+        status_text(&app).starts_with("attaching the file: "),
+        "{}",
+        status_text(&app)
+    );
+    // Mail: accepted, not "sent successfully".
+    press(&mut app, key('m'));
+    type_str(&mut app, "a@b.test");
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Mail { .. }))
+        .expect("mail");
+    app.on_msg(Msg::MailSent {
+        req: r.id,
+        result: Ok(MailSent {
+            status: "success".into(),
+            message: "Email sent successfully".into(),
+            email_id: uuid::Uuid::nil(),
+        }),
+    });
+    assert_eq!(status_text(&app), "email accepted by the server");
+    // "refreshing…" goes once the list is back.
+    press(&mut app, key('r'));
+    assert!(status_text(&app).starts_with("refreshing"));
+    serve(&mut app, 10);
+    assert!(
+        !status_text(&app).starts_with("refreshing"),
+        "{}",
+        status_text(&app)
+    );
+    // A form's error goes with the form.
+    press(&mut app, key('n'));
+    type_str(&mut app, "Dup");
+    press(&mut app, ctrl('s'));
+    let reqs = app.take_cmds();
+    let r = reqs
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Create(_)))
+        .expect("create");
+    app.on_msg(Msg::Saved {
+        req: r.id,
+        created: true,
+        result: Err(ClientError::Api {
+            status: 400,
+            message: "bad".into(),
+            fields: BTreeMap::new(),
+        }),
+    });
+    assert!(status_text(&app).contains("bad"));
+    press(&mut app, code(KeyCode::Esc));
+    press(&mut app, key('y'));
+    assert!(app.overlay.is_none());
+    assert!(app.status.is_none(), "{}", status_text(&app));
+}
+
+#[test]
+fn a_long_status_error_keeps_its_hint_at_80_columns() {
+    let mut app = loaded_app(10);
+    app.on_msg(Msg::Page {
+        req: 4242,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Err(ClientError::SessionExpired(
+            "Given token not valid for any token type; the refresh token was refused too".into(),
+        )),
+    });
+    app.overlay = None;
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("to sign in again"), "{screen}");
+}
+
+#[test]
+fn the_filter_bar_keeps_the_name_label_when_filtered() {
+    let mut app = loaded_app(10);
+    app.run_command("filter name=acme");
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("name:acme"), "{screen}");
+}
+
+#[test]
+fn filter_values_can_be_quoted_and_unknown_keys_and_views_are_errors() {
+    let mut app = loaded_app(10);
+    app.run_command(r#"filter city="san francisco" industry='big tech' acme"#);
+    assert_eq!(app.filter.city.as_deref(), Some("san francisco"));
+    assert_eq!(app.filter.industry.as_deref(), Some("big tech"));
+    assert_eq!(app.filter.name.as_deref(), Some("acme"));
+    app.run_command("filter bogus=1");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("unknown filter")),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(
+        app.filter.city.as_deref(),
+        Some("san francisco"),
+        "unchanged"
+    );
+    app.run_command("accounts bogus");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("unknown view"))
+    );
+    assert_eq!(
+        app.filter.name.as_deref(),
+        Some("acme"),
+        "not a name filter"
+    );
+    app.run_command(r#"filter city="unclosed"#);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("quote"))
+    );
+}
+
+#[test]
+fn a_refused_list_is_an_error_not_loading_forever() {
+    let mut app = new_app();
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = app.take_cmds();
+    app.on_msg(Msg::Page {
+        req: reqs[0].id,
+        epoch: app.epoch,
+        view: View::Open,
+        page: 0,
+        result: Err(ClientError::Api {
+            status: 403,
+            message: "You are not an active member of this organization.".into(),
+            fields: BTreeMap::new(),
+        }),
+    });
+    app.status = None;
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("not an active member"), "{screen}");
+    assert!(!screen.contains("loading…"), "{screen}");
+}
+
+#[test]
+fn every_start_up_note_reaches_the_status_line() {
+    let mut app = new_app();
+    let mut r = ready();
+    r.notes = vec!["[keys] quit: bad".into(), "page_size 5 is outside".into()];
+    app.on_msg(Msg::Ready(Box::new(r)));
+    let text = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.contains("[keys] quit") && text.contains("page_size"),
+        "{text}"
+    );
+}

@@ -26,6 +26,9 @@ const FILTER_DEBOUNCE: Duration = Duration::from_millis(200);
 const DETAIL_DEBOUNCE: Duration = Duration::from_millis(80);
 const RETRY_EVERY: Duration = Duration::from_secs(3);
 const DETAIL_CACHE: usize = 32;
+/// The worker's field error for a download path that is already a file.
+pub const EXISTS: &str = "exists";
+const REFRESHING: &str = "refreshing…";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
@@ -87,6 +90,8 @@ pub enum Cmd {
     Download {
         link: String,
         path: PathBuf,
+        /// Replace an existing file (the user submitted the same path twice).
+        overwrite: bool,
     },
     DeleteAttachment {
         account: Uuid,
@@ -143,6 +148,8 @@ pub struct Ready {
 pub enum Msg {
     Ready(Box<Ready>),
     BootFailed(String),
+    /// The server does not answer yet at start-up; the start is retried.
+    Offline(String),
     Page {
         req: u64,
         epoch: u64,
@@ -229,8 +236,19 @@ pub enum FormKind {
 #[derive(Debug, Clone)]
 pub enum Confirm {
     DeleteAccount(Uuid),
-    DeleteComment { account: Uuid, comment: Uuid },
-    DeleteAttachment { account: Uuid, attachment: Uuid },
+    DeleteComment {
+        account: Uuid,
+        comment: Uuid,
+    },
+    DeleteAttachment {
+        account: Uuid,
+        attachment: Uuid,
+    },
+    /// `Esc` in a form with typed changes: `y` throws them away, `n` goes back to the form.
+    Discard {
+        kind: FormKind,
+        form: Box<Form>,
+    },
 }
 
 #[derive(Debug)]
@@ -287,6 +305,8 @@ pub struct App {
     detail_due: Option<Instant>,
     detail_req: Option<(Uuid, u64)>,
     pub detail_error: Option<(Uuid, String)>,
+    /// The server refused the list (e.g. not a member of the org): shown instead of "loading…".
+    pub list_error: Option<String>,
     pub detail_scroll: u16,
     pub thread_cursor: usize,
     /// After posting, select the new comment or file once the thread reloads.
@@ -300,6 +320,12 @@ pub struct App {
     cmds: Vec<Request>,
     filter_due: Option<Instant>,
     retry_due: Option<Instant>,
+    /// The path the worker said exists: submitting it again overwrites it.
+    overwrite: Option<PathBuf>,
+    /// Saves sent by close/reopen (`x`), for the status line.
+    toggles: HashMap<u64, AccountStatus>,
+    /// Mails in flight with their scheduled time, for the status line.
+    mails: HashMap<u64, Option<DateTime<Utc>>>,
     pub spinner: usize,
     pub quit: bool,
     pub dirty: bool,
@@ -334,6 +360,7 @@ impl App {
             detail_due: None,
             detail_req: None,
             detail_error: None,
+            list_error: None,
             detail_scroll: 0,
             thread_cursor: 0,
             focus_new: None,
@@ -345,6 +372,9 @@ impl App {
             cmds: Vec::new(),
             filter_due: None,
             retry_due: None,
+            overwrite: None,
+            toggles: HashMap::new(),
+            mails: HashMap::new(),
             spinner: 0,
             quit: false,
             dirty: true,
@@ -498,6 +528,7 @@ impl App {
     /// Starts over with the current filter: a new generation, empty windows, fetch page 0.
     pub fn reload(&mut self) {
         self.epoch += 1;
+        self.list_error = None;
         for req in self.page_reqs.keys().copied().collect::<Vec<_>>() {
             self.busy.remove(&req);
         }
@@ -738,7 +769,7 @@ impl App {
                 self.detail_order.clear();
                 self.detail_req = None;
                 self.reload();
-                self.info("refreshing");
+                self.info(REFRESHING);
             }
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
@@ -835,7 +866,14 @@ impl App {
                         ..Default::default()
                     };
                     let id = a.id;
-                    self.send(Cmd::Update(id, Box::new(input)), "saving");
+                    let req = self.send(
+                        Cmd::Update(id, Box::new(input)),
+                        match to {
+                            AccountStatus::Closed => "closing",
+                            AccountStatus::Open => "reopening",
+                        },
+                    );
+                    self.toggles.insert(req, to);
                 }
             }
             Action::Comment => {
@@ -866,7 +904,12 @@ impl App {
                     let form = Form::new(
                         format!("Attach a file to {}", super::sanitize::fit(&a.name, 40)),
                         vec![Field::new("attachment", "Path", FieldKind::Line, "")],
-                    );
+                    )
+                    .with_note(format!(
+                        "a file to upload (~/ works) · {} attach · {} cancel",
+                        self.keymap.hint(Action::Submit),
+                        self.keymap.hint(Action::Cancel)
+                    ));
                     let id = a.id;
                     self.overlay = Some(Overlay::Form(FormKind::AttachPath(id), Box::new(form)));
                 }
@@ -942,7 +985,11 @@ impl App {
                     || matches!(ev.code, KeyCode::Char('n') | KeyCode::Char('N'));
                 if yes {
                     self.confirmed(what);
-                } else if !no {
+                } else if no {
+                    if let Confirm::Discard { kind, form } = what {
+                        self.overlay = Some(Overlay::Form(kind, form));
+                    }
+                } else {
                     self.overlay = Some(Overlay::Confirm { text, what });
                 }
             }
@@ -987,6 +1034,8 @@ impl App {
                     // Waiting for the server: only cancel works (the answer is then ignored).
                     if action != Some(Action::Cancel) {
                         self.overlay = Some(Overlay::Form(kind, form));
+                    } else {
+                        self.form_closed();
                     }
                     return;
                 }
@@ -998,6 +1047,21 @@ impl App {
                         {
                             self.quit = true;
                         }
+                        let drafts = matches!(
+                            kind,
+                            FormKind::NewAccount
+                                | FormKind::EditAccount(_)
+                                | FormKind::Mail(_)
+                                | FormKind::Comment { .. }
+                        );
+                        if drafts && form.fields.iter().any(Field::changed) {
+                            self.overlay = Some(Overlay::Confirm {
+                                text: "Discard your changes?".into(),
+                                what: Confirm::Discard { kind, form },
+                            });
+                            return;
+                        }
+                        self.form_closed();
                         return;
                     }
                     Some(Action::Submit) => {
@@ -1037,7 +1101,11 @@ impl App {
                 match rest {
                     "closed" => self.set_view(View::Closed),
                     "open" | "" => self.set_view(View::Open),
-                    other => self.apply_filter_expr(other),
+                    other if other.contains('=') => self.apply_filter_expr(other),
+                    other => self.error(format!(
+                        ":accounts {}: unknown view (open or closed)",
+                        super::sanitize::fit(other, 20)
+                    )),
                 }
             }
             "open" => self.set_view(View::Open),
@@ -1071,21 +1139,41 @@ impl App {
     }
 
     /// `city=paris industry=tech tags=a,b name=acme status=closed`, or a bare word for the name.
+    /// Values may be quoted (`city="san francisco"`) or use `+` for spaces; an unknown key is an
+    /// error, not a name.
     pub fn apply_filter_expr(&mut self, expr: &str) {
+        let parts = match split_words(expr) {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(format!(":filter: {e}"));
+                return;
+            }
+        };
         let mut f = AccountFilter::default();
         let mut words = Vec::new();
-        for part in expr.split_whitespace() {
-            match part.split_once(['=', ':']) {
-                Some(("city", v)) => f.city = Some(v.replace('+', " ")),
-                Some(("industry", v)) => f.industry = Some(v.replace('+', " ")),
-                Some(("name", v)) => f.name = Some(v.replace('+', " ")),
-                Some(("tags" | "tag", v)) => f.tags = split_tags(v),
-                Some(("status", v)) => match AccountStatus::parse(&v.to_ascii_lowercase()) {
-                    Some(s) => self.set_view(if s == AccountStatus::Open {
-                        View::Open
-                    } else {
-                        View::Closed
-                    }),
+        let mut view = None;
+        for part in &parts {
+            let pair = part.split_once('=').or_else(|| {
+                part.split_once(':')
+                    .filter(|(k, _)| FILTER_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+            });
+            let Some((k, v)) = pair else {
+                words.push(part.clone());
+                continue;
+            };
+            match k.to_ascii_lowercase().as_str() {
+                "city" => f.city = Some(v.to_string()),
+                "industry" => f.industry = Some(v.to_string()),
+                "name" => f.name = Some(v.to_string()),
+                "tags" | "tag" => f.tags = split_tags(v),
+                "status" => match AccountStatus::parse(&v.to_ascii_lowercase()) {
+                    Some(s) => {
+                        view = Some(if s == AccountStatus::Open {
+                            View::Open
+                        } else {
+                            View::Closed
+                        })
+                    }
                     // Silently ignoring it would show the wrong list as if filtered.
                     None => {
                         self.error(format!(
@@ -1095,18 +1183,39 @@ impl App {
                         return;
                     }
                 },
-                _ => words.push(part),
+                _ => {
+                    self.error(format!(
+                        ":filter {}=…: unknown filter (name=, city=, industry=, tags=, status=)",
+                        super::sanitize::fit(k, 20)
+                    ));
+                    return;
+                }
             }
         }
         if !words.is_empty() {
             f.name = Some(words.join(" "));
         }
+        if let Some(v) = view {
+            self.set_view(v);
+        }
         self.filter = f;
         self.reload_from_top();
     }
 
+    /// A form was cancelled: its error (if any) no longer belongs in the status line.
+    fn form_closed(&mut self) {
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| s.level == Level::Error)
+        {
+            self.status = None;
+        }
+    }
+
     fn confirmed(&mut self, what: Confirm) {
         match what {
+            Confirm::Discard { .. } => self.form_closed(),
             Confirm::DeleteAccount(id) => {
                 self.send(Cmd::Delete(id), "deleting");
             }
@@ -1270,6 +1379,7 @@ impl App {
         } else {
             att.attachment.clone()
         };
+        self.overwrite = None;
         let form = Form::new(
             "Save attachment to",
             vec![Field::new(
@@ -1278,7 +1388,12 @@ impl App {
                 FieldKind::Line,
                 &default.to_string_lossy(),
             )],
-        );
+        )
+        .with_note(format!(
+            "where to save (~/ works) · {} save · {} cancel",
+            self.keymap.hint(Action::Submit),
+            self.keymap.hint(Action::Cancel)
+        ));
         self.overlay = Some(Overlay::Form(FormKind::DownloadPath(link), Box::new(form)));
     }
 
@@ -1301,7 +1416,15 @@ impl App {
                 Field::new("password", "Password", FieldKind::Secret, ""),
             ],
         )
-        .with_note("the screen stays as it is; you continue where you were");
+        .with_note(if self.ready.as_ref().is_some_and(|r| r.needs_sign_in) {
+            format!(
+                "{} sign in · {} quits",
+                self.keymap.hint(Action::Submit),
+                self.keymap.hint(Action::Cancel)
+            )
+        } else {
+            "the screen stays as it is; you continue where you were".to_string()
+        });
         if !email.is_empty() {
             form.focus_key("password");
         }
@@ -1417,13 +1540,21 @@ impl App {
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
-                Ok(mail) => (
-                    Cmd::Mail {
-                        account,
-                        mail: Box::new(mail),
-                    },
-                    "sending",
-                ),
+                Ok(mail) => {
+                    let when = mail.scheduled_date_time;
+                    form.busy = true;
+                    let req = self.send(
+                        Cmd::Mail {
+                            account,
+                            mail: Box::new(mail),
+                        },
+                        "sending",
+                    );
+                    form.pending = Some(req);
+                    self.mails.insert(req, when);
+                    self.overlay = Some(Overlay::Form(kind, form));
+                    return;
+                }
             },
             FormKind::Comment { account, editing } => {
                 let text = form.value("comment").trim_end().to_string();
@@ -1464,7 +1595,15 @@ impl App {
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
-                (Cmd::Download { link, path }, "downloading")
+                let overwrite = self.overwrite.as_ref() == Some(&path);
+                (
+                    Cmd::Download {
+                        link,
+                        path,
+                        overwrite,
+                    },
+                    "downloading",
+                )
             }
             FormKind::SignIn => {
                 let email = form.value("email").trim().to_string();
@@ -1528,8 +1667,15 @@ impl App {
         match msg {
             Msg::Ready(ready) => {
                 let ready = *ready;
+                if matches!(self.link, Link::Down(_)) {
+                    self.info("connected");
+                }
+                // All of them: one after the other, each would hide the one before.
                 for note in &ready.notes {
-                    self.warn(note.clone());
+                    tracing::warn!(note = %note, "start-up note");
+                }
+                if !ready.notes.is_empty() {
+                    self.warn(ready.notes.join(" · "));
                 }
                 let needs = ready.needs_sign_in;
                 self.ready = Some(ready);
@@ -1543,6 +1689,10 @@ impl App {
                         self.send(Cmd::Profile, "loading profile");
                     }
                 }
+            }
+            Msg::Offline(e) => {
+                self.link = Link::Down(e.clone());
+                self.error(format!("{e} — retrying"));
             }
             Msg::BootFailed(e) => {
                 self.link = Link::Failed(e.clone());
@@ -1563,6 +1713,7 @@ impl App {
                 match result {
                     Ok(list) => {
                         self.link_ok();
+                        self.list_error = None;
                         let list = *list;
                         self.counts = Some((list.open_accounts_count, list.closed_accounts_count));
                         for u in &list.users {
@@ -1594,10 +1745,20 @@ impl App {
                         if self.selected().map(|a| a.id) != before {
                             self.selection_changed();
                         }
+                        if self.page_reqs.is_empty()
+                            && self.status.as_ref().is_some_and(|s| s.text == REFRESHING)
+                        {
+                            self.info("refreshed");
+                        }
                     }
                     Err(e) => {
                         if let Some(w) = self.windows.get_mut(&view) {
                             w.failed(page);
+                        }
+                        if let ClientError::Api { status, .. } = &e
+                            && *status != 0
+                        {
+                            self.list_error = Some(e.to_string());
                         }
                         self.failed("loading accounts", &e);
                     }
@@ -1666,7 +1827,11 @@ impl App {
                             self.scroll = 0;
                             self.reload();
                         } else {
-                            self.info(format!("saved {name}"));
+                            match self.toggles.remove(&req) {
+                                Some(AccountStatus::Closed) => self.info(format!("closed {name}")),
+                                Some(AccountStatus::Open) => self.info(format!("reopened {name}")),
+                                None => self.info(format!("saved {name}")),
+                            }
                             let moved = self
                                 .selected()
                                 .is_some_and(|a| a.id == account.id && a.status != account.status);
@@ -1680,15 +1845,15 @@ impl App {
                             }
                         }
                     }
-                    Err(e) => self.form_failed(
-                        req,
-                        if created {
-                            "creating the account"
-                        } else {
-                            "saving the account"
-                        },
-                        &e,
-                    ),
+                    Err(e) => {
+                        let what = match self.toggles.remove(&req) {
+                            Some(AccountStatus::Closed) => "closing the account",
+                            Some(AccountStatus::Open) => "reopening the account",
+                            None if created => "creating the account",
+                            None => "saving the account",
+                        };
+                        self.form_failed(req, what, &e)
+                    }
                 }
             }
             Msg::Deleted { req, id, result } => {
@@ -1725,7 +1890,17 @@ impl App {
                             _ => None,
                         };
                     }
-                    Err(e) => self.form_failed(req, what, &e),
+                    Err(e) => {
+                        let failed = match what {
+                            "comment posted" => "posting the comment",
+                            "comment saved" => "saving the comment",
+                            "comment deleted" => "deleting the comment",
+                            "file attached" => "attaching the file",
+                            "attachment deleted" => "deleting the attachment",
+                            other => other,
+                        };
+                        self.form_failed(req, failed, &e)
+                    }
                 }
             }
             Msg::Downloaded { req, path, result } => {
@@ -1737,7 +1912,31 @@ impl App {
                         }
                         self.info(format!("saved {} ({})", path.display(), human_bytes(n)));
                     }
-                    Err(e) => self.form_failed(req, "downloading", &e),
+                    Err(e) => {
+                        // The worker found the file there: say how to replace it.
+                        let exists = e
+                            .field_errors()
+                            .is_some_and(|f| f.get("path").is_some_and(|m| m == EXISTS));
+                        if exists {
+                            let message = format!(
+                                "exists — press {} again to overwrite",
+                                self.keymap.hint(Action::Submit)
+                            );
+                            self.overwrite = Some(path);
+                            let e = ClientError::Api {
+                                status: 0,
+                                message: message.clone(),
+                                fields: [("path".to_string(), message)].into(),
+                            };
+                            if let Some(form) = self.form_mut(req) {
+                                form.busy = false;
+                                form.pending = None;
+                                form.set_errors(e.field_errors().unwrap_or(&BTreeMap::new()), "");
+                            }
+                        } else {
+                            self.form_failed(req, "downloading", &e)
+                        }
+                    }
                 }
             }
             Msg::MailSent { req, result } => {
@@ -1747,13 +1946,20 @@ impl App {
                         if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
-                        self.info(format!(
-                            "{} ({})",
-                            super::sanitize::fit(&sent.message, 60),
-                            sent.status
-                        ));
+                        tracing::info!(status = %sent.status, id = %sent.email_id, "mail accepted");
+                        // Without SMTP the server only queues it: claim no more than that.
+                        match self.mails.remove(&req).flatten() {
+                            Some(at) => self.info(format!(
+                                "email scheduled for {}",
+                                at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
+                            )),
+                            None => self.info("email accepted by the server"),
+                        }
                     }
-                    Err(e) => self.form_failed(req, "sending the email", &e),
+                    Err(e) => {
+                        self.mails.remove(&req);
+                        self.form_failed(req, "sending the email", &e)
+                    }
                 }
             }
             Msg::SignedIn { req, result } => {
@@ -1792,6 +1998,8 @@ impl App {
             Msg::Warn(text) => self.warn(text),
             Msg::Crashed { req } => {
                 self.done(req);
+                self.toggles.remove(&req);
+                self.mails.remove(&req);
                 if let Some((epoch, view, page)) = self.page_reqs.remove(&req)
                     && epoch == self.epoch
                     && let Some(w) = self.windows.get_mut(&view)
@@ -1845,6 +2053,48 @@ fn one_line_input(value: &str) -> TextArea<'static> {
 fn short_user(u: &User) -> String {
     let local = u.email.split('@').next().unwrap_or(&u.email);
     super::sanitize::fit(local, 40)
+}
+
+const FILTER_KEYS: [&str; 6] = ["name", "city", "industry", "tags", "tag", "status"];
+
+/// Words of a filter expression: whitespace separates them except inside `"…"` or `'…'`;
+/// outside quotes a `+` is a space.
+fn split_words(expr: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in expr.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, '+') => {
+                cur.push(' ');
+                in_word = true;
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err("a quote is not closed".into());
+    }
+    if in_word {
+        out.push(cur);
+    }
+    Ok(out)
 }
 
 pub fn split_tags(raw: &str) -> Vec<String> {

@@ -255,6 +255,14 @@ impl Keymap {
                     Err(e) => problems.push(format!("[keys] {name}: {e}")),
                 }
             }
+            if parsed.is_empty() && !keys.is_empty() {
+                // Only bad names: the action keeps its default keys rather than none.
+                problems.push(format!(
+                    "[keys] {name}: no valid key; keeping the default {}",
+                    map.hint(*action)
+                ));
+                continue;
+            }
             // A key taken by this action is released by the others of the same context.
             for (other, other_keys) in map.bindings.iter_mut() {
                 if other.context() == action.context() && other != action {

@@ -39,6 +39,20 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// Accounts in the `--demo` workspace.
 pub const DEMO_ACCOUNTS: usize = 2000;
 
+/// The configured page size, clamped to 10..=1000 (with a note when it had to be).
+pub fn page_size(configured: Option<i64>, notes: &mut Vec<String>) -> usize {
+    let Some(n) = configured else {
+        return DEFAULT_PAGE_SIZE;
+    };
+    let clamped = n.clamp(10, 1000);
+    if clamped != n {
+        notes.push(format!(
+            "page_size {n} is outside 10..1000; using {clamped}"
+        ));
+    }
+    clamped as usize
+}
+
 pub fn timeouts(config: &Config) -> Timeouts {
     let mut t = Timeouts::default();
     if let Some(s) = config.connect_timeout_secs {
@@ -149,10 +163,7 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
         ));
     }
     let theme = Theme::pick(config.theme.as_deref(), no_color());
-    let page_size = config
-        .page_size
-        .map(|n| n as usize)
-        .unwrap_or(DEFAULT_PAGE_SIZE);
+    let page_size = page_size(config.page_size.map(|n| n as i64), &mut notes);
     let mut app = App::new(keymap, theme, page_size);
 
     let demo_dir = args
@@ -314,6 +325,11 @@ async fn embedded(
 ) -> anyhow::Result<Started> {
     use crate::server::{Core, Settings};
     let demo = demo_dir.is_some();
+    let mut notes = notes;
+    if let Some(raw) = args.org.as_deref().map(str::trim) {
+        Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?;
+        notes.push("--org is ignored for the local workspace (it has one org)".into());
+    }
     let data_dir = match demo_dir {
         Some(d) => d,
         None => crate::server::cli::resolve_data_dir(args.data_dir.clone(), config)?,
@@ -324,11 +340,7 @@ async fn embedded(
         let core = Core::open(settings)
             .with_context(|| format!("cannot open the workspace in {}", data_dir.display()))?;
         if demo {
-            core.state
-                .store
-                .write_blocking(|tx| {
-                    crate::server::store::seed::seed_demo(tx, "Demo", DEMO_ACCOUNTS)
-                })
+            core.seed_demo("Demo", DEMO_ACCOUNTS)
                 .map_err(|e| anyhow!("cannot fill the demo workspace: {e}"))?;
         }
         let session = core
@@ -410,6 +422,7 @@ async fn remote(
     let needs_sign_in = tokens.is_none();
     let save_to = file.clone();
     let key = server_key.clone();
+    let status = msgs.clone();
     let sink: client::TokenSink = Arc::new(move |t: &Tokens| {
         let (k, t, f, msgs) = (key.clone(), t.clone(), save_to.clone(), msgs.clone());
         tokio::task::spawn_blocking(move || {
@@ -436,7 +449,7 @@ async fn remote(
         (Some(h), None) => h.to_string(),
         _ => base.to_string(),
     };
-    let ready = Ready {
+    let mut ready = Ready {
         server: label,
         org_name: None,
         user: None,
@@ -444,7 +457,76 @@ async fn remote(
         needs_sign_in,
         notes,
     };
+    // Ask the server before asking for a password: an unreachable server is shown as offline
+    // (and tried again), and one that is no CRM (or refuses the org) is an error, not a sign-in.
+    loop {
+        match probe(&client).await {
+            Ok(Some(p)) => {
+                ready.org_name = Some(p.org.name.clone());
+                ready.user = Some((p.user.id, p.user.email.clone()));
+                ready.admin = p.org.role == crate::model::Role::Admin;
+                break;
+            }
+            Ok(None) => break,
+            Err(Probe::Offline(e)) => {
+                let _ = status.send(Msg::Offline(format!("{label}: {e}", label = ready.server)));
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+            Err(Probe::Refused(e)) => bail!(e),
+        }
+    }
     Ok((client, ready, Some(on_sign_in), None))
+}
+
+/// Why [`probe`] could not start a session.
+#[derive(Debug)]
+pub enum Probe {
+    /// No answer (yet): try again.
+    Offline(String),
+    /// An answer that no retry will change.
+    Refused(String),
+}
+
+/// Asks a remote server for the profile: `Some` with a working session, `None` when it is a CRM
+/// that wants a sign-in.
+pub async fn probe(client: &Client) -> Result<Option<crate::model::Profile>, Probe> {
+    use client::ClientError as E;
+    let not_crm = |what: String| {
+        Probe::Refused(format!(
+            "this server does not look like crmtui/Django-CRM ({what})"
+        ))
+    };
+    match client.profile().await {
+        Ok(p) => Ok(Some(p)),
+        Err(e @ (E::Unreachable(_) | E::Timeout)) => Err(Probe::Offline(e.to_string())),
+        Err(E::SessionExpired(_)) => Ok(None),
+        // A proxy in front of a server that is down.
+        Err(E::Api {
+            status: 502..=504,
+            message,
+            ..
+        }) => Err(Probe::Offline(message)),
+        // A CRM's answer about the org (not a member, several orgs): no sign-in fixes it.
+        Err(E::Api {
+            status: 400 | 403,
+            message,
+            fields,
+        }) if status_is_crm(&message, &fields) => Err(Probe::Refused(match client.org() {
+            Some(org) => format!("org {org}: {message}"),
+            None => message,
+        })),
+        Err(E::Api {
+            status, message, ..
+        }) => Err(not_crm(format!("HTTP {status} {message}"))),
+        Err(E::Decode(m)) => Err(not_crm(m)),
+        Err(e) => Err(Probe::Refused(e.to_string())),
+    }
+}
+
+/// A 400/403 whose message reads like the CRM's own (about orgs or permissions).
+fn status_is_crm(message: &str, fields: &std::collections::BTreeMap<String, String>) -> bool {
+    let m = message.to_ascii_lowercase();
+    !fields.is_empty() || m.contains("organization") || m.contains("permission")
 }
 
 // --- crmtui login / logout -------------------------------------------------------------------

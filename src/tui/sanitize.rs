@@ -142,6 +142,49 @@ pub fn fit(s: &str, max: usize) -> String {
     truncate(&line(s), max).into_owned()
 }
 
+/// Cuts `s` (already one clean line) to `max` columns in the middle, so that both the start
+/// (what failed) and the end (the hint: "— press L to sign in") stay visible.
+pub fn truncate_middle(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    if max < 8 {
+        return truncate(s, max);
+    }
+    // The tail gets what it needs up to two thirds of the room; the head the rest.
+    let budget = max - 1;
+    let tail_room = budget * 2 / 3;
+    let hint = s.rfind(" — ").map(|i| &s[i..]).unwrap_or("");
+    let tail_w = if !hint.is_empty() && width(hint) <= tail_room {
+        width(hint)
+    } else {
+        budget / 2
+    };
+    let head_w = budget - tail_w;
+    let mut head = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > head_w {
+            break;
+        }
+        used += w;
+        head.push(c);
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > tail_w {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    let tail: String = tail.into_iter().rev().collect();
+    Cow::Owned(format!("{}…{}", head.trim_end(), tail))
+}
+
 /// Wraps `text` (already clean, one line) into lines of at most `max` columns, breaking at spaces
 /// where possible.
 pub fn wrap(text: &str, max: usize) -> Vec<String> {
@@ -182,6 +225,16 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_middle_is_cut_and_the_hint_kept() {
+        let s = "loading accounts: session expired: the token was refused by the server for a long reason — press L to sign in again";
+        let out = truncate_middle(s, 78);
+        assert!(width(&out) <= 78, "{out}");
+        assert!(out.ends_with("press L to sign in again"), "{out}");
+        assert!(out.starts_with("loading accounts"), "{out}");
+        assert_eq!(truncate_middle("short", 78), "short");
+    }
 
     #[test]
     fn strips_escapes_and_controls() {

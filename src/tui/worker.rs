@@ -6,7 +6,7 @@
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
 
-use super::app::{Cmd, Msg, Request};
+use super::app::{Cmd, EXISTS, Msg, Request};
 use crate::client::{Client, ClientError};
 use crate::model::Role;
 
@@ -195,7 +195,12 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             // Checked here, not in the form: the UI thread does no disk I/O.
             result: match tokio::fs::metadata(&path).await {
                 Ok(m) if m.is_file() => client.add_attachment(account, &path).await.map(drop),
-                _ => Err(field_error("attachment", "no such file")),
+                Ok(m) if m.is_dir() => Err(field_error("attachment", "is a directory")),
+                Ok(_) => Err(field_error("attachment", "not a regular file")),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err(field_error("attachment", "no such file"))
+                }
+                Err(e) => Err(field_error("attachment", &format!("cannot read it: {e}"))),
             },
         },
         Cmd::DeleteAttachment {
@@ -207,12 +212,17 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             what: "attachment deleted",
             result: client.delete_attachment(attachment).await,
         },
-        Cmd::Download { link, path } => Msg::Downloaded {
+        Cmd::Download {
+            link,
+            path,
+            overwrite,
+        } => Msg::Downloaded {
             req,
-            result: if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
-                Err(field_error("path", "give a file path"))
-            } else {
-                client.download(&link, &path).await
+            result: match tokio::fs::metadata(&path).await {
+                Ok(m) if m.is_dir() => Err(field_error("path", "is a directory; give a file path")),
+                // Never replaced silently: the app asks for a second submit first.
+                Ok(_) if !overwrite => Err(field_error("path", EXISTS)),
+                _ => client.download(&link, &path).await,
             },
             path,
         },

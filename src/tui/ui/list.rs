@@ -203,6 +203,12 @@ fn empty_message(app: &App) -> Vec<Line<'static>> {
         Link::Up => {}
     }
     if app.window().total().is_none() {
+        if let Some(e) = &app.list_error {
+            return vec![
+                Line::styled(format!(" {}", sanitize::line(e)), t.error()),
+                Line::raw(format!(" {} tries again", k(Action::Refresh))),
+            ];
+        }
         return vec![Line::styled(" loading…", t.dim())];
     }
     if !app.filter.is_empty() {

@@ -160,7 +160,7 @@ fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
         if name.is_empty() {
             Span::styled("name", t.dim())
         } else {
-            Span::styled(name, t.accent())
+            Span::styled(format!("name:{name}"), t.accent())
         },
         Span::raw("  city:"),
         value(any(&f.city)),
@@ -191,7 +191,14 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         };
         Line::from(vec![
             Span::styled(pos.clone(), t.dim()),
-            Span::styled(sanitize::line(&s.text).into_owned(), style),
+            Span::styled(
+                sanitize::truncate_middle(
+                    &sanitize::line(&s.text),
+                    (area.width as usize).saturating_sub(sanitize::width(&pos)),
+                )
+                .into_owned(),
+                style,
+            ),
         ])
     });
     let hints = hints_line(app, area.width as usize);

@@ -71,6 +71,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
                 .unwrap_or(u16::MAX)
                 .saturating_sub(r.height.saturating_sub(2));
             *scroll = (*scroll).min(max);
+            clear_status_under(frame, r, status);
             let b = Block::default()
                 .borders(Borders::ALL)
                 .border_style(t.accent())
@@ -124,13 +125,35 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
             frame.render_widget(Clear, r);
             frame.render_widget(Paragraph::new(body).block(b).wrap(Wrap { trim: false }), r);
         }
-        Some(Overlay::Form(_, form)) => draw_form(frame, &t, form, area),
+        Some(Overlay::Form(_, form)) => draw_form(frame, &t, form, area, status),
     }
 }
 
-fn draw_form(frame: &mut Frame, t: &crate::tui::theme::Theme, form: &mut Form, area: Rect) {
+/// A box reaching into the status rows hides them whole: a status message cut by the box's
+/// edges would read as garbage beside it.
+fn clear_status_under(frame: &mut Frame, r: Rect, status: Rect) {
+    if r.bottom() > status.y && r.y < status.bottom() {
+        frame.render_widget(Clear, status);
+    }
+}
+
+fn draw_form(
+    frame: &mut Frame,
+    t: &crate::tui::theme::Theme,
+    form: &mut Form,
+    area: Rect,
+    status: Rect,
+) {
     const LABEL: u16 = 12;
-    let w = 78.min(area.width.saturating_sub(2)).max(20);
+    // At 80 columns or so the form takes the whole width: a column left at either side would
+    // show bits of the panes (and the status line) beside it.
+    let w = if area.width <= 84 { area.width } else { 78 };
+    // It never covers the header (where am I, online or not), however many error lines it grows.
+    let area = Rect {
+        y: area.y + area.height.min(1),
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     // Rows: each field (+1 for its error), the note and the form-wide error.
     let field_rows: u16 = form
         .fields
@@ -150,6 +173,7 @@ fn draw_form(frame: &mut Frame, t: &crate::tui::theme::Theme, form: &mut Form, a
         .border_style(t.accent())
         .title(Span::styled(sanitize::line(&title).into_owned(), t.title()));
     let inner = b.inner(r);
+    clear_status_under(frame, r, status);
     frame.render_widget(Clear, r);
     frame.render_widget(b, r);
 

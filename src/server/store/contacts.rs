@@ -180,11 +180,7 @@ pub fn update(db: &Db<'_>, org: Uuid, id: Uuid, f: &ContactFields) -> Result<(),
 
 pub fn delete(db: &Db<'_>, org: Uuid, id: Uuid) -> Result<(), ApiError> {
     // The link rows go by cascade; the accounts' copies of their links must follow.
-    let linked = db.rows(
-        "SELECT account_pk FROM account_contacts WHERE contact_id = $1",
-        &[&id],
-        |r| r.i64(0),
-    )?;
+    let linked = super::links::accounts_of_contact(db, id)?;
     let n = db.exec(
         "DELETE FROM contacts WHERE org_id = $1 AND id = $2",
         &[&org, &id],
@@ -193,7 +189,7 @@ pub fn delete(db: &Db<'_>, org: Uuid, id: Uuid) -> Result<(), ApiError> {
         return Err(ApiError::NotFound);
     }
     for pk in linked {
-        super::accounts::refresh_link_copies(db, pk)?;
+        super::links::refresh_link_copies(db, pk)?;
     }
     Ok(())
 }

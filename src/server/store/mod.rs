@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod contacts;
 pub mod db;
 pub mod directory;
+pub mod links;
 pub mod mail;
 mod pg;
 pub mod seed;

@@ -1441,51 +1441,6 @@ async fn links_shown_always_match_the_link_tables() {
     }
 }
 
-/// A one-connection-at-a-time SMTP server that accepts every mail and hands each message's
-/// DATA to the test.
-async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let (read, mut write) = socket.into_split();
-            let mut lines = BufReader::new(read).lines();
-            write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
-            let (mut in_data, mut data) = (false, String::new());
-            while let Ok(Some(line)) = lines.next_line().await {
-                if in_data {
-                    if line == "." {
-                        in_data = false;
-                        let _ = tx.send(std::mem::take(&mut data));
-                        write.write_all(b"250 queued\r\n").await.unwrap();
-                    } else {
-                        data.push_str(&line);
-                        data.push('\n');
-                    }
-                    continue;
-                }
-                let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
-                let reply: &[u8] = match verb.as_str() {
-                    "EHLO" | "HELO" => b"250-fake\r\n250 8BITMIME\r\n",
-                    "DATA" => {
-                        in_data = true;
-                        b"354 go on\r\n"
-                    }
-                    "QUIT" => {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        break;
-                    }
-                    _ => b"250 ok\r\n",
-                };
-                write.write_all(reply).await.unwrap();
-            }
-        }
-    });
-    (port, rx)
-}
-
 both_engines!(mail_goes_out_over_smtp_when_configured);
 async fn mail_goes_out_over_smtp_when_configured() {
     let (port, mut inbox) = fake_smtp().await;

@@ -27,6 +27,12 @@ tokio::task_local! {
     static ENGINE: Engine;
 }
 
+/// A plain HTTP client (reqwest needs the crypto provider installed once).
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// Runs a test body with `engine` as the engine of every `TestApp` it starts.
 pub async fn on<F: std::future::Future<Output = ()>>(engine: Engine, body: F) {
     ENGINE.scope(engine, body).await
@@ -129,6 +135,12 @@ impl TestApp {
         TestApp::with(|_| {}).await
     }
 
+    /// Another core on the same database, as a second replica behind a load balancer would be.
+    pub async fn replica(&self) -> TestApp {
+        let database = self.core.state.settings.database.clone();
+        TestApp::open(Settings::at(database), None).await
+    }
+
     /// A core with adjusted settings (e.g. a small `max_body`).
     pub async fn with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -141,6 +153,14 @@ impl TestApp {
             }
         };
         adjust(&mut settings);
+        TestApp::open(settings, Some(tmp)).await
+    }
+
+    async fn open(settings: Settings, tmp: Option<TempDir>) -> TestApp {
+        let tmp = match tmp {
+            Some(t) => t,
+            None => tempfile::tempdir().expect("temp dir"),
+        };
         let core = tokio::task::spawn_blocking(move || Core::open(settings))
             .await
             .unwrap()
@@ -367,4 +387,52 @@ pub fn seed_create_body() -> Value {
         "billing_country": "USA",
         "tags": ["manufacturing", "enterprise"]
     })
+}
+
+/// An SMTP server that accepts every mail on any number of connections and hands each
+/// message's DATA to the test.
+pub async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+                let (mut in_data, mut data) = (false, String::new());
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            let _ = tx.send(std::mem::take(&mut data));
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-fake\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, rx)
 }

@@ -78,8 +78,16 @@ impl Pool {
             return Err(ApiError::Unavailable("no database connection".into()));
         };
         let out = f(conn);
-        if conn.client.is_closed() {
+        if matches!(out, Err(ApiError::Unavailable(_))) || conn.client.is_closed() {
+            // The server went away: its other connections are as dead as this one, so drop the
+            // idle ones too, and the first request after its return starts afresh.
             *slot = None;
+            drop(slot);
+            for other in &self.conns {
+                if let Ok(mut idle) = other.try_lock() {
+                    *idle = None;
+                }
+            }
         }
         out
     }
@@ -104,6 +112,24 @@ impl Pool {
                 }
             }
         })
+    }
+}
+
+impl Drop for Pool {
+    // A synchronous client closes by blocking on its own runtime, which panics on a thread
+    // that drives async tasks (a store dropped by an async caller): close them on a thread of
+    // their own.
+    fn drop(&mut self) {
+        let conns: Vec<PgConn> = self
+            .conns
+            .iter()
+            .filter_map(|slot| lock(slot).take())
+            .collect();
+        if !conns.is_empty() {
+            let _ = std::thread::Builder::new()
+                .name("crmtui-pg-close".into())
+                .spawn(move || drop(conns));
+        }
     }
 }
 

@@ -572,7 +572,7 @@ impl Client {
         status: AccountStatus,
     ) -> Result<Account, ClientError> {
         let input = AccountInput {
-            status: Some(Some(status)),
+            status: status.into(),
             ..Default::default()
         };
         self.update_account(id, &input).await

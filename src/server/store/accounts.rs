@@ -10,7 +10,7 @@ use super::threads::{self, RecordKind};
 use super::{fold, now};
 use crate::model::{
     Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Case, Invoice,
-    Opportunity, Task, Team, User,
+    Opportunity, Patch, Task, Team, User,
 };
 use crate::server::error::ApiError;
 use crate::server::store::tenancy::OrgCtx;
@@ -419,32 +419,25 @@ pub fn merge(
     base: Option<&Account>,
     input: AccountInput,
 ) -> Result<(AccountFields, AccountLinks), ApiError> {
-    fn pick(new: Option<Option<String>>, old: Option<&String>) -> String {
-        match new {
-            Some(v) => v.unwrap_or_default().trim().to_string(),
-            None => old.cloned().unwrap_or_default(),
-        }
-    }
+    // Stored text is trimmed; so is every new value.
+    let text = |new: Patch<String>, old: Option<&String>| new.over(old).trim().to_string();
     let fields = AccountFields {
-        name: pick(input.name, base.map(|b| &b.name)),
-        email: pick(input.email, base.map(|b| &b.email)),
-        phone: pick(input.phone, base.map(|b| &b.phone)),
-        industry: pick(input.industry, base.map(|b| &b.industry)),
-        description: pick(input.description, base.map(|b| &b.description)),
-        website: pick(input.website, base.map(|b| &b.website)),
-        status: match input.status {
-            Some(s) => s.unwrap_or_default(),
-            None => base.map(|b| b.status).unwrap_or_default(),
-        },
-        billing_address_line: pick(
+        name: text(input.name, base.map(|b| &b.name)),
+        email: text(input.email, base.map(|b| &b.email)),
+        phone: text(input.phone, base.map(|b| &b.phone)),
+        industry: text(input.industry, base.map(|b| &b.industry)),
+        description: text(input.description, base.map(|b| &b.description)),
+        website: text(input.website, base.map(|b| &b.website)),
+        status: input.status.over(base.map(|b| &b.status)),
+        billing_address_line: text(
             input.billing_address_line,
             base.map(|b| &b.billing_address_line),
         ),
-        billing_street: pick(input.billing_street, base.map(|b| &b.billing_street)),
-        billing_city: pick(input.billing_city, base.map(|b| &b.billing_city)),
-        billing_state: pick(input.billing_state, base.map(|b| &b.billing_state)),
-        billing_postcode: pick(input.billing_postcode, base.map(|b| &b.billing_postcode)),
-        billing_country: pick(input.billing_country, base.map(|b| &b.billing_country)),
+        billing_street: text(input.billing_street, base.map(|b| &b.billing_street)),
+        billing_city: text(input.billing_city, base.map(|b| &b.billing_city)),
+        billing_state: text(input.billing_state, base.map(|b| &b.billing_state)),
+        billing_postcode: text(input.billing_postcode, base.map(|b| &b.billing_postcode)),
+        billing_country: text(input.billing_country, base.map(|b| &b.billing_country)),
     };
     let mut e = Errors::default();
     e.required("name", &fields.name);
@@ -467,12 +460,15 @@ pub fn merge(
     }
     let tags = input
         .tags
-        .map(|t| clean_tags(t.unwrap_or_default(), &mut e));
+        .is_given()
+        .then(|| clean_tags(input.tags.over(None), &mut e));
     e.finish()?;
+    // A list that is named (even as null) replaces the stored one.
+    let list = |p: Patch<Vec<Uuid>>| p.is_given().then(|| dedup(p.over(None)));
     let links = AccountLinks {
-        contacts: input.contacts.map(|v| dedup(v.unwrap_or_default())),
-        assigned_to: input.assigned_to.map(|v| dedup(v.unwrap_or_default())),
-        teams: input.teams.map(|v| dedup(v.unwrap_or_default())),
+        contacts: list(input.contacts),
+        assigned_to: list(input.assigned_to),
+        teams: list(input.teams),
         tags,
     };
     Ok((fields, links))

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::db::{Db, List, Row};
 use super::now;
-use crate::model::{Contact, ContactInput};
+use crate::model::{Contact, ContactInput, Patch};
 use crate::server::error::ApiError;
 
 pub const CONTACT_COLUMNS: &str = "c.id, c.first_name, c.last_name, c.email, c.phone, c.title,
@@ -105,19 +105,14 @@ pub struct ContactFields {
 impl ContactFields {
     /// Applies a partial input over `base` (or over empty fields for a create).
     pub fn merge(base: Option<&Contact>, input: ContactInput) -> Result<ContactFields, ApiError> {
-        let pick = |new: Option<Option<String>>, old: Option<&String>| -> String {
-            match new {
-                Some(v) => v.unwrap_or_default().trim().to_string(),
-                None => old.cloned().unwrap_or_default(),
-            }
-        };
+        let text = |new: Patch<String>, old: Option<&String>| new.over(old).trim().to_string();
         let fields = ContactFields {
-            first_name: pick(input.first_name, base.map(|b| &b.first_name)),
-            last_name: pick(input.last_name, base.map(|b| &b.last_name)),
-            email: pick(input.email, base.map(|b| &b.email)),
-            phone: pick(input.phone, base.map(|b| &b.phone)),
-            title: pick(input.title, base.map(|b| &b.title)),
-            description: pick(input.description, base.map(|b| &b.description)),
+            first_name: text(input.first_name, base.map(|b| &b.first_name)),
+            last_name: text(input.last_name, base.map(|b| &b.last_name)),
+            email: text(input.email, base.map(|b| &b.email)),
+            phone: text(input.phone, base.map(|b| &b.phone)),
+            title: text(input.title, base.map(|b| &b.title)),
+            description: text(input.description, base.map(|b| &b.description)),
         };
         let mut errors = crate::server::validate::Errors::default();
         errors.required("first_name", &fields.first_name);

@@ -11,7 +11,7 @@ use super::db::Db;
 use super::directory;
 use super::fold;
 use super::threads::RecordKind;
-use crate::model::{AccountStatus, ContactInput, Role};
+use crate::model::{AccountStatus, ContactInput, Patch, Role};
 use crate::server::error::ApiError;
 
 const PREFIXES: &[&str] = &[
@@ -217,23 +217,23 @@ pub fn seed_demo(db: &Db<'_>, org_name: &str, count: usize) -> Result<Uuid, ApiE
             let first = *pick(&mut rng, FIRST);
             let last = *pick(&mut rng, LAST);
             let input = ContactInput {
-                first_name: Some(Some(first.to_string())),
-                last_name: Some(Some(last.to_string())),
-                email: Some(Some(
+                first_name: Patch::Value(first.to_string()),
+                last_name: Patch::Value(last.to_string()),
+                email: Patch::Value(
                     format!("{}.{}@{slug}.example", fold(first), fold(last)).replace(' ', ""),
-                )),
-                phone: Some(Some(format!("+1 555 {:04}", rng.random_range(0..10000)))),
-                title: Some(Some(
+                ),
+                phone: Patch::Value(format!("+1 555 {:04}", rng.random_range(0..10000))),
+                title: Patch::Value(
                     pick(&mut rng, &["CEO", "CTO", "Buyer", "Office manager"]).to_string(),
-                )),
-                description: None,
+                ),
+                description: Patch::Absent,
             };
             // Demo names are ASCII-safe for email local parts only after folding; tolerate the rest.
             let fields = ContactFields::merge(None, input).or_else(|_| {
                 ContactFields::merge(
                     None,
                     ContactInput {
-                        first_name: Some(Some(first.into())),
+                        first_name: Patch::Value(first.into()),
                         ..Default::default()
                     },
                 )

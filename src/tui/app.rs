@@ -14,194 +14,30 @@ use uuid::Uuid;
 
 use super::form::{Field, FieldKind, Form};
 use super::keymap::{Action, Context, Keymap};
+use super::msg::{
+    Cmd, FieldError, Msg, Owner, Password, Ready, Request, SignedIn, TaskError, ThreadChange,
+};
+use super::requests::{Purpose, Requests};
 use super::theme::Theme;
+use super::ui::ScreenLayout;
 use super::window::PageWindow;
 use crate::client::ClientError;
 use crate::model::{
-    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Attachment,
-    Comment, MailInput, MailSent, Profile, Role, User,
+    Account, AccountDetail, AccountFilter, AccountInput, AccountStatus, Attachment, Comment,
+    MailInput, Role, User,
 };
 
 const FILTER_DEBOUNCE: Duration = Duration::from_millis(200);
 const DETAIL_DEBOUNCE: Duration = Duration::from_millis(80);
 const RETRY_EVERY: Duration = Duration::from_secs(3);
 const DETAIL_CACHE: usize = 32;
-/// The worker's field error for a download path that is already a file.
-pub const EXISTS: &str = "exists";
 const REFRESHING: &str = "refreshing…";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum View {
-    Open,
-    Closed,
-}
-
-impl View {
-    pub fn status(self) -> AccountStatus {
-        match self {
-            View::Open => AccountStatus::Open,
-            View::Closed => AccountStatus::Closed,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     List,
     Detail,
     Comments,
-}
-
-/// Work for the network, run by the worker; each answer comes back as a [`Msg`] with `req`.
-#[derive(Debug, Clone)]
-pub enum Cmd {
-    LoadPage {
-        epoch: u64,
-        view: View,
-        page: usize,
-        filter: AccountFilter,
-        limit: usize,
-        offset: usize,
-    },
-    LoadDetail {
-        id: Uuid,
-    },
-    Profile,
-    Create(Box<AccountInput>),
-    Update(Uuid, Box<AccountInput>),
-    Delete(Uuid),
-    AddComment {
-        account: Uuid,
-        text: String,
-    },
-    EditComment {
-        account: Uuid,
-        comment: Uuid,
-        text: String,
-    },
-    DeleteComment {
-        account: Uuid,
-        comment: Uuid,
-    },
-    Attach {
-        account: Uuid,
-        path: PathBuf,
-    },
-    Download {
-        link: String,
-        path: PathBuf,
-        /// Replace an existing file (the user submitted the same path twice).
-        overwrite: bool,
-    },
-    DeleteAttachment {
-        account: Uuid,
-        attachment: Uuid,
-    },
-    Mail {
-        account: Uuid,
-        mail: Box<MailInput>,
-    },
-    SignIn {
-        email: String,
-        password: Password,
-    },
-}
-
-/// A typed password. Its `Debug` is written by hand so that `{:?}` of a [`Cmd`] or [`Request`]
-/// (logs, test failures) never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(pub String);
-
-impl Password {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub id: u64,
-    pub cmd: Cmd,
-}
-
-/// Who we are and where, once the session is up.
-#[derive(Debug, Clone, Default)]
-pub struct Ready {
-    /// `local`, `demo`, or the server's host.
-    pub server: String,
-    pub org_name: Option<String>,
-    pub user: Option<(Uuid, String)>,
-    pub admin: bool,
-    /// No usable session: ask for a password first.
-    pub needs_sign_in: bool,
-    /// Messages to show once (config problems, where the session came from).
-    pub notes: Vec<String>,
-}
-
-#[derive(Debug)]
-pub enum Msg {
-    Ready(Box<Ready>),
-    BootFailed(String),
-    /// The server does not answer yet at start-up; the start is retried.
-    Offline(String),
-    Page {
-        req: u64,
-        epoch: u64,
-        view: View,
-        page: usize,
-        result: Result<Box<AccountList>, ClientError>,
-    },
-    Detail {
-        req: u64,
-        id: Uuid,
-        result: Result<Box<AccountDetail>, ClientError>,
-    },
-    Profile {
-        req: u64,
-        result: Result<Profile, ClientError>,
-    },
-    Saved {
-        req: u64,
-        created: bool,
-        result: Result<Box<Account>, ClientError>,
-    },
-    Deleted {
-        req: u64,
-        id: Uuid,
-        result: Result<(), ClientError>,
-    },
-    /// A comment or attachment changed (`what` says which, for the status line).
-    Thread {
-        req: u64,
-        account: Uuid,
-        what: &'static str,
-        result: Result<(), ClientError>,
-    },
-    Downloaded {
-        req: u64,
-        path: PathBuf,
-        result: Result<u64, ClientError>,
-    },
-    MailSent {
-        req: u64,
-        result: Result<MailSent, ClientError>,
-    },
-    SignedIn {
-        req: u64,
-        result: Result<(Uuid, String, Option<String>, bool), ClientError>,
-    },
-    /// Something for the status line from outside a request (e.g. the keyring failed).
-    Warn(String),
-    /// The task serving `req` panicked: no answer will come.
-    Crashed {
-        req: u64,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,11 +60,8 @@ pub enum FormKind {
     EditAccount(Uuid),
     Filter,
     Mail(Uuid),
-    Comment {
-        account: Uuid,
-        editing: Option<Uuid>,
-    },
-    AttachPath(Uuid),
+    Comment { owner: Owner, editing: Option<Uuid> },
+    AttachPath(Owner),
     DownloadPath(String),
     SignIn,
 }
@@ -237,11 +70,11 @@ pub enum FormKind {
 pub enum Confirm {
     DeleteAccount(Uuid),
     DeleteComment {
-        account: Uuid,
+        owner: Owner,
         comment: Uuid,
     },
     DeleteAttachment {
-        account: Uuid,
+        owner: Owner,
         attachment: Uuid,
     },
     /// `Esc` in a form with typed changes: `y` throws them away, `n` goes back to the form.
@@ -288,12 +121,13 @@ pub struct App {
     pub ready: Option<Ready>,
     pub link: Link,
     pub pane: Pane,
-    pub view: View,
+    /// The tab of the list (open or closed accounts).
+    pub tab: AccountStatus,
     pub filter: AccountFilter,
     /// Bumped on every new filter or refresh; answers for older generations are dropped.
     pub epoch: u64,
-    pub windows: HashMap<View, PageWindow>,
-    cursors: HashMap<View, usize>,
+    pub windows: HashMap<AccountStatus, PageWindow>,
+    cursors: HashMap<AccountStatus, usize>,
     /// The first visible row of the list (kept by the renderer, used for paging).
     pub scroll: usize,
     /// Rows the list shows at once (set by the renderer).
@@ -303,7 +137,6 @@ pub struct App {
     pub details: HashMap<Uuid, AccountDetail>,
     detail_order: VecDeque<Uuid>,
     detail_due: Option<Instant>,
-    detail_req: Option<(Uuid, u64)>,
     pub detail_error: Option<(Uuid, String)>,
     /// The server refused the list (e.g. not a member of the org): shown instead of "loading…".
     pub list_error: Option<String>,
@@ -313,19 +146,12 @@ pub struct App {
     focus_new: Option<NewItem>,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
-    /// Requests in flight with a label for the spinner.
-    pub busy: BTreeMap<u64, &'static str>,
-    page_reqs: HashMap<u64, (u64, View, usize)>,
-    next_req: u64,
-    cmds: Vec<Request>,
+    /// Every request in flight, with what its answer must be matched with.
+    requests: Requests,
     filter_due: Option<Instant>,
     retry_due: Option<Instant>,
     /// The path the worker said exists: submitting it again overwrites it.
     overwrite: Option<PathBuf>,
-    /// Saves sent by close/reopen (`x`), for the status line.
-    toggles: HashMap<u64, AccountStatus>,
-    /// Mails in flight with their scheduled time, for the status line.
-    mails: HashMap<u64, Option<DateTime<Utc>>>,
     pub spinner: usize,
     pub quit: bool,
     pub dirty: bool,
@@ -338,15 +164,15 @@ impl App {
     pub fn new(keymap: Keymap, theme: Theme, page_size: usize) -> App {
         let page_size = page_size.clamp(10, 1000);
         let mut windows = HashMap::new();
-        windows.insert(View::Open, PageWindow::new(page_size, 6));
-        windows.insert(View::Closed, PageWindow::new(page_size, 6));
+        windows.insert(AccountStatus::Open, PageWindow::new(page_size, 6));
+        windows.insert(AccountStatus::Closed, PageWindow::new(page_size, 6));
         App {
             keymap,
             theme,
             ready: None,
             link: Link::Starting,
             pane: Pane::List,
-            view: View::Open,
+            tab: AccountStatus::Open,
             filter: AccountFilter::default(),
             epoch: 0,
             windows,
@@ -358,7 +184,6 @@ impl App {
             details: HashMap::new(),
             detail_order: VecDeque::new(),
             detail_due: None,
-            detail_req: None,
             detail_error: None,
             list_error: None,
             detail_scroll: 0,
@@ -366,15 +191,10 @@ impl App {
             focus_new: None,
             overlay: None,
             status: None,
-            busy: BTreeMap::new(),
-            page_reqs: HashMap::new(),
-            next_req: 1,
-            cmds: Vec::new(),
+            requests: Requests::default(),
             filter_due: None,
             retry_due: None,
             overwrite: None,
-            toggles: HashMap::new(),
-            mails: HashMap::new(),
             spinner: 0,
             quit: false,
             dirty: true,
@@ -386,17 +206,17 @@ impl App {
     // --- queries used by the renderer and tests ------------------------------------------------
 
     pub fn window(&self) -> &PageWindow {
-        &self.windows[&self.view]
+        &self.windows[&self.tab]
     }
 
     fn window_mut(&mut self) -> &mut PageWindow {
         self.windows
-            .entry(self.view)
+            .entry(self.tab)
             .or_insert_with(|| PageWindow::new(50, 6))
     }
 
     pub fn cursor(&self) -> usize {
-        self.cursors.get(&self.view).copied().unwrap_or(0)
+        self.cursors.get(&self.tab).copied().unwrap_or(0)
     }
 
     pub fn total(&self) -> usize {
@@ -445,26 +265,48 @@ impl App {
         }
     }
 
+    /// The list's filter.
+    pub fn filter(&self) -> &AccountFilter {
+        &self.filter
+    }
+
+    /// Which tab of the list is shown (open or closed accounts).
+    pub fn tab(&self) -> AccountStatus {
+        self.tab
+    }
+
+    /// The list's generation: answers for an older one are dropped.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Open and closed accounts, as the server last counted them.
+    pub fn counts(&self) -> Option<(i64, i64)> {
+        self.counts
+    }
+
+    /// Selects the `i`th row of the thread (comments, then attachments).
+    pub fn select_thread_item(&mut self, i: usize) {
+        self.thread_cursor = i.min(self.thread_len().saturating_sub(1));
+    }
+
     pub fn busy_label(&self) -> Option<&'static str> {
-        self.busy.values().next_back().copied()
+        self.requests.label()
     }
 
     pub fn take_cmds(&mut self) -> Vec<Request> {
-        std::mem::take(&mut self.cmds)
+        self.requests.take_outbox()
     }
 
     // --- helpers -------------------------------------------------------------------------------
 
     fn send(&mut self, cmd: Cmd, label: &'static str) -> u64 {
-        let id = self.next_req;
-        self.next_req += 1;
-        self.busy.insert(id, label);
-        self.cmds.push(Request { id, cmd });
-        id
+        self.requests.send(cmd, label, Purpose::Other)
     }
 
-    fn done(&mut self, req: u64) {
-        self.busy.remove(&req);
+    /// The requests in flight.
+    pub fn requests(&self) -> &Requests {
+        &self.requests
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -529,10 +371,7 @@ impl App {
     pub fn reload(&mut self) {
         self.epoch += 1;
         self.list_error = None;
-        for req in self.page_reqs.keys().copied().collect::<Vec<_>>() {
-            self.busy.remove(&req);
-        }
-        self.page_reqs.clear();
+        self.requests.drop_pages();
         for w in self.windows.values_mut() {
             w.clear();
         }
@@ -551,21 +390,21 @@ impl App {
         let height = self.list_height.max(1);
         let first = self.scroll.min(self.cursor());
         let last = (first + height).max(self.cursor());
-        let view = self.view;
+        let tab = self.tab;
         let epoch = self.epoch;
         let wanted = self.window_mut().wanted(first, last);
         let limit = self.window().page_size();
         for page in wanted {
             let cmd = Cmd::LoadPage {
                 epoch,
-                view,
+                tab,
                 page,
                 filter: self.filter.clone(),
                 limit,
                 offset: page * limit,
             };
-            let req = self.send(cmd, "loading accounts");
-            self.page_reqs.insert(req, (epoch, view, page));
+            self.requests
+                .send(cmd, "loading accounts", Purpose::Page { epoch, tab, page });
         }
     }
 
@@ -573,7 +412,7 @@ impl App {
         let total = self.total();
         let row = if total == 0 { 0 } else { row.min(total - 1) };
         let before = self.selected().map(|a| a.id);
-        self.cursors.insert(self.view, row);
+        self.cursors.insert(self.tab, row);
         let h = self.list_height.max(1);
         if row < self.scroll {
             self.scroll = row;
@@ -640,18 +479,21 @@ impl App {
     }
 
     fn load_detail(&mut self, id: Uuid) {
-        if self.detail_req.is_some_and(|(pending, _)| pending == id) {
+        if self.requests.awaited_detail() == Some(id) {
             return;
         }
-        let req = self.send(Cmd::LoadDetail { id }, "loading account");
-        self.detail_req = Some((id, req));
+        self.requests.send(
+            Cmd::LoadDetail { id },
+            "loading account",
+            Purpose::Detail(id),
+        );
     }
 
     // --- events --------------------------------------------------------------------------------
 
     pub fn on_tick(&mut self, now: Instant) {
         self.now = now;
-        if !self.busy.is_empty() {
+        if !self.requests.is_empty() {
             self.spinner = self.spinner.wrapping_add(1);
             self.dirty = true;
         }
@@ -673,7 +515,7 @@ impl App {
             // Ask again for what failed; what is on screen stays until fresh rows arrive.
             self.retry_due = Some(now + RETRY_EVERY);
             self.ensure_rows();
-            if self.detail_req.is_none()
+            if self.requests.awaited_detail().is_none()
                 && let Some(id) = self.selected().map(|a| a.id)
                 && !self.details.contains_key(&id)
             {
@@ -694,8 +536,26 @@ impl App {
         self.dirty = true;
     }
 
-    /// The list area's height changed (from the renderer): fetch what is now visible.
-    pub fn set_list_height(&mut self, h: usize) {
+    /// A frame was drawn with `layout`: the state follows the sizes it used (called by the
+    /// runtime after each draw; drawing itself changes nothing).
+    pub fn on_layout(&mut self, layout: &ScreenLayout) {
+        if let Some(rows) = layout.list_rows {
+            self.set_list_height(rows);
+            let cursor = self.cursor();
+            self.scroll = super::ui::visible_scroll(self.scroll, cursor, self.list_height);
+        }
+        if let Some(max) = layout.detail_max_scroll {
+            self.detail_scroll = self.detail_scroll.min(max);
+        }
+        if let (Some(max), Some(Overlay::Help { scroll })) =
+            (layout.help_max_scroll, &mut self.overlay)
+        {
+            *scroll = (*scroll).min(max);
+        }
+    }
+
+    /// The list area's height changed: fetch what is now visible.
+    fn set_list_height(&mut self, h: usize) {
         if h != self.list_height {
             self.list_height = h.max(1);
             let cur = self.cursor();
@@ -767,7 +627,7 @@ impl App {
             Action::Refresh => {
                 self.details.clear();
                 self.detail_order.clear();
-                self.detail_req = None;
+                self.requests.stop_awaiting_details();
                 self.reload();
                 self.info(REFRESHING);
             }
@@ -823,9 +683,9 @@ impl App {
                 }
             }
             Action::ToggleView => {
-                self.view = match self.view {
-                    View::Open => View::Closed,
-                    View::Closed => View::Open,
+                self.tab = match self.tab {
+                    AccountStatus::Open => AccountStatus::Closed,
+                    AccountStatus::Closed => AccountStatus::Open,
                 };
                 let cur = self.cursor();
                 self.scroll = cur.saturating_sub(self.list_height / 2);
@@ -866,14 +726,14 @@ impl App {
                         ..Default::default()
                     };
                     let id = a.id;
-                    let req = self.send(
+                    self.requests.send(
                         Cmd::Update(id, Box::new(input)),
                         match to {
                             AccountStatus::Closed => "closing",
                             AccountStatus::Open => "reopening",
                         },
+                        Purpose::Toggle(to),
                     );
-                    self.toggles.insert(req, to);
                 }
             }
             Action::Comment => {
@@ -891,7 +751,7 @@ impl App {
                     self.pane = Pane::Comments;
                     self.overlay = Some(Overlay::Form(
                         FormKind::Comment {
-                            account,
+                            owner: Owner::Account(account),
                             editing: None,
                         },
                         Box::new(form),
@@ -911,7 +771,10 @@ impl App {
                         self.keymap.hint(Action::Cancel)
                     ));
                     let id = a.id;
-                    self.overlay = Some(Overlay::Form(FormKind::AttachPath(id), Box::new(form)));
+                    self.overlay = Some(Overlay::Form(
+                        FormKind::AttachPath(Owner::Account(id)),
+                        Box::new(form),
+                    ));
                 }
             }
             Action::Download => self.open_download(),
@@ -1099,8 +962,8 @@ impl App {
             "accounts" | "account" | "a" => {
                 self.pane = Pane::List;
                 match rest {
-                    "closed" => self.set_view(View::Closed),
-                    "open" | "" => self.set_view(View::Open),
+                    "closed" => self.set_tab(AccountStatus::Closed),
+                    "open" | "" => self.set_tab(AccountStatus::Open),
                     other if other.contains('=') => self.apply_filter_expr(other),
                     other => self.error(format!(
                         ":accounts {}: unknown view (open or closed)",
@@ -1108,8 +971,8 @@ impl App {
                     )),
                 }
             }
-            "open" => self.set_view(View::Open),
-            "closed" => self.set_view(View::Closed),
+            "open" => self.set_tab(AccountStatus::Open),
+            "closed" => self.set_tab(AccountStatus::Closed),
             "filter" | "f" => {
                 if rest.is_empty() {
                     self.open_filter_form();
@@ -1132,8 +995,8 @@ impl App {
         }
     }
 
-    fn set_view(&mut self, view: View) {
-        if self.view != view {
+    fn set_tab(&mut self, tab: AccountStatus) {
+        if self.tab != tab {
             self.act(Action::ToggleView);
         }
     }
@@ -1151,7 +1014,7 @@ impl App {
         };
         let mut f = AccountFilter::default();
         let mut words = Vec::new();
-        let mut view = None;
+        let mut tab = None;
         for part in &parts {
             let pair = part.split_once('=').or_else(|| {
                 part.split_once(':')
@@ -1167,13 +1030,7 @@ impl App {
                 "name" => f.name = Some(v.to_string()),
                 "tags" | "tag" => f.tags = split_tags(v),
                 "status" => match AccountStatus::parse(&v.to_ascii_lowercase()) {
-                    Some(s) => {
-                        view = Some(if s == AccountStatus::Open {
-                            View::Open
-                        } else {
-                            View::Closed
-                        })
-                    }
+                    Some(s) => tab = Some(s),
                     // Silently ignoring it would show the wrong list as if filtered.
                     None => {
                         self.error(format!(
@@ -1195,8 +1052,8 @@ impl App {
         if !words.is_empty() {
             f.name = Some(words.join(" "));
         }
-        if let Some(v) = view {
-            self.set_view(v);
+        if let Some(t) = tab {
+            self.set_tab(t);
         }
         self.filter = f;
         self.reload_from_top();
@@ -1219,18 +1076,12 @@ impl App {
             Confirm::DeleteAccount(id) => {
                 self.send(Cmd::Delete(id), "deleting");
             }
-            Confirm::DeleteComment { account, comment } => {
-                self.send(Cmd::DeleteComment { account, comment }, "deleting comment");
+            Confirm::DeleteComment { owner, comment } => {
+                self.send(Cmd::DeleteComment { owner, comment }, "deleting comment");
             }
-            Confirm::DeleteAttachment {
-                account,
-                attachment,
-            } => {
+            Confirm::DeleteAttachment { owner, attachment } => {
                 self.send(
-                    Cmd::DeleteAttachment {
-                        account,
-                        attachment,
-                    },
+                    Cmd::DeleteAttachment { owner, attachment },
                     "deleting attachment",
                 );
             }
@@ -1455,7 +1306,7 @@ impl App {
         ));
         self.overlay = Some(Overlay::Form(
             FormKind::Comment {
-                account,
+                owner: Owner::Account(account),
                 editing: Some(comment),
             },
             Box::new(form),
@@ -1474,7 +1325,7 @@ impl App {
                     super::sanitize::fit(&c.comment, 50)
                 ),
                 Confirm::DeleteComment {
-                    account: c.account,
+                    owner: Owner::Account(c.account),
                     comment: c.id,
                 },
                 c.commented_by,
@@ -1485,7 +1336,7 @@ impl App {
                     super::sanitize::fit(&a.file_name, 50)
                 ),
                 Confirm::DeleteAttachment {
-                    account: a.account,
+                    owner: Owner::Account(a.account),
                     attachment: a.id,
                 },
                 a.created_by,
@@ -1543,20 +1394,20 @@ impl App {
                 Ok(mail) => {
                     let when = mail.scheduled_date_time;
                     form.busy = true;
-                    let req = self.send(
+                    let req = self.requests.send(
                         Cmd::Mail {
                             account,
                             mail: Box::new(mail),
                         },
                         "sending",
+                        Purpose::Mail(when),
                     );
                     form.pending = Some(req);
-                    self.mails.insert(req, when);
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
             },
-            FormKind::Comment { account, editing } => {
+            FormKind::Comment { owner, editing } => {
                 let text = form.value("comment").trim_end().to_string();
                 if text.trim().is_empty() {
                     form.errors
@@ -1567,16 +1418,16 @@ impl App {
                 match editing {
                     Some(comment) => (
                         Cmd::EditComment {
-                            account,
+                            owner,
                             comment,
                             text,
                         },
                         "saving comment",
                     ),
-                    None => (Cmd::AddComment { account, text }, "posting comment"),
+                    None => (Cmd::AddComment { owner, text }, "posting comment"),
                 }
             }
-            FormKind::AttachPath(account) => {
+            FormKind::AttachPath(owner) => {
                 let path = expand_home(form.value("attachment").trim());
                 // Whether it is a file is checked by the worker: no disk I/O on the UI thread.
                 if path.as_os_str().is_empty() {
@@ -1585,7 +1436,7 @@ impl App {
                     self.overlay = Some(Overlay::Form(kind, form));
                     return;
                 }
-                (Cmd::Attach { account, path }, "uploading")
+                (Cmd::Attach { owner, path }, "uploading")
             }
             FormKind::DownloadPath(link) => {
                 let path = expand_home(form.value("path").trim());
@@ -1638,10 +1489,15 @@ impl App {
     }
 
     /// A form request failed: show field errors in the form, or the message in it.
-    fn form_failed(&mut self, req: u64, what: &str, e: &ClientError) {
+    fn form_failed(&mut self, req: u64, what: &str, e: &TaskError) {
         let summary = e.to_string();
         let fields = e.field_errors().cloned().unwrap_or_default();
-        let unreachable = e.is_unreachable() || matches!(e, ClientError::SessionExpired(_));
+        let client = match e {
+            TaskError::Client(c) => Some(c),
+            TaskError::Field(_) => None,
+        };
+        let expired = matches!(client, Some(ClientError::SessionExpired(_)));
+        let unreachable = client.is_some_and(ClientError::is_unreachable) || expired;
         if let Some(form) = self.form_mut(req) {
             form.busy = false;
             form.pending = None;
@@ -1653,13 +1509,16 @@ impl App {
         }
         if unreachable {
             // Keep the form (and what was typed) under the sign-in form when the session died.
-            if matches!(e, ClientError::SessionExpired(_)) {
+            if expired {
                 self.link = Link::SignedOut;
                 self.error(format!("{what}: {summary} — sign in, then save again"));
                 return;
             }
         }
-        self.failed(what, e);
+        match client {
+            Some(c) => self.failed(what, c),
+            None => self.error(format!("{what}: {summary}")),
+        }
     }
 
     pub fn on_msg(&mut self, msg: Msg) {
@@ -1701,12 +1560,11 @@ impl App {
             Msg::Page {
                 req,
                 epoch,
-                view,
+                tab,
                 page,
                 result,
             } => {
-                self.done(req);
-                self.page_reqs.remove(&req);
+                self.requests.finish(req);
                 if epoch != self.epoch {
                     return;
                 }
@@ -1722,17 +1580,17 @@ impl App {
                         let before = self.selected().map(|a| a.id);
                         let open_total = list.open_accounts_count.max(0) as usize;
                         let closed_total = list.closed_accounts_count.max(0) as usize;
-                        if let Some(w) = self.windows.get_mut(&View::Open) {
+                        if let Some(w) = self.windows.get_mut(&AccountStatus::Open) {
                             w.set_total(open_total);
                         }
-                        if let Some(w) = self.windows.get_mut(&View::Closed) {
+                        if let Some(w) = self.windows.get_mut(&AccountStatus::Closed) {
                             w.set_total(closed_total);
                         }
-                        let rows = match view {
-                            View::Open => list.open_accounts,
-                            View::Closed => list.closed_accounts,
+                        let rows = match tab {
+                            AccountStatus::Open => list.open_accounts,
+                            AccountStatus::Closed => list.closed_accounts,
                         };
-                        if let Some(w) = self.windows.get_mut(&view) {
+                        if let Some(w) = self.windows.get_mut(&tab) {
                             w.insert(page, rows);
                         }
                         // Keep the cursor inside the (possibly shrunk) list.
@@ -1745,14 +1603,14 @@ impl App {
                         if self.selected().map(|a| a.id) != before {
                             self.selection_changed();
                         }
-                        if self.page_reqs.is_empty()
+                        if !self.requests.has_pages()
                             && self.status.as_ref().is_some_and(|s| s.text == REFRESHING)
                         {
                             self.info("refreshed");
                         }
                     }
                     Err(e) => {
-                        if let Some(w) = self.windows.get_mut(&view) {
+                        if let Some(w) = self.windows.get_mut(&tab) {
                             w.failed(page);
                         }
                         if let ClientError::Api { status, .. } = &e
@@ -1765,10 +1623,7 @@ impl App {
                 }
             }
             Msg::Detail { req, id, result } => {
-                self.done(req);
-                if self.detail_req.is_some_and(|(_, r)| r == req) {
-                    self.detail_req = None;
-                }
+                self.requests.finish(req);
                 match result {
                     Ok(d) => {
                         self.link_ok();
@@ -1789,7 +1644,7 @@ impl App {
                 }
             }
             Msg::Profile { req, result } => {
-                self.done(req);
+                self.requests.finish(req);
                 match result {
                     Ok(p) => {
                         if let Some(r) = &mut self.ready {
@@ -1806,7 +1661,10 @@ impl App {
                 created,
                 result,
             } => {
-                self.done(req);
+                let toggle = match self.requests.finish(req).map(|r| r.purpose) {
+                    Some(Purpose::Toggle(to)) => Some(to),
+                    _ => None,
+                };
                 match result {
                     Ok(account) => {
                         self.link_ok();
@@ -1818,16 +1676,12 @@ impl App {
                         if created {
                             self.info(format!("created {name}"));
                             // New accounts come first (newest first): show it selected.
-                            self.view = if account.status == AccountStatus::Closed {
-                                View::Closed
-                            } else {
-                                View::Open
-                            };
-                            self.cursors.insert(self.view, 0);
+                            self.tab = account.status;
+                            self.cursors.insert(self.tab, 0);
                             self.scroll = 0;
                             self.reload();
                         } else {
-                            match self.toggles.remove(&req) {
+                            match toggle {
                                 Some(AccountStatus::Closed) => self.info(format!("closed {name}")),
                                 Some(AccountStatus::Open) => self.info(format!("reopened {name}")),
                                 None => self.info(format!("saved {name}")),
@@ -1846,18 +1700,18 @@ impl App {
                         }
                     }
                     Err(e) => {
-                        let what = match self.toggles.remove(&req) {
+                        let what = match toggle {
                             Some(AccountStatus::Closed) => "closing the account",
                             Some(AccountStatus::Open) => "reopening the account",
                             None if created => "creating the account",
                             None => "saving the account",
                         };
-                        self.form_failed(req, what, &e)
+                        self.form_failed(req, what, &e.into())
                     }
                 }
             }
             Msg::Deleted { req, id, result } => {
-                self.done(req);
+                self.requests.finish(req);
                 match result {
                     Ok(()) => {
                         self.details.remove(&id);
@@ -1869,42 +1723,32 @@ impl App {
             }
             Msg::Thread {
                 req,
-                account,
-                what,
+                owner,
+                change,
                 result,
             } => {
-                self.done(req);
+                self.requests.finish(req);
                 match result {
                     Ok(()) => {
                         self.link_ok();
                         if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
-                        self.info(what);
-                        self.detail_req = None;
-                        self.load_detail(account);
+                        self.info(change.done());
+                        self.requests.stop_awaiting_details();
+                        self.load_detail(owner.id());
                         // Show the new item: comments come oldest first, files after them.
-                        self.focus_new = match what {
-                            "comment posted" => Some(NewItem::Comment),
-                            "file attached" => Some(NewItem::Attachment),
+                        self.focus_new = match change {
+                            ThreadChange::CommentPosted => Some(NewItem::Comment),
+                            ThreadChange::FileAttached => Some(NewItem::Attachment),
                             _ => None,
                         };
                     }
-                    Err(e) => {
-                        let failed = match what {
-                            "comment posted" => "posting the comment",
-                            "comment saved" => "saving the comment",
-                            "comment deleted" => "deleting the comment",
-                            "file attached" => "attaching the file",
-                            "attachment deleted" => "deleting the attachment",
-                            other => other,
-                        };
-                        self.form_failed(req, failed, &e)
-                    }
+                    Err(e) => self.form_failed(req, change.doing(), &e),
                 }
             }
             Msg::Downloaded { req, path, result } => {
-                self.done(req);
+                self.requests.finish(req);
                 match result {
                     Ok(n) => {
                         if self.form_mut(req).is_some() {
@@ -1912,35 +1756,28 @@ impl App {
                         }
                         self.info(format!("saved {} ({})", path.display(), human_bytes(n)));
                     }
-                    Err(e) => {
-                        // The worker found the file there: say how to replace it.
-                        let exists = e
-                            .field_errors()
-                            .is_some_and(|f| f.get("path").is_some_and(|m| m == EXISTS));
-                        if exists {
-                            let message = format!(
-                                "exists — press {} again to overwrite",
-                                self.keymap.hint(Action::Submit)
-                            );
-                            self.overwrite = Some(path);
-                            let e = ClientError::Api {
-                                status: 0,
-                                message: message.clone(),
-                                fields: [("path".to_string(), message)].into(),
-                            };
-                            if let Some(form) = self.form_mut(req) {
-                                form.busy = false;
-                                form.pending = None;
-                                form.set_errors(e.field_errors().unwrap_or(&BTreeMap::new()), "");
-                            }
-                        } else {
-                            self.form_failed(req, "downloading", &e)
+                    // The worker found the file there: say how to replace it.
+                    Err(TaskError::Field(e)) if e.is_exists() => {
+                        let message = format!(
+                            "exists — press {} again to overwrite",
+                            self.keymap.hint(Action::Submit)
+                        );
+                        self.overwrite = Some(path);
+                        let e = FieldError::new("path", &message);
+                        if let Some(form) = self.form_mut(req) {
+                            form.busy = false;
+                            form.pending = None;
+                            form.set_errors(e.fields(), "");
                         }
                     }
+                    Err(e) => self.form_failed(req, "downloading", &e),
                 }
             }
             Msg::MailSent { req, result } => {
-                self.done(req);
+                let scheduled = match self.requests.finish(req).map(|r| r.purpose) {
+                    Some(Purpose::Mail(at)) => at,
+                    _ => None,
+                };
                 match result {
                     Ok(sent) => {
                         if self.form_mut(req).is_some() {
@@ -1948,7 +1785,7 @@ impl App {
                         }
                         tracing::info!(status = %sent.status, id = %sent.email_id, "mail accepted");
                         // Without SMTP the server only queues it: claim no more than that.
-                        match self.mails.remove(&req).flatten() {
+                        match scheduled {
                             Some(at) => self.info(format!(
                                 "email scheduled for {}",
                                 at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
@@ -1956,16 +1793,18 @@ impl App {
                             None => self.info("email accepted by the server"),
                         }
                     }
-                    Err(e) => {
-                        self.mails.remove(&req);
-                        self.form_failed(req, "sending the email", &e)
-                    }
+                    Err(e) => self.form_failed(req, "sending the email", &e.into()),
                 }
             }
             Msg::SignedIn { req, result } => {
-                self.done(req);
+                self.requests.finish(req);
                 match result {
-                    Ok((id, email, org_name, admin)) => {
+                    Ok(SignedIn {
+                        user: id,
+                        email,
+                        org_name,
+                        admin,
+                    }) => {
                         if self.form_mut(req).is_some() {
                             self.overlay = None;
                         }
@@ -1979,7 +1818,7 @@ impl App {
                         }
                         self.link = Link::Up;
                         self.info(format!("signed in as {email}"));
-                        self.detail_req = None;
+                        self.requests.stop_awaiting_details();
                         self.reload();
                     }
                     Err(e) => {
@@ -1991,23 +1830,18 @@ impl App {
                             },
                             other => other,
                         };
-                        self.form_failed(req, "signing in", &e)
+                        self.form_failed(req, "signing in", &e.into())
                     }
                 }
             }
             Msg::Warn(text) => self.warn(text),
             Msg::Crashed { req } => {
-                self.done(req);
-                self.toggles.remove(&req);
-                self.mails.remove(&req);
-                if let Some((epoch, view, page)) = self.page_reqs.remove(&req)
+                if let Some(Purpose::Page { epoch, tab, page }) =
+                    self.requests.finish(req).map(|r| r.purpose)
                     && epoch == self.epoch
-                    && let Some(w) = self.windows.get_mut(&view)
+                    && let Some(w) = self.windows.get_mut(&tab)
                 {
                     w.failed(page);
-                }
-                if self.detail_req.is_some_and(|(_, r)| r == req) {
-                    self.detail_req = None;
                 }
                 if let Some(form) = self.form_mut(req) {
                     form.busy = false;
@@ -2045,6 +1879,9 @@ fn edit(input: &mut TextArea<'static>, ev: KeyEvent) -> bool {
 fn one_line_input(value: &str) -> TextArea<'static> {
     let mut t = TextArea::new(vec![value.to_string()]);
     t.set_cursor_line_style(ratatui::style::Style::new());
+    t.set_cursor_style(
+        ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
+    );
     t.move_cursor(ratatui_textarea::CursorMove::End);
     t
 }

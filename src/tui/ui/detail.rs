@@ -33,7 +33,8 @@ fn kv(app: &App, label: &str, value: String) -> Line<'static> {
     ])
 }
 
-pub fn draw_detail(frame: &mut Frame, app: &mut App, area: Rect) {
+/// Draws the detail pane; returns the furthest it can scroll (`None`: nothing selected).
+pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) -> Option<u16> {
     let focused = app.pane == Pane::Detail;
     let t = app.theme;
     let width = area.width.saturating_sub(2) as usize;
@@ -43,7 +44,7 @@ pub fn draw_detail(frame: &mut Frame, app: &mut App, area: Rect) {
             Paragraph::new(Line::styled(" nothing selected", t.dim())).block(b),
             area,
         );
-        return;
+        return None;
     };
     let status = match account.status {
         AccountStatus::Open => Span::styled(" open ", t.open()),
@@ -67,13 +68,13 @@ pub fn draw_detail(frame: &mut Frame, app: &mut App, area: Rect) {
     let max_scroll = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_sub(inner_h);
-    app.detail_scroll = app.detail_scroll.min(max_scroll);
     frame.render_widget(
         Paragraph::new(lines)
             .block(b)
-            .scroll((app.detail_scroll, 0)),
+            .scroll((app.detail_scroll.min(max_scroll), 0)),
         area,
     );
+    Some(max_scroll)
 }
 
 fn summary_lines(
@@ -328,7 +329,7 @@ fn related_lines(app: &App, d: &AccountDetail, width: usize, lines: &mut Vec<Lin
     );
 }
 
-pub fn draw_thread(frame: &mut Frame, app: &mut App, area: Rect) {
+pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.pane == Pane::Comments;
     let t = app.theme;
     let width = area.width.saturating_sub(2) as usize;
@@ -361,7 +362,6 @@ pub fn draw_thread(frame: &mut Frame, app: &mut App, area: Rect) {
     let cursor = app
         .thread_cursor
         .min((d.comments.len() + d.attachments.len()).saturating_sub(1));
-    app.thread_cursor = cursor;
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut selected_range = (0usize, 0usize);
     let sel_style = |i: usize| -> Style {

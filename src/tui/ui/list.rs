@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
 use crate::model::{Account, AccountStatus};
-use crate::tui::app::{App, Link, Pane, View};
+use crate::tui::app::{App, Link, Pane};
 use crate::tui::keymap::Action;
 use crate::tui::sanitize;
 
@@ -66,12 +66,13 @@ const COLS: &[Col] = &[
     },
 ];
 
-pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+/// Draws the list; returns how many rows it shows at once.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> usize {
     let focused = app.pane == Pane::List;
     let t = app.theme;
-    let title = match app.view {
-        View::Open => " Open accounts ",
-        View::Closed => " Closed accounts ",
+    let title = match app.tab {
+        AccountStatus::Open => " Open accounts ",
+        AccountStatus::Closed => " Closed accounts ",
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -81,7 +82,6 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(block, area);
     // One row is the table header.
     let rows_visible = inner.height.saturating_sub(1) as usize;
-    app.set_list_height(rows_visible.max(1));
 
     let total = app.total();
     if total == 0 {
@@ -89,16 +89,12 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Paragraph::new(empty_message(app)).wrap(Wrap { trim: true }),
             inner,
         );
-        return;
+        return rows_visible.max(1);
     }
     let cursor = app.cursor();
-    // Keep the cursor visible (the height may just have changed).
-    if cursor < app.scroll {
-        app.scroll = cursor;
-    } else if rows_visible > 0 && cursor >= app.scroll + rows_visible {
-        app.scroll = cursor + 1 - rows_visible;
-    }
-    let scroll = app.scroll;
+    // Keep the cursor visible (the height may just have changed; the state follows the same
+    // rule once it learns the height).
+    let scroll = visible_scroll(app.scroll, cursor, rows_visible);
     let cols: Vec<&Col> = COLS
         .iter()
         .filter(|c| inner.width >= c.min_list_width)
@@ -175,6 +171,18 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     }));
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, inner);
+    rows_visible.max(1)
+}
+
+/// The first row to show so that the cursor is among `rows` rows from `scroll`.
+pub fn visible_scroll(scroll: usize, cursor: usize, rows: usize) -> usize {
+    if cursor < scroll {
+        cursor
+    } else if rows > 0 && cursor >= scroll + rows {
+        cursor + 1 - rows
+    } else {
+        scroll
+    }
 }
 
 fn empty_message(app: &App) -> Vec<Line<'static>> {
@@ -224,7 +232,7 @@ fn empty_message(app: &App) -> Vec<Line<'static>> {
             ),
         ];
     }
-    let other = if app.view == View::Open {
+    let other = if app.tab == AccountStatus::Open {
         "closed"
     } else {
         "open"
@@ -232,7 +240,7 @@ fn empty_message(app: &App) -> Vec<Line<'static>> {
     vec![
         Line::raw(format!(
             " No {} accounts yet.",
-            if app.view == View::Open {
+            if app.tab == AccountStatus::Open {
                 "open"
             } else {
                 "closed"

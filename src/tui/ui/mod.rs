@@ -1,31 +1,48 @@
-//! Drawing. `draw` is a function of the app state (plus the list height it reports back), so
-//! every screen can be snapshot-tested on a `TestBackend`.
+//! Drawing. `draw` reads the app state and changes nothing: it returns the [`ScreenLayout`] it
+//! used (how many list rows fit, how far the detail and help can scroll), and the runtime feeds
+//! that back with [`App::on_layout`]. Every screen can be snapshot-tested on a `TestBackend`.
 
 mod detail;
 mod list;
 mod overlay;
+
+pub use list::visible_scroll;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, Level, Link, Pane, View};
+use super::app::{App, Level, Link, Pane};
 use super::keymap::Action;
 use super::sanitize;
+use crate::model::AccountStatus;
 
 pub const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// Below this the panes stack into one (the focused one).
 const SPLIT_MIN_WIDTH: u16 = 72;
 
-pub fn draw(frame: &mut Frame, app: &mut App) {
+/// The sizes a frame was drawn with, for the state to follow (see [`App::on_layout`]). `None`:
+/// that part was not drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScreenLayout {
+    /// Rows of the list shown at once.
+    pub list_rows: Option<usize>,
+    /// The furthest the detail pane can scroll.
+    pub detail_max_scroll: Option<u16>,
+    /// The furthest the help can scroll.
+    pub help_max_scroll: Option<u16>,
+}
+
+pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
+    let mut layout = ScreenLayout::default();
     let area = frame.area();
     if area.width < 24 || area.height < 6 {
         let text = sanitize::truncate("crmtui: window too small", area.width as usize).into_owned();
         frame.render_widget(Paragraph::new(text), area);
-        app.set_list_height(1);
-        return;
+        layout.list_rows = Some(1);
+        return layout;
     }
     let two_status_rows = area.height >= 12;
     let [header, filter_bar, body, status] = Layout::vertical([
@@ -49,18 +66,19 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             .max(6);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(detail_rows), Constraint::Fill(1)]).areas(right);
-        list::draw(frame, app, left);
-        detail::draw_detail(frame, app, top);
+        layout.list_rows = Some(list::draw(frame, app, left));
+        layout.detail_max_scroll = detail::draw_detail(frame, app, top);
         detail::draw_thread(frame, app, bottom);
     } else {
         match app.pane {
-            Pane::List => list::draw(frame, app, body),
-            Pane::Detail => detail::draw_detail(frame, app, body),
+            Pane::List => layout.list_rows = Some(list::draw(frame, app, body)),
+            Pane::Detail => layout.detail_max_scroll = detail::draw_detail(frame, app, body),
             Pane::Comments => detail::draw_thread(frame, app, body),
         }
     }
     draw_status(frame, app, status);
-    overlay::draw(frame, app, area, filter_bar, status);
+    layout.help_max_scroll = overlay::draw(frame, app, area, filter_bar, status);
+    layout
 }
 
 fn thousands(n: i64) -> String {
@@ -92,9 +110,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         }
     }
     if let Some((open, closed)) = app.counts {
-        let (o, c) = match app.view {
-            View::Open => (t.accent(), t.dim()),
-            View::Closed => (t.dim(), t.accent()),
+        let (o, c) = match app.tab {
+            AccountStatus::Open => (t.accent(), t.dim()),
+            AccountStatus::Closed => (t.dim(), t.accent()),
         };
         left.push(Span::raw("   "));
         left.push(Span::styled(format!("open {}", thousands(open)), o));
@@ -223,7 +241,7 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
             (k(Action::FilterForm), "filters"),
             (
                 k(Action::ToggleView),
-                if app.view == View::Open {
+                if app.tab == AccountStatus::Open {
                     "closed"
                 } else {
                     "open"

@@ -22,9 +22,16 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, status: Rect) {
+/// Draws the overlay, if any; returns the furthest the help can scroll when it is shown.
+pub fn draw(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    filter_bar: Rect,
+    status: Rect,
+) -> Option<u16> {
     let t = app.theme;
-    match &mut app.overlay {
+    match &app.overlay {
         None => {}
         Some(Overlay::Help { scroll }) => {
             let rows = app.keymap.help_rows();
@@ -70,14 +77,19 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
             let max = u16::try_from(lines.len())
                 .unwrap_or(u16::MAX)
                 .saturating_sub(r.height.saturating_sub(2));
-            *scroll = (*scroll).min(max);
             clear_status_under(frame, r, status);
             let b = Block::default()
                 .borders(Borders::ALL)
                 .border_style(t.accent())
                 .title(Span::styled(" Help — esc closes, j/k scroll ", t.title()));
             frame.render_widget(Clear, r);
-            frame.render_widget(Paragraph::new(lines).block(b).scroll((*scroll, 0)), r);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(b)
+                    .scroll(((*scroll).min(max), 0)),
+                r,
+            );
+            return Some(max);
         }
         Some(Overlay::Command(input)) => {
             let row = Rect {
@@ -88,20 +100,14 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
             let [p, rest] =
                 Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(row);
             frame.render_widget(Paragraph::new(Span::styled(":", t.key())), p);
-            input.set_cursor_style(
-                ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
-            );
-            frame.render_widget(&*input, rest);
+            frame.render_widget(input, rest);
         }
         Some(Overlay::FilterName { input, .. }) => {
             frame.render_widget(Clear, filter_bar);
             let [p, rest] =
                 Layout::horizontal([Constraint::Length(8), Constraint::Fill(1)]).areas(filter_bar);
             frame.render_widget(Paragraph::new(Span::styled(" / name ", t.accent())), p);
-            input.set_cursor_style(
-                ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
-            );
-            frame.render_widget(&*input, rest);
+            frame.render_widget(input, rest);
         }
         Some(Overlay::Confirm { text, .. }) => {
             let w = 60.min(area.width.saturating_sub(2)).max(10);
@@ -127,6 +133,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
         }
         Some(Overlay::Form(_, form)) => draw_form(frame, &t, form, area, status),
     }
+    None
 }
 
 /// A box reaching into the status rows hides them whole: a status message cut by the box's
@@ -140,7 +147,7 @@ fn clear_status_under(frame: &mut Frame, r: Rect, status: Rect) {
 fn draw_form(
     frame: &mut Frame,
     t: &crate::tui::theme::Theme,
-    form: &mut Form,
+    form: &Form,
     area: Rect,
     status: Rect,
 ) {
@@ -194,7 +201,7 @@ fn draw_form(
     let scroll = focus_end.saturating_sub(fields_h);
 
     let value_w = inner.width.saturating_sub(LABEL);
-    for (i, f) in form.fields.iter_mut().enumerate() {
+    for (i, f) in form.fields.iter().enumerate() {
         let top = offsets[i];
         if top < scroll {
             continue;
@@ -225,10 +232,14 @@ fn draw_form(
             height,
         };
         if f.kind == FieldKind::Multi {
-            f.input
-                .set_block(Block::default().borders(Borders::LEFT).border_style(style));
+            // The editor's left rule, drawn around it (drawing does not restyle the editor).
+            let rule = Block::default().borders(Borders::LEFT).border_style(style);
+            let text_area = rule.inner(value_area);
+            frame.render_widget(rule, value_area);
+            frame.render_widget(&f.input, text_area);
+        } else {
+            frame.render_widget(&f.input, value_area);
         }
-        frame.render_widget(&f.input, value_area);
         if let Some(err) = form.errors.get(f.key)
             && rel + height < fields_h
         {

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use crmtui::client::ClientError;
 use crmtui::model::AccountStatus;
-use crmtui::tui::app::{FormKind, Link, Overlay, Pane};
+use crmtui::tui::app::Link;
 use crmtui::tui::keymap::Keymap;
 use crmtui::tui::msg::{Cmd, Msg};
+use crmtui::tui::overlay::{FormKind, Overlay};
+use crmtui::tui::panes::Pane;
 use crossterm::event::KeyCode;
 use tui_common::*;
 
@@ -377,7 +379,7 @@ fn own_comments_can_be_edited_others_not() {
     let mut app = loaded_app(10);
     press(&mut app, code(KeyCode::Tab));
     press(&mut app, code(KeyCode::Tab));
-    assert_eq!(app.pane, Pane::Comments);
+    assert_eq!(app.pane, Pane::Thread);
     // The first comment is ana's; we are admin, so it may be edited; as a plain user, not.
     if let Some(r) = app.ready.as_mut() {
         r.admin = false;
@@ -585,7 +587,7 @@ fn filter_status_is_case_insensitive_and_unknown_ones_are_errors() {
 #[test]
 fn mail_bodies_are_escaped_html() {
     assert_eq!(
-        crmtui::tui::app::plain_to_html("a<b> & c\nd"),
+        crmtui::tui::overlay::mail::plain_to_html("a<b> & c\nd"),
         "a&lt;b&gt; &amp; c<br>\nd"
     );
 }
@@ -657,7 +659,7 @@ fn saving_over_an_existing_file_needs_a_second_submit() {
         id: account_id(0),
         result: Ok(detail(0)),
     });
-    app.pane = Pane::Comments;
+    app.pane = Pane::Thread;
     let comments = app.selected_detail().map(|d| d.comments.len()).unwrap_or(0);
     assert!(app.thread_len() > comments, "the fixture has an attachment");
     app.select_thread_item(comments);

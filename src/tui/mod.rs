@@ -13,9 +13,11 @@
 
 pub mod app;
 pub mod boot;
-pub mod form;
 pub mod keymap;
 pub mod msg;
+pub mod overlay;
+pub mod panes;
+pub mod records;
 pub mod requests;
 pub mod runtime;
 pub mod sanitize;

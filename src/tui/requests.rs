@@ -14,12 +14,8 @@ use crate::model::AccountStatus;
 /// What the app must remember about a request until its answer comes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
-    /// A page of the list, of the generation `epoch`.
-    Page {
-        epoch: u64,
-        tab: AccountStatus,
-        page: usize,
-    },
+    /// A page of the list, of the generation `epoch`; `tab` indexes the kind's tabs.
+    Page { epoch: u64, tab: usize, page: usize },
     /// The detail the detail pane waits for (at most one at a time; see [`Requests::send`]).
     Detail(Uuid),
     /// Close or reopen (`x`): the status the record moves to, for the status line.

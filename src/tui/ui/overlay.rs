@@ -5,9 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::tui::app::{App, Overlay};
-use crate::tui::form::{FieldKind, Form};
+use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
+use crate::tui::overlay::Overlay;
+use crate::tui::overlay::form::{FieldKind, Form};
 use crate::tui::sanitize;
 
 /// A rectangle of at most `w` x `h` centred in `area`.

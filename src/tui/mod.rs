@@ -10,6 +10,11 @@
 //!   server text reaches the screen.
 //!
 //! The `login`/`logout` commands below do not belong to the TUI and are moving out of it.
+//!
+//! No `unwrap` and no `panic!` here: everything that comes from outside becomes a message.
+//! (`too_many_lines` joins them once `login` has moved out; the whole tree does not pass them
+//! yet, so they are not in `Cargo.toml`.)
+#![warn(clippy::unwrap_used, clippy::panic)]
 
 pub mod app;
 pub mod boot;

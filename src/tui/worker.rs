@@ -124,24 +124,13 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             filter,
             limit,
             offset,
-        } => {
-            let started = std::time::Instant::now();
-            let result = client.accounts(&filter, limit, offset).await.map(Box::new);
-            tracing::debug!(
-                target: "crmtui::latency",
-                ms = started.elapsed().as_secs_f64() * 1000.0,
-                offset,
-                ok = result.is_ok(),
-                "page request"
-            );
-            Msg::Page {
-                req,
-                epoch,
-                tab,
-                page,
-                result,
-            }
-        }
+        } => Msg::Page {
+            req,
+            epoch,
+            tab,
+            page,
+            result: accounts(client, &filter, limit, offset).await,
+        },
         Cmd::LoadDetail { id } => Msg::Detail {
             req,
             id,
@@ -166,53 +155,34 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             id,
             result: client.delete_account(id).await,
         },
-        Cmd::AddComment { owner, text } => Msg::Thread {
-            req,
-            owner,
-            change: ThreadChange::CommentPosted,
-            result: match owner {
+        Cmd::AddComment { owner, text } => {
+            let result = match owner {
                 Owner::Account(id) => client.add_comment(id, &text).await.map(drop),
-            }
-            .map_err(TaskError::from),
-        },
+            };
+            thread(req, owner, ThreadChange::CommentPosted, result)
+        }
         Cmd::EditComment {
             owner,
             comment,
             text,
-        } => Msg::Thread {
-            req,
-            owner,
-            change: ThreadChange::CommentSaved,
-            result: client
-                .edit_comment(comment, &text)
-                .await
-                .map(drop)
-                .map_err(TaskError::from),
-        },
-        Cmd::DeleteComment { owner, comment } => Msg::Thread {
-            req,
-            owner,
-            change: ThreadChange::CommentDeleted,
-            result: client
-                .delete_comment(comment)
-                .await
-                .map_err(TaskError::from),
-        },
+        } => {
+            let result = client.edit_comment(comment, &text).await.map(drop);
+            thread(req, owner, ThreadChange::CommentSaved, result)
+        }
+        Cmd::DeleteComment { owner, comment } => {
+            let result = client.delete_comment(comment).await;
+            thread(req, owner, ThreadChange::CommentDeleted, result)
+        }
         Cmd::Attach { owner, path } => Msg::Thread {
             req,
             owner,
             change: ThreadChange::FileAttached,
             result: attach(client, owner, &path).await,
         },
-        Cmd::DeleteAttachment { owner, attachment } => Msg::Thread {
-            req,
-            owner,
-            change: ThreadChange::AttachmentDeleted,
-            result: client
-                .delete_attachment(attachment)
-                .await
-                .map_err(TaskError::from),
-        },
+        Cmd::DeleteAttachment { owner, attachment } => {
+            let result = client.delete_attachment(attachment).await;
+            thread(req, owner, ThreadChange::AttachmentDeleted, result)
+        }
         Cmd::Download {
             link,
             path,
@@ -237,6 +207,35 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             result: Err(ClientError::Local("sign-in runs inline".into())),
         },
+    }
+}
+
+/// A page of accounts, its time logged at debug.
+async fn accounts(
+    client: &Client,
+    filter: &crate::model::AccountFilter,
+    limit: usize,
+    offset: usize,
+) -> Result<Box<crate::model::AccountList>, ClientError> {
+    let started = std::time::Instant::now();
+    let result = client.accounts(filter, limit, offset).await.map(Box::new);
+    tracing::debug!(
+        target: "crmtui::latency",
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        offset,
+        ok = result.is_ok(),
+        "page request"
+    );
+    result
+}
+
+/// The answer to a change of a thread.
+fn thread(req: u64, owner: Owner, change: ThreadChange, result: Result<(), ClientError>) -> Msg {
+    Msg::Thread {
+        req,
+        owner,
+        change,
+        result: result.map_err(TaskError::from),
     }
 }
 

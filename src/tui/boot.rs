@@ -215,48 +215,10 @@ async fn remote(
         None => None,
     };
     let file = session::insecure_file_path().filter(|p| p.exists());
-    let env_token = std::env::var("CRMTUI_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty());
-    let (tokens, from_env) = match env_token {
-        Some(t) => (
-            Some(Tokens {
-                access: t.trim().to_string(),
-                refresh: None,
-            }),
-            true,
-        ),
-        None => {
-            let (k, f) = (server_key.clone(), file.clone());
-            let found = tokio::task::spawn_blocking(move || session::load(&k, f.as_deref()))
-                .await
-                .ok()
-                .flatten();
-            if let Some((_, session::Store::File(p))) = &found {
-                notes.push(format!(
-                    "session read from the unencrypted file {}",
-                    p.display()
-                ));
-            }
-            (found.map(|(t, _)| t), false)
-        }
-    };
+    let (tokens, from_env) = stored_tokens(&server_key, file.clone(), &mut notes).await;
     let needs_sign_in = tokens.is_none();
-    let save_to = file.clone();
-    let key = server_key.clone();
     let status = msgs.clone();
-    let sink: client::TokenSink = Arc::new(move |t: &Tokens| {
-        let (k, t, f, msgs) = (key.clone(), t.clone(), save_to.clone(), msgs.clone());
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = session::save(&k, &t, f.as_deref()) {
-                tracing::warn!(error = %e, "cannot keep the refreshed session");
-                // The session works now but will not survive a restart: the user should know.
-                let _ = msgs.send(Msg::Warn(format!(
-                    "the new session could not be stored ({e}); sign in again after a restart"
-                )));
-            }
-        });
-    });
+    let sink = token_sink(server_key, file, msgs);
     let mut client = Client::new(base.as_str(), org, tokens, timeouts(config))?;
     if !from_env {
         client = client.with_refresh_sink(sink.clone());
@@ -279,17 +241,77 @@ async fn remote(
         needs_sign_in,
         notes,
     };
-    // Ask the server before asking for a password: an unreachable server is shown as offline
-    // (and tried again), and one that is no CRM (or refuses the org) is an error, not a sign-in.
+    probe_until_answered(&client, &mut ready, &status).await?;
+    Ok((client, ready, Some(on_sign_in), None))
+}
+
+/// The session to start with: `CRMTUI_TOKEN` (never stored), or the one kept for `server_key`
+/// (in the keyring, or the 0600 `file`). `true` when it came from the environment.
+async fn stored_tokens(
+    server_key: &str,
+    file: Option<PathBuf>,
+    notes: &mut Vec<String>,
+) -> (Option<Tokens>, bool) {
+    let env_token = std::env::var("CRMTUI_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    if let Some(t) = env_token {
+        let tokens = Tokens {
+            access: t.trim().to_string(),
+            refresh: None,
+        };
+        return (Some(tokens), true);
+    }
+    let k = server_key.to_string();
+    let found = tokio::task::spawn_blocking(move || session::load(&k, file.as_deref()))
+        .await
+        .ok()
+        .flatten();
+    if let Some((_, session::Store::File(p))) = &found {
+        notes.push(format!(
+            "session read from the unencrypted file {}",
+            p.display()
+        ));
+    }
+    (found.map(|(t, _)| t), false)
+}
+
+/// Keeps refreshed tokens where the session was kept; a failure is told to the app.
+fn token_sink(
+    server_key: String,
+    file: Option<PathBuf>,
+    msgs: UnboundedSender<Msg>,
+) -> client::TokenSink {
+    Arc::new(move |t: &Tokens| {
+        let (k, t, f, msgs) = (server_key.clone(), t.clone(), file.clone(), msgs.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = session::save(&k, &t, f.as_deref()) {
+                tracing::warn!(error = %e, "cannot keep the refreshed session");
+                // The session works now but will not survive a restart: the user should know.
+                let _ = msgs.send(Msg::Warn(format!(
+                    "the new session could not be stored ({e}); sign in again after a restart"
+                )));
+            }
+        });
+    })
+}
+
+/// Asks the server before asking for a password: an unreachable server is shown as offline
+/// (and tried again), and one that is no CRM (or refuses the org) is an error, not a sign-in.
+async fn probe_until_answered(
+    client: &Client,
+    ready: &mut Ready,
+    status: &UnboundedSender<Msg>,
+) -> anyhow::Result<()> {
     loop {
-        match probe(&client).await {
+        match probe(client).await {
             Ok(Some(p)) => {
                 ready.org_name = Some(p.org.name.clone());
                 ready.user = Some((p.user.id, p.user.email.clone()));
                 ready.admin = p.org.role == crate::model::Role::Admin;
-                break;
+                return Ok(());
             }
-            Ok(None) => break,
+            Ok(None) => return Ok(()),
             Err(Probe::Offline(e)) => {
                 let _ = status.send(Msg::Offline(format!("{label}: {e}", label = ready.server)));
                 tokio::time::sleep(Duration::from_secs(3)).await;
@@ -297,5 +319,4 @@ async fn remote(
             Err(Probe::Refused(e)) => bail!(e),
         }
     }
-    Ok((client, ready, Some(on_sign_in), None))
 }

@@ -487,27 +487,10 @@ fn summary_lines(
     detail: Option<&AccountDetail>,
     width: usize,
 ) -> Vec<Line<'static>> {
-    let t = ctx.theme;
     let w = width.saturating_sub(9);
     let mut lines = Vec::new();
-    let mut first = Vec::new();
-    if !a.industry.is_empty() {
-        first.push(sanitize::line(&a.industry).into_owned());
-    }
-    if !a.tags.is_empty() {
-        first.push(
-            a.tags
-                .iter()
-                .map(|t| sanitize::line(t).into_owned())
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-    }
-    if !first.is_empty() {
-        lines.push(Line::styled(
-            sanitize::truncate(&first.join(" · "), width).into_owned(),
-            t.accent(),
-        ));
+    if let Some(first) = industry_and_tags(ctx, a, width) {
+        lines.push(first);
     }
     for (label, value) in [
         ("Email", &a.email),
@@ -537,23 +520,7 @@ fn summary_lines(
     if let Some(d) = detail {
         counts_lines(ctx, d, width, w, &mut lines);
     }
-    let by = a
-        .created_by
-        .map(|u| format!(" by {}", ctx.users.name(&u)))
-        .unwrap_or_default();
-    lines.push(kv(
-        ctx,
-        "Created",
-        sanitize::truncate(
-            &format!(
-                "{} ({}){by}",
-                when(ctx.utc, a.created_on),
-                ago(ctx.now, a.created_on)
-            ),
-            w,
-        )
-        .into_owned(),
-    ));
+    lines.push(created_line(ctx, a, w));
     if let Some(d) = detail
         && !d.account_obj.description.is_empty()
     {
@@ -565,6 +532,43 @@ fn summary_lines(
         }
     }
     lines
+}
+
+/// The industry and the tags, on the first line.
+fn industry_and_tags(ctx: &DrawCtx<'_>, a: &Account, width: usize) -> Option<Line<'static>> {
+    let mut first = Vec::new();
+    if !a.industry.is_empty() {
+        first.push(sanitize::line(&a.industry).into_owned());
+    }
+    if !a.tags.is_empty() {
+        first.push(
+            a.tags
+                .iter()
+                .map(|t| sanitize::line(t).into_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    (!first.is_empty()).then(|| {
+        Line::styled(
+            sanitize::truncate(&first.join(" · "), width).into_owned(),
+            ctx.theme.accent(),
+        )
+    })
+}
+
+/// When the account was created, and by whom.
+fn created_line(ctx: &DrawCtx<'_>, a: &Account, w: usize) -> Line<'static> {
+    let by = a
+        .created_by
+        .map(|u| format!(" by {}", ctx.users.name(&u)))
+        .unwrap_or_default();
+    let text = format!(
+        "{} ({}){by}",
+        when(ctx.utc, a.created_on),
+        ago(ctx.now, a.created_on)
+    );
+    kv(ctx, "Created", sanitize::truncate(&text, w).into_owned())
 }
 
 /// The billing address on one or two lines.

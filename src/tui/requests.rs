@@ -119,3 +119,38 @@ impl Requests {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_detail_is_awaited_and_pages_can_be_dropped() {
+        let mut r = Requests::default();
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let page = Purpose::Page {
+            epoch: 1,
+            tab: 0,
+            page: 0,
+        };
+        let p = r.send(Cmd::Profile, "page", page);
+        let first = r.send(Cmd::LoadDetail { id: a }, "detail a", Purpose::Detail(a));
+        assert_eq!(r.awaited_detail(), Some(a));
+        r.send(Cmd::LoadDetail { id: b }, "detail b", Purpose::Detail(b));
+        assert_eq!(
+            r.awaited_detail(),
+            Some(b),
+            "the newer detail is the one waited for"
+        );
+        assert!(r.contains(first), "the older one is still in flight");
+        assert_eq!(r.label(), Some("detail b"));
+        assert!(r.has_pages());
+        r.drop_pages();
+        assert!(!r.has_pages() && !r.contains(p));
+        r.stop_awaiting_details();
+        assert_eq!(r.awaited_detail(), None);
+        assert_eq!(r.take_outbox().len(), 3);
+        assert!(r.take_outbox().is_empty());
+        assert!(r.finish(first).is_some() && r.finish(first).is_none());
+    }
+}

@@ -1,6 +1,7 @@
 //! The event loop: one `tokio::select!` over terminal events, answers from the worker, ticks and
-//! signals. Answers are drained before input is read, and a frame is drawn only when the state
-//! changed; the layout a frame used is fed back into the app (drawing itself changes nothing).
+//! signals. Answers that arrive together are handled together, a frame is drawn only when the
+//! state changed, and the layout a frame used is fed back into the app (drawing itself changes
+//! nothing).
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,7 @@ use super::app::App;
 use super::msg::{Msg, Request};
 use super::{terminal, ui};
 
+/// Runs until the app quits, the terminal closes or a stop signal comes.
 pub async fn event_loop(
     term: &mut terminal::Term,
     app: &mut App,

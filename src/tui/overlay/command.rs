@@ -55,3 +55,30 @@ pub fn parse(line: &str) -> Command {
         other => Command::Unknown(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_into_what_they_do() {
+        assert_eq!(parse(""), Command::Nothing);
+        assert_eq!(parse("q!"), Command::Quit);
+        assert_eq!(
+            parse("accounts closed"),
+            Command::Accounts(ListArg::Tab(AccountStatus::Closed))
+        );
+        assert_eq!(
+            parse("a city=x"),
+            Command::Accounts(ListArg::Filter("city=x".into()))
+        );
+        assert_eq!(
+            parse("accounts bogus"),
+            Command::Accounts(ListArg::Unknown("bogus".into()))
+        );
+        assert_eq!(parse("filter"), Command::Filter(None));
+        assert_eq!(parse("f  acme "), Command::Filter(Some("acme".into())));
+        assert_eq!(parse("reload"), Command::Act(Action::Refresh));
+        assert_eq!(parse("nope"), Command::Unknown("nope".into()));
+    }
+}

@@ -722,3 +722,63 @@ fn related_lines(
         .collect();
     section(ctx, lines, "Teams", teams, width);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account() -> Account {
+        serde_json::from_value(serde_json::json!({
+            "id": Uuid::from_u128(1).to_string(), "name": "Acme", "email": "a@acme.test",
+            "created_on": "2026-01-01T00:00:00Z", "org": Uuid::nil().to_string(),
+            "created_by": null, "tags": ["a"]
+        }))
+        .expect("account")
+    }
+
+    fn set(form: &mut Form, key: &str, value: &str) {
+        form.focus_key(key);
+        if let Some(f) = form.focused() {
+            f.input = ratatui_textarea::TextArea::new(vec![value.to_string()]);
+        }
+    }
+
+    #[test]
+    fn a_new_account_leaves_empty_fields_out_and_an_edit_sends_only_changes() {
+        let mut form = Form::from_table("New", FIELDS, None);
+        assert_eq!(
+            input(&form, false),
+            Err(("name", "a name is required".into()))
+        );
+        set(&mut form, "name", "Acme");
+        let new = input(&form, false).expect("valid");
+        assert_eq!(new.name, Some(Some("Acme".into())));
+        assert_eq!(new.email, None, "empty optional fields are left out");
+        assert_eq!(new.status, Some(Some(AccountStatus::Open)));
+
+        let a = account();
+        let mut form = Form::from_table("Edit", FIELDS, Some(&a));
+        assert_eq!(input(&form, true), Ok(AccountInput::default()));
+        set(&mut form, "email", "");
+        set(&mut form, "tags", "x, y");
+        let edit = input(&form, true).expect("valid");
+        assert_eq!(edit.email, Some(None), "a cleared field is sent as null");
+        assert_eq!(edit.tags, Some(Some(vec!["x".into(), "y".into()])));
+        assert_eq!(edit.name, None, "unchanged fields are not sent");
+        set(&mut form, "status", "shut");
+        assert_eq!(input(&form, true), Err(("status", "open or closed".into())));
+    }
+
+    #[test]
+    fn filter_expressions() {
+        let (f, tab) = parse_filter(r#"city="san francisco" tags=a,b acme+corp status=Closed"#)
+            .expect("valid");
+        assert_eq!(f.city.as_deref(), Some("san francisco"));
+        assert_eq!(f.tags, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(f.name.as_deref(), Some("acme corp"));
+        assert_eq!(tab, Some(AccountStatus::Closed));
+        assert!(parse_filter("bogus=1").is_err_and(|e| e.contains("unknown filter")));
+        assert!(parse_filter("status=shut").is_err_and(|e| e.contains("open or closed")));
+        assert!(parse_filter("city=\"open").is_err_and(|e| e.contains("quote")));
+    }
+}

@@ -41,7 +41,7 @@ pub fn flush_logs() {
 }
 
 /// Logs go to `crmtui.log` in the XDG state dir, never to the terminal, written by a thread of
-/// their own (see [`LogSink`]). Returns the path.
+/// their own (see `LogSink`). Returns the path.
 pub fn init_file_logging() -> Option<PathBuf> {
     let dir = crate::config::default_state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;

@@ -6,8 +6,8 @@
 //!
 //! Each pane keeps its own state and handlers ([`super::panes`]), and so does each overlay
 //! ([`super::overlay`]); this module holds what they share and decides what one's change
-//! means for the others. Keys are handled in [`keys`], answers in [`replies`], forms in
-//! [`forms`].
+//! means for the others. Keys are handled in `keys.rs`, answers in `replies.rs`, forms in
+//! `forms.rs`.
 
 mod forms;
 mod keys;

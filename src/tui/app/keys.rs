@@ -58,7 +58,7 @@ impl App {
             Action::PrevPane => self.pane = self.pane.prev(),
             Action::Open => self.open(),
             Action::Back => self.back(),
-            Action::ToggleView => self.next_tab(),
+            Action::NextTab => self.next_tab(),
             Action::New => self.open_account_form(false),
             Action::Edit => self.edit(),
             Action::Delete => self.delete(),

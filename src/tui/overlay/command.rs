@@ -3,6 +3,18 @@
 use crate::model::AccountStatus;
 use crate::tui::keymap::Action;
 
+/// The commands as the `?` help lists them, next to the parser so that the two stay together.
+pub const HELP: &[(&str, &str)] = &[
+    (":accounts [open|closed]", "the account list"),
+    (
+        ":filter city=paris tags=a,b",
+        "filter (name=, city=, industry=, tags=, status=)",
+    ),
+    (":clear", "clear every filter"),
+    (":new  :edit  :comment  :mail", "as the keys"),
+    (":q", "quit"),
+];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// An empty line.

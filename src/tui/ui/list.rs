@@ -190,7 +190,7 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
         ]),
         Line::from(vec![
             Span::raw(" "),
-            Span::styled(k(Action::ToggleView), t.key()),
+            Span::styled(k(Action::NextTab), t.key()),
             Span::raw(format!(
                 " to see the {} ones,",
                 K::tab_name(list.next_tab())

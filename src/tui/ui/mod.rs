@@ -220,10 +220,7 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
             (k(Action::Open), "open"),
             (k(Action::Filter), "filter"),
             (k(Action::FilterForm), "filters"),
-            (
-                k(Action::ToggleView),
-                Accounts::tab_name(app.list.next_tab()),
-            ),
+            (k(Action::NextTab), Accounts::tab_name(app.list.next_tab())),
             (k(Action::New), "new"),
             (k(Action::Edit), "edit"),
             (k(Action::Delete), "delete"),

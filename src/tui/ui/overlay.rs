@@ -83,16 +83,7 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled("Commands", t.title()));
-    for (cmd, help) in [
-        (":accounts [open|closed]", "the account list"),
-        (
-            ":filter city=paris tags=a,b",
-            "filter (name=, city=, industry=, tags=, status=)",
-        ),
-        (":clear", "clear every filter"),
-        (":new  :edit  :comment  :mail", "as the keys"),
-        (":q", "quit"),
-    ] {
+    for &(cmd, help) in crate::tui::overlay::command::HELP {
         lines.push(Line::from(vec![
             Span::styled(format!("  {cmd:<30}"), t.key()),
             Span::raw(help),

@@ -31,6 +31,8 @@ pub struct ListPane<K: RecordKind> {
     /// The server refused the list (e.g. not a member of the org): shown instead of "loading…".
     pub error: Option<String>,
     page_size: usize,
+    /// What a tab without a window shows (none: every tab of `K::TABS` has one).
+    empty: PageWindow<K::Row>,
 }
 
 impl<K: RecordKind> ListPane<K> {
@@ -41,7 +43,7 @@ impl<K: RecordKind> ListPane<K> {
             .map(|t| (*t, PageWindow::new(page_size, WINDOW_PAGES)))
             .collect();
         ListPane {
-            tab: K::TABS[0],
+            tab: K::TABS.first().copied().unwrap_or_default(),
             filter: K::Filter::default(),
             epoch: 0,
             windows,
@@ -51,13 +53,14 @@ impl<K: RecordKind> ListPane<K> {
             totals: None,
             error: None,
             page_size,
+            empty: PageWindow::new(page_size, WINDOW_PAGES),
         }
     }
 
     // --- queries ---------------------------------------------------------------------------------
 
     pub fn window(&self) -> &PageWindow<K::Row> {
-        &self.windows[&self.tab]
+        self.windows.get(&self.tab).unwrap_or(&self.empty)
     }
 
     fn window_mut(&mut self) -> &mut PageWindow<K::Row> {
@@ -86,7 +89,10 @@ impl<K: RecordKind> ListPane<K> {
     /// The tab after the current one (the toggle key's target).
     pub fn next_tab(&self) -> K::Tab {
         let i = K::TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
-        K::TABS[(i + 1) % K::TABS.len()]
+        K::TABS
+            .get((i + 1) % K::TABS.len().max(1))
+            .copied()
+            .unwrap_or(self.tab)
     }
 
     // --- loading ---------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ pub trait RecordKind: 'static {
     /// A record with what hangs off it (the detail pane, the thread).
     type Detail;
     /// The tabs the list is split into (accounts: open and closed).
-    type Tab: Copy + Eq + Hash + Debug;
+    type Tab: Copy + Eq + Hash + Debug + Default;
     type Filter: Clone + Default + PartialEq + Debug;
     /// One answer of the list endpoint.
     type Page;
@@ -45,7 +45,8 @@ pub trait RecordKind: 'static {
     const LOADING_LIST: &'static str;
     /// The spinner's label while a detail loads.
     const LOADING_DETAIL: &'static str;
-    /// Every tab, in the order the toggle key goes through them.
+    /// Every tab, in the order the tab key goes through them; at least one (a kind whose
+    /// list has no tabs has `Tab = ()` and `TABS = &[()]`).
     const TABS: &'static [Self::Tab];
 
     /// A tab in words, for the header and hints: "open".

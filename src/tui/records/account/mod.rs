@@ -1,5 +1,5 @@
 //! Accounts as a record kind: the list's columns and the form's field table here, the detail
-//! layout in [`detail`], the filter (its form, its bar and its `:filter` grammar) in [`filter`].
+//! layout in `detail.rs`, the filter (its form, its bar and its `:filter` grammar) in [`filter`].
 
 mod detail;
 pub mod filter;

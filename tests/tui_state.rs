@@ -958,3 +958,16 @@ fn every_start_up_note_reaches_the_status_line() {
         "{text}"
     );
 }
+
+#[test]
+fn paging_follows_the_list_height_of_the_last_frame() {
+    let mut app = loaded_app(500);
+    // 24 rows: header, filter bar and two status rows leave 20; borders and the table header 17.
+    render(&mut app, 80, 24);
+    press(&mut app, code(KeyCode::PageDown));
+    assert_eq!(app.cursor(), 17);
+    // A smaller window pages by what it shows (7 rows at 14 high).
+    render(&mut app, 80, 14);
+    press(&mut app, code(KeyCode::PageDown));
+    assert_eq!(app.cursor(), 24);
+}

@@ -1,7 +1,17 @@
 //! Kinds of records the TUI shows. A kind is tables, not panes: its list columns, its form's
 //! field table and its detail layout (see [`RecordKind`]). The list, detail and thread panes
-//! are written once, generic over the kind; adding contacts, cases or tasks means a module
-//! here like [`account`], not a copy of the panes.
+//! (and their drawing) are written once, generic over the kind; adding contacts, cases or tasks
+//! means a module here like [`account`], not a copy of the panes.
+//!
+//! Adding a kind, step by step:
+//! 1. `records/<kind>/`: `impl RecordKind` (columns, title and badge, tabs, the page and detail
+//!    requests, the detail layout), its `FIELDS` table and the form-to-body function, and its
+//!    filter (form, bar, `:filter` grammar) if it has one;
+//! 2. `msg.rs` and `worker.rs`: the commands its `load_page`/`load_detail` return and the
+//!    answers they bring (the client calls);
+//! 3. the app: a `ListPane<Kind>` and `DetailPane<Kind>` for it, the command that shows it, and
+//!    its answers routed to them (`app/replies.rs`); comments and attachments need an
+//!    [`Owner`](super::msg::Owner) variant.
 
 pub mod account;
 

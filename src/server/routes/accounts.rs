@@ -36,6 +36,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/accounts/{id}/create_mail/", post(create_mail))
 }
 
+/// The most recipients one mail may have.
+pub const MAX_RECIPIENTS: usize = 100;
+
 const LIST_FIELDS: &[&str] = &["contacts", "assigned_to", "teams", "tags", "recipients"];
 
 /// Parses the list's query string by hand: `tags` may repeat, and a bad number must name its
@@ -217,6 +220,12 @@ pub async fn create_mail(
         .collect();
     if recipients.is_empty() {
         e.add("recipients", "Give at least one recipient.");
+    }
+    if recipients.len() > MAX_RECIPIENTS {
+        e.add(
+            "recipients",
+            format!("At most {MAX_RECIPIENTS} recipients per mail."),
+        );
     }
     for r in &recipients {
         if !is_email(r) {

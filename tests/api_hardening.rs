@@ -100,3 +100,41 @@ async fn tags_links_and_recipients_are_capped() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn the_schema_declares_every_path_parameter() {
+    let app = TestApp::start().await;
+    let (status, schema) = send(app.raw(reqwest::Method::GET, "/api/schema/")).await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = schema["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, ops) in paths {
+        let wanted: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
+        for (method, op) in ops.as_object().expect("operations") {
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "path")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for name in &wanted {
+                assert!(
+                    declared.contains(name),
+                    "{method} {path}: path parameter `{name}` is not declared"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 12, "only {checked} path parameters seen");
+    // Partial updates are declared as PATCH as well as PUT.
+    assert!(paths["/api/accounts/{id}/"]["patch"].is_object());
+    assert!(paths["/api/contacts/{id}/"]["patch"].is_object());
+}

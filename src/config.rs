@@ -39,6 +39,16 @@ pub struct CoreConfig {
     pub data_dir: Option<PathBuf>,
     /// `postgres://...` or `sqlite:PATH`; `--database` and `CRMTUI_DATABASE_URL` win over it.
     pub database: Option<String>,
+    /// Seconds a client may take to send a request's headers.
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a whole request may take, body and answer included.
+    pub request_timeout_secs: Option<u64>,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: Option<usize>,
+    /// Sign-in attempts one address may make per minute.
+    pub login_attempts_per_minute: Option<u32>,
+    /// Failed sign-ins one account may take per 15 minutes.
+    pub login_failures_per_account: Option<u32>,
     pub bind: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub access_token_minutes: Option<i64>,

@@ -138,3 +138,124 @@ async fn the_schema_declares_every_path_parameter() {
     assert!(paths["/api/accounts/{id}/"]["patch"].is_object());
     assert!(paths["/api/contacts/{id}/"]["patch"].is_object());
 }
+
+both_engines!(password_guessing_is_refused_with_429_per_account_and_per_address);
+async fn password_guessing_is_refused_with_429_per_account_and_per_address() {
+    let app = TestApp::with(|s| s.login_attempts_per_minute = 12).await;
+    app.admin("Org", "a@org.test").await; // one good sign-in
+    for _ in 0..10 {
+        let (status, _) = app.login("a@org.test", "wrong password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The account is locked for a while, even with the right password.
+    let res = app
+        .raw(reqwest::Method::POST, "/api/auth/login/")
+        .json(&json!({"email": "a@org.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_message_error(&body);
+    // The address has used its 12 attempts of the minute (1 + 10 + 1): other accounts are
+    // refused too.
+    for i in 0..3 {
+        let (status, _) = app.login(&format!("x{i}@org.test"), "guess").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+/// A raw TCP connection to the core, for what a well-behaved client never does.
+async fn raw_tcp(app: &TestApp) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(app.addr).await.unwrap()
+}
+
+async fn read_all(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(within, stream.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn half_sent_headers_are_dropped_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::with(|s| s.header_timeout = std::time::Duration::from_secs(1)).await;
+    let mut stream = raw_tcp(&app).await;
+    stream
+        .write_all(b"GET /healthz/ HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    read_all(&mut stream, std::time::Duration::from_secs(15)).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the connection stayed open"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_body_gets_408_after_the_request_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::with(|s| s.request_timeout = std::time::Duration::from_secs(1)).await;
+    let mut stream = raw_tcp(&app).await;
+    stream
+        .write_all(
+            b"POST /api/auth/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\"",
+        )
+        .await
+        .unwrap();
+    let answer = read_all(&mut stream, std::time::Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"error\":true"), "{answer}");
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_for_a_free_slot() {
+    let app = TestApp::with(|s| {
+        s.max_connections = 1;
+        s.header_timeout = std::time::Duration::from_secs(2);
+    })
+    .await;
+    // One idle connection holds the only slot...
+    let idle = raw_tcp(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let quick = http()
+        .get(app.url("/healthz/"))
+        .timeout(std::time::Duration::from_millis(700))
+        .send()
+        .await;
+    assert!(quick.is_err(), "served past the cap");
+    // ...until the header timeout drops it.
+    let later = http().get(app.url("/healthz/")).send().await.unwrap();
+    assert_eq!(later.status(), StatusCode::OK);
+    drop(idle);
+}
+
+#[tokio::test]
+async fn an_oversized_body_sent_in_full_reads_413_not_a_reset() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::with(|s| s.max_body = 1024 * 1024).await;
+    let mut stream = raw_tcp(&app).await;
+    let size = 30 * 1024 * 1024;
+    let head = format!(
+        "POST /api/accounts/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Like Python's urllib: the whole body first, the answer after.
+    let chunk = vec![b' '; 1024 * 1024];
+    for _ in 0..30 {
+        stream
+            .write_all(&chunk)
+            .await
+            .expect("the server reads the body instead of resetting");
+    }
+    let answer = read_all(&mut stream, std::time::Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}

@@ -27,6 +27,9 @@ pub enum ApiError {
     NotFound,
     #[error("Request body is too large.")]
     TooLarge,
+    /// 429: too many attempts; try again after this many seconds.
+    #[error("Too many attempts; try again in {retry_after} seconds.")]
+    TooManyRequests { retry_after: u64 },
     /// 409: the request conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
@@ -57,6 +60,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,6 +82,10 @@ impl From<std::io::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        };
         let detail = match self {
             ApiError::Invalid(map) => ErrorDetail::Fields(map),
             ApiError::Internal(detail) => {
@@ -97,7 +105,12 @@ impl IntoResponse for ApiError {
             }
             other => ErrorDetail::Message(other.to_string()),
         };
-        envelope(status, detail)
+        let mut res = envelope(status, detail);
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        res
     }
 }
 
@@ -215,6 +228,41 @@ fn clean_serde_message(msg: &str) -> String {
 
 /// Turns any error response that is not JSON (axum's own rejections, unknown routes, methods
 /// not allowed) into the envelope, so that a client only ever parses one error shape.
+/// The most of an oversized body read (and thrown away) before answering 413, and for how long.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A body announced larger than the limit is answered 413 after reading what the client is
+/// still sending (up to a bound), as nginx's lingering close does: a client that writes its
+/// whole body before reading then sees the 413 rather than a reset connection.
+pub async fn drain_oversized(
+    axum::extract::State(max_body): axum::extract::State<usize>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_none_or(|n| n <= max_body as u64) {
+        return next.run(req).await;
+    }
+    use futures_util::StreamExt;
+    let mut body = req.into_body().into_data_stream();
+    let mut read = 0usize;
+    let drain = async {
+        while read < DRAIN_BYTES {
+            match body.next().await {
+                Some(Ok(chunk)) => read += chunk.len(),
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+    ApiError::TooLarge.into_response()
+}
+
 pub async fn json_errors(req: Request, next: axum::middleware::Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cli;
 pub mod error;
+pub mod limits;
 pub mod mailer;
 pub mod openapi;
 pub mod routes;
@@ -40,6 +41,16 @@ pub struct Settings {
     /// Sender of mails that name none (the SMTP `from`, if configured).
     pub mail_from: Option<String>,
     pub tuning: store::Tuning,
+    /// Seconds a client may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// Seconds a whole request may take.
+    pub request_timeout: Duration,
+    /// Connections served at once by `serve`/`spawn`.
+    pub max_connections: usize,
+    /// Sign-in attempts per address per minute.
+    pub login_attempts_per_minute: u32,
+    /// Failed sign-ins per account per 15 minutes.
+    pub login_failures_per_account: u32,
 }
 
 impl Settings {
@@ -58,6 +69,11 @@ impl Settings {
             smtp: None,
             mail_from: None,
             tuning: store::Tuning::server(),
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            login_attempts_per_minute: 60,
+            login_failures_per_account: 10,
         }
     }
 
@@ -79,6 +95,22 @@ impl Settings {
         if let Some(n) = config.core.refresh_token_days {
             s.refresh_token_days = n;
         }
+        let core = &config.core;
+        if let Some(n) = core.header_timeout_secs {
+            s.header_timeout = Duration::from_secs(n.clamp(1, 3600));
+        }
+        if let Some(n) = core.request_timeout_secs {
+            s.request_timeout = Duration::from_secs(n.clamp(1, 24 * 3600));
+        }
+        if let Some(n) = core.max_connections {
+            s.max_connections = n.max(1);
+        }
+        if let Some(n) = core.login_attempts_per_minute {
+            s.login_attempts_per_minute = n.max(1);
+        }
+        if let Some(n) = core.login_failures_per_account {
+            s.login_failures_per_account = n.max(1);
+        }
         s.mail_from = config.smtp.as_ref().map(|m| m.from.clone());
         s.smtp = config.smtp.clone();
         s
@@ -93,6 +125,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Wakes the mail sender when a mail is queued.
     pub mail_wake: Arc<Notify>,
+    pub limits: Arc<limits::Limits>,
 }
 
 /// An opened core: storage migrated, keys loaded.
@@ -139,6 +172,10 @@ impl Core {
             state: AppState {
                 store,
                 keys: Arc::new(keys),
+                limits: Arc::new(limits::Limits::new(
+                    settings.login_attempts_per_minute,
+                    settings.login_failures_per_account,
+                )),
                 settings: Arc::new(settings),
                 mail_wake: Arc::new(Notify::new()),
             },
@@ -162,12 +199,12 @@ impl Core {
     ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), CoreError> {
         let (listener, local) = bind(addr).await?;
         self.spawn_mailer();
-        let app = self.router();
-        let handle = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "core stopped");
-            }
-        });
+        let handle = tokio::spawn(accept_loop(
+            listener,
+            self.router(),
+            self.state.settings.clone(),
+            std::future::pending(),
+        ));
         Ok((local, handle))
     }
 
@@ -176,10 +213,14 @@ impl Core {
         let (listener, local) = bind(addr).await?;
         self.spawn_mailer();
         tracing::info!(addr = %local, database = ?self.state.settings.database, "serving the API");
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(CoreError::Serve)
+        accept_loop(
+            listener,
+            self.router(),
+            self.state.settings.clone(),
+            shutdown_signal(),
+        )
+        .await;
+        Ok(())
     }
 
     /// Signs in to this in-process core without a password: makes sure `org_name` exists with
@@ -252,6 +293,78 @@ async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr),
     Ok((listener, local))
 }
 
+/// Serves connections until `shutdown`: at most `max_connections` at once (more wait in the
+/// listen queue), each with a header timeout (hyper enforces it only when given a timer, which
+/// `axum::serve` does not give it) and the peer's address for the sign-in limits.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    settings: Arc<Settings>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    let slots = Arc::new(tokio::sync::Semaphore::new(settings.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_timeout);
+    builder.http2().timer(TokioTimer::new());
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        let first_byte = settings.header_timeout;
+        tokio::spawn(async move {
+            // hyper's header timeout starts with a request's first byte: a connection that
+            // sends nothing at all would hold its slot for ever.
+            // (`peek` waits for a real byte or the end; `readable` may answer at once.)
+            let mut byte = [0u8; 1];
+            if let Ok(Ok(1..)) = tokio::time::timeout(first_byte, stream.peek(&mut byte)).await {
+                let service = hyper::service::service_fn(move |mut req: axum::http::Request<_>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    app.clone().oneshot(req)
+                });
+                let conn = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                let _ = watcher.watch(conn).await;
+            }
+            drop(permit);
+        });
+    }
+    // Let requests in flight finish, within reason.
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(10)) => {}
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -277,6 +390,7 @@ async fn shutdown_signal() {
 /// Every route of the API: each routes module brings its own router, merged here.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body;
+    let request_timeout = state.settings.request_timeout;
     Router::new()
         .route("/healthz/", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/api/schema/", get(openapi::schema))
@@ -286,6 +400,14 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::directory::router())
         .fallback(|| async { error::ApiError::NotFound })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            max_body,
+            error::drain_oversized,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(
             TraceLayer::new_for_http()

@@ -9,6 +9,26 @@ use crate::server::auth::{OrgCtx, hash_password, user_is_active, verify_password
 use crate::server::error::{ApiError, ApiJson};
 use crate::server::store::{directory, tenancy};
 
+/// The client's address, when the core is served by `serve`/`spawn` (a router mounted elsewhere
+/// may not know it).
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 pub fn router() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
@@ -21,9 +41,11 @@ pub fn router() -> axum::Router<AppState> {
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::model::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     ApiJson(input): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let email = input.email.trim().to_string();
+    state.limits.check_sign_in(peer, &email)?;
     let found = {
         let email = email.clone();
         state
@@ -34,17 +56,21 @@ pub async fn login(
     // Hashing is slow by design: keep it off the async threads, and hash even for an unknown
     // email so that timing does not tell which emails exist.
     let password = input.password;
-    let user = tokio::task::spawn_blocking(move || match found {
-        Some((id, hash)) if verify_password(&password, &hash) => Some(id),
-        Some(_) => None,
-        None => {
-            let _ = hash_password(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("hashing task failed: {e}")))?
-    .ok_or_else(|| ApiError::Unauthorized("Invalid email or password.".into()))?;
+    let checked = state
+        .limits
+        .hash(move || match found {
+            Some((id, hash)) if verify_password(&password, &hash) => Some(id),
+            Some(_) => None,
+            None => {
+                let _ = hash_password(&password);
+                None
+            }
+        })
+        .await?;
+    let Some(user) = checked else {
+        state.limits.failed_sign_in(&email);
+        return Err(ApiError::Unauthorized("Invalid email or password.".into()));
+    };
 
     let (user_ref, organizations) = state
         .store

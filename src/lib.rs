@@ -9,4 +9,5 @@ pub mod client;
 pub mod config;
 pub mod model;
 pub mod server;
+pub mod signin;
 pub mod tui;

@@ -387,6 +387,7 @@ pub fn detail(c: &Connection, ctx: &OrgCtx, id: Uuid) -> Result<AccountDetail, A
         users_mention: users,
         tags: account.tags.clone(),
         account_obj: account,
+        figures: None,
     })
 }
 

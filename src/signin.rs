@@ -8,8 +8,9 @@ use anyhow::{Context as _, anyhow, bail};
 use uuid::Uuid;
 
 use crate::cli::{LoginArgs, LogoutArgs};
-use crate::client::{self, Client, session};
+use crate::client::{self, Client, ClientError, Dialect, SignInMethod, Tokens, session};
 use crate::config::{Config, default_config_path};
+use crate::model::OrgMembership;
 use crate::tui::{init_file_logging, timeouts};
 
 /// Why [`probe`] could not start a session.
@@ -31,6 +32,25 @@ pub async fn probe(client: &Client) -> Result<Option<crate::model::Profile>, Pro
         ))
     };
     match client.profile().await {
+        // BottleCRM keeps the org in the token and ignores the org header: a session bound to
+        // another org than the one asked for is switched (and the new tokens kept).
+        Ok(p)
+            if client.known_dialect() == Some(Dialect::BottleCrm)
+                && client.org().is_some_and(|org| org != p.org.id) =>
+        {
+            let org = client.org().unwrap_or(p.org.id);
+            match client.switch_org(org).await {
+                Ok(_) => match client.profile().await {
+                    Ok(p) => Ok(Some(p)),
+                    Err(e) => Err(Probe::Refused(format!("org {org}: {e}"))),
+                },
+                Err(e @ (E::Unreachable(_) | E::Timeout)) => Err(Probe::Offline(e.to_string())),
+                Err(e) => Err(Probe::Refused(format!(
+                    "org {org}: {e} (the session belongs to {}; a personal access token cannot switch orgs)",
+                    p.org.name
+                ))),
+            }
+        }
         Ok(p) => Ok(Some(p)),
         Err(e @ (E::Unreachable(_) | E::Timeout)) => Err(Probe::Offline(e.to_string())),
         Err(E::SessionExpired(_)) => Ok(None),
@@ -83,55 +103,25 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
     init_file_logging();
     let config = Config::load(config_path.as_deref())?;
     let base = client::parse_server_url(&args.server)?;
-    let password = tokio::task::spawn_blocking(|| read_password("Password: ")).await??;
-    let client = Client::new(base.as_str(), None, None, timeouts(&config))?;
-    let answer = client
-        .login(&args.email, &password)
-        .await
-        .map_err(|e| match e {
-            client::ClientError::SessionExpired(m)
-            | client::ClientError::Api {
-                status: 401,
-                message: m,
-                ..
-            } => {
-                anyhow!("sign-in refused: {m}")
-            }
-            other => anyhow!("cannot sign in to {base}: {other}"),
-        })?;
-    let org = match &args.org {
+    let wanted_org = match args.org.as_deref().map(str::trim) {
         Some(raw) => {
-            let id = Uuid::parse_str(raw.trim())
-                .map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?;
-            answer
-                .organizations
-                .iter()
-                .find(|o| o.id == id)
-                .ok_or_else(|| anyhow!("{} is not a member of the org {id}", args.email))?
+            Some(Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?)
         }
-        None => match answer.organizations.as_slice() {
-            [] => bail!("{} belongs to no organization on {base}", args.email),
-            [only] => only,
-            many => {
-                eprintln!("{} belongs to several organizations:", args.email);
-                for (i, o) in many.iter().enumerate() {
-                    eprintln!("  {}) {} ({}, {})", i + 1, o.name, o.role.as_str(), o.id);
-                }
-                let choice = tokio::task::spawn_blocking(|| -> anyhow::Result<String> {
-                    eprint!("Number: ");
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    Ok(line)
-                })
-                .await??;
-                let n: usize = choice
-                    .trim()
-                    .parse()
-                    .map_err(|_| anyhow!("not a number; pass --org ORG_ID"))?;
-                many.get(n.wrapping_sub(1))
-                    .ok_or_else(|| anyhow!("no organization number {n}"))?
-            }
+        None => None,
+    };
+    let client = Client::new(base.as_str(), None, None, timeouts(&config))?;
+    // Ask the server how it signs in before asking the user for anything.
+    let dialect = client.dialect().await.map_err(|e| match e {
+        ClientError::Unsupported(m) => anyhow!("{base}: {m}"),
+        other => anyhow!("cannot reach {base}: {other}"),
+    })?;
+    let (user, org) = match (&args.email, args.token) {
+        (_, true) => token_sign_in(&client, &base, wanted_org).await?,
+        (Some(email), false) => match dialect.sign_in() {
+            SignInMethod::Password => password_sign_in(&client, &base, email, wanted_org).await?,
+            SignInMethod::EmailCode => code_sign_in(&client, &base, email, wanted_org).await?,
         },
+        (None, false) => bail!("pass --email EMAIL or --token"),
     };
     let tokens = client
         .tokens()
@@ -162,8 +152,8 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
         ],
     )?;
     println!(
-        "Signed in to {base} as {} in {} ({}).",
-        answer.user.email,
+        "Signed in to {base} ({}) as {user} in {} ({}).",
+        dialect.name(),
         org.name,
         org.role.as_str()
     );
@@ -178,6 +168,146 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// A refused sign-in in one line; anything else says it could not sign in.
+fn refused(base: &url::Url, e: ClientError) -> anyhow::Error {
+    match e {
+        ClientError::SessionExpired(m)
+        | ClientError::Api {
+            status: 401,
+            message: m,
+            ..
+        } => anyhow!("sign-in refused: {m}"),
+        ClientError::Unsupported(m) => anyhow!("{base}: {m}"),
+        other => anyhow!("cannot sign in to {base}: {other}"),
+    }
+}
+
+/// The core: email and password.
+async fn password_sign_in(
+    client: &Client,
+    base: &url::Url,
+    email: &str,
+    wanted: Option<Uuid>,
+) -> anyhow::Result<(String, OrgMembership)> {
+    let password = tokio::task::spawn_blocking(|| read_password("Password: ")).await??;
+    let answer = client
+        .login(email, &password)
+        .await
+        .map_err(|e| refused(base, e))?;
+    let org = pick_org(email, base, &answer.organizations, wanted).await?;
+    Ok((answer.user.email, org))
+}
+
+/// BottleCRM: a code is emailed, typed back (no echo), and exchanged for tokens; then the
+/// tokens are bound to the chosen org with `switch-org` unless the server bound them to it.
+async fn code_sign_in(
+    client: &Client,
+    base: &url::Url,
+    email: &str,
+    wanted: Option<Uuid>,
+) -> anyhow::Result<(String, OrgMembership)> {
+    client
+        .request_code(email)
+        .await
+        .map_err(|e| anyhow!("cannot ask {base} for a sign-in code: {e}"))?;
+    eprintln!("{base} emails a 6-digit sign-in code to {email} (if it knows the address).");
+    let code = tokio::task::spawn_blocking(|| read_password("Code: ")).await??;
+    if code.trim().is_empty() {
+        bail!("no code given");
+    }
+    let answer = client
+        .verify_code(email, &code)
+        .await
+        .map_err(|e| refused(base, e))?;
+    let org = pick_org(email, base, &answer.organizations, wanted).await?;
+    if answer.current_org != Some(org.id) {
+        client
+            .switch_org(org.id)
+            .await
+            .map_err(|e| anyhow!("signed in, but cannot switch to the org {}: {e}", org.name))?;
+    }
+    let user = answer.user.map_or_else(|| email.to_string(), |u| u.email);
+    Ok((user, org))
+}
+
+/// A personal access token (BottleCRM's `bcrm_pat_…`, or any token the server takes): read
+/// without echo, then checked by asking the server who it names. A BottleCRM token belongs to
+/// one org, so `--org` must name that one.
+async fn token_sign_in(
+    client: &Client,
+    base: &url::Url,
+    wanted: Option<Uuid>,
+) -> anyhow::Result<(String, OrgMembership)> {
+    let token = tokio::task::spawn_blocking(|| read_password("Token: ")).await??;
+    let token = token.trim().to_string();
+    if token.is_empty() {
+        bail!("no token given");
+    }
+    let mut client = client.clone();
+    if client.known_dialect() == Some(Dialect::Core) {
+        // The core takes its org from a header; BottleCRM from the token.
+        client.set_org(wanted);
+    }
+    client.set_tokens(Some(Tokens {
+        access: token,
+        refresh: None,
+    }));
+    let profile = client.profile().await.map_err(|e| match e {
+        ClientError::SessionExpired(m) => anyhow!("the token was refused: {m}"),
+        other => refused(base, other),
+    })?;
+    if let Some(org) = wanted
+        && org != profile.org.id
+    {
+        bail!(
+            "this token belongs to the org {} ({}), not {org}; a personal access token cannot switch orgs",
+            profile.org.name,
+            profile.org.id
+        );
+    }
+    Ok((profile.user.email, profile.org))
+}
+
+/// The org to work in: `wanted`, the only one, or the user's pick from a numbered list.
+async fn pick_org(
+    email: &str,
+    base: &url::Url,
+    orgs: &[OrgMembership],
+    wanted: Option<Uuid>,
+) -> anyhow::Result<OrgMembership> {
+    if let Some(id) = wanted {
+        return orgs
+            .iter()
+            .find(|o| o.id == id)
+            .cloned()
+            .ok_or_else(|| anyhow!("{email} is not a member of the org {id}"));
+    }
+    match orgs {
+        [] => bail!("{email} belongs to no organization on {base}"),
+        [only] => Ok(only.clone()),
+        many => {
+            eprintln!("{email} belongs to several organizations:");
+            for (i, o) in many.iter().enumerate() {
+                eprintln!("  {}) {} ({}, {})", i + 1, o.name, o.role.as_str(), o.id);
+            }
+            let choice = tokio::task::spawn_blocking(|| -> anyhow::Result<String> {
+                eprint!("Number: ");
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                Ok(line)
+            })
+            .await??;
+            let n: usize = choice
+                .trim()
+                .parse()
+                .map_err(|_| anyhow!("not a number; pass --org ORG_ID"))?;
+            many.get(n.wrapping_sub(1))
+                .cloned()
+                .ok_or_else(|| anyhow!("no organization number {n}"))
+        }
+    }
 }
 
 pub async fn logout(args: LogoutArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {

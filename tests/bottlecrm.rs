@@ -488,6 +488,34 @@ async fn code_sign_in_switches_org_and_rotates_single_use_refresh_tokens() {
         assert_eq!(status.as_u16(), 401, "a spent refresh token is refused");
     }
 
+    // The TUI's start-up probe binds a session to the org asked for (`crmtui --org`)...
+    let second = signed
+        .organizations
+        .iter()
+        .find(|o| o.id != live.org)
+        .expect("a second org")
+        .clone();
+    let mut elsewhere = client.clone();
+    elsewhere.set_org(Some(second.id));
+    match crmtui::signin::probe(&elsewhere).await {
+        Ok(Some(p)) => assert_eq!(p.org.id, second.id),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        client.profile().await.expect("profile").org.name,
+        second.name,
+        "the switch holds for every clone of the client"
+    );
+    // ...which a personal access token cannot do: one line, no switch.
+    let mut pat = live.client();
+    pat.set_org(Some(second.id));
+    match crmtui::signin::probe(&pat).await {
+        Err(crmtui::signin::Probe::Refused(m)) => {
+            assert!(m.contains("personal access token cannot switch"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+
     // The sign-in answers, for the default suite (tokens scrubbed): another code, by hand.
     if std::env::var("CRMTUI_BOTTLECRM_RECORD").ok().as_deref() == Some("1") {
         let (status, body) = raw_as(&live, None, reqwest::Method::GET, "api/auth/me/", None).await;

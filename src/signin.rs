@@ -315,10 +315,28 @@ pub async fn logout(args: LogoutArgs, config_path: Option<PathBuf>) -> anyhow::R
     let config = Config::load(config_path.as_deref())?;
     let raw = args
         .server
-        .or(config.server)
+        .or(config.server.clone())
         .ok_or_else(|| anyhow!("no server signed in (pass --server URL)"))?;
     let key = client::parse_server_url(&raw)?.to_string();
     let file = session::insecure_file_path();
+    // BottleCRM's refresh token stays valid for 14 days unless the server retires it: ask it
+    // to (best effort; the local copy goes either way).
+    let (k, f) = (key.clone(), file.clone());
+    let stored = tokio::task::spawn_blocking(move || session::load(&k, f.as_deref()))
+        .await
+        .ok()
+        .flatten();
+    if let Some((tokens, _)) = stored
+        && tokens.refresh.is_some()
+    {
+        client::install_crypto_provider();
+        let client = Client::new(&key, None, Some(tokens), timeouts(&config))?;
+        match client.sign_out().await {
+            Ok(true) => println!("The server retired the session's refresh token."),
+            Ok(false) => {}
+            Err(e) => eprintln!("warning: the server could not retire the session ({e})."),
+        }
+    }
     let k = key.clone();
     let removed = tokio::task::spawn_blocking(move || session::delete(&k, file.as_deref())).await?;
     let path = config_path.or_else(default_config_path);

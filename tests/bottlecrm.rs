@@ -305,6 +305,24 @@ impl Term {
     }
 }
 
+/// What BottleCRM answers a refresh with `refresh` (from a test without a runtime).
+fn refresh_status(base: &str, refresh: &str) -> u16 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{base}api/auth/refresh-token/"))
+            .json(&serde_json::json!({ "refresh": refresh }))
+            .send()
+            .await
+            .expect("refresh")
+            .status()
+            .as_u16()
+    })
+}
+
 /// The server and org `crmtui login` wrote to the config under `home`.
 fn config_of(home: &Path) -> crmtui::config::Config {
     let path = home.join("config/crmtui/config.toml");
@@ -313,9 +331,14 @@ fn config_of(home: &Path) -> crmtui::config::Config {
 
 // --- sign-in ---------------------------------------------------------------------------------
 
+/// Both binary sign-ins keep their session under the same server key (in this machine's
+/// keyring): one at a time.
+static KEYRING: Mutex<()> = Mutex::new(());
+
 #[test]
 fn the_binary_signs_in_with_an_emailed_code_and_picks_the_org() {
     let Some(live) = live() else { return };
+    let _one = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
     live.forget_codes();
     let home = tempfile::tempdir().expect("tempdir");
     let mark = live.log_len();
@@ -354,11 +377,27 @@ fn the_binary_signs_in_with_an_emailed_code_and_picks_the_org() {
     let config = config_of(home.path());
     assert_eq!(config.server.as_deref(), Some(live.base.as_str()));
     assert_eq!(config.org, Some(live.org.to_string()));
+
+    // The session as a later run reads it: from the keyring, or the 0600 file.
+    let file = home.path().join("config/crmtui/credentials.json");
+    let (stored, store) =
+        crmtui::client::session::load(&live.base, Some(&file)).expect("the session is kept");
+    assert!(stored.refresh.is_some(), "kept in {store}");
+    // Logging out retires the refresh token on the server, not just here.
+    let term = Term::start(&["logout"], home.path());
+    let (ok, text) = term.finish();
+    assert!(ok, "logout failed:\n{text}");
+    assert!(config_of(home.path()).server.is_none(), "{text}");
+    assert!(text.contains("The server retired"), "{text}");
+    let status = refresh_status(&live.base, stored.refresh.as_deref().unwrap_or(""));
+    assert_eq!(status, 401, "the retired refresh token is refused");
+    assert!(crmtui::client::session::load(&live.base, Some(&file)).is_none());
 }
 
 #[test]
 fn the_binary_signs_in_with_a_personal_access_token() {
     let Some(live) = live() else { return };
+    let _one = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
     let home = tempfile::tempdir().expect("tempdir");
     let mut term = Term::start(
         &[
@@ -380,6 +419,14 @@ fn the_binary_signs_in_with_a_personal_access_token() {
         "{text}"
     );
     assert_eq!(config_of(home.path()).org, Some(live.org.to_string()));
+    let file = home.path().join("config/crmtui/credentials.json");
+    let (kept, _) = crmtui::client::session::load(&live.base, Some(&file)).expect("kept");
+    assert_eq!(
+        (kept.access.as_str(), kept.refresh.as_deref()),
+        (live.pat.as_str(), None)
+    );
+    let (ok, text) = Term::start(&["logout"], home.path()).finish();
+    assert!(ok && text.contains("Removed the session"), "{text}");
 
     // A token of one org cannot be used for another: said in one line, nothing stored.
     let other = tempfile::tempdir().expect("tempdir");

@@ -477,6 +477,26 @@ impl Client {
 
     // --- BottleCRM sign-in ----------------------------------------------------------------------
 
+    /// Asks the server to retire the session's refresh token, where it can (BottleCRM's
+    /// `/api/auth/logout/`). `false` when there is nothing to retire or the server cannot.
+    pub async fn sign_out(&self) -> Result<bool, ClientError> {
+        let Some(refresh) = self.tokens().and_then(|t| t.refresh) else {
+            return Ok(false);
+        };
+        if self.dialect().await? != Dialect::BottleCrm {
+            return Ok(false);
+        }
+        let url = self.url("api/auth/logout/")?;
+        let resp = self
+            .http
+            .post(url)
+            .json(&serde_json::json!({ "refresh": refresh }))
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        check(resp).await.map(|_| true)
+    }
+
     /// Asks BottleCRM to email a 6-digit sign-in code to `email`. The server answers the same
     /// whether or not the address is known (and sends nothing after 5 codes an hour).
     pub async fn request_code(&self, email: &str) -> Result<(), ClientError> {

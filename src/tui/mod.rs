@@ -29,8 +29,8 @@ use uuid::Uuid;
 
 use crate::cli::TuiArgs;
 use crate::client::{self, Client, Timeouts, Tokens, session};
-use crate::signin::{self, Probe};
 use crate::config::Config;
+use crate::signin::{self, Probe};
 use app::{App, Msg, Ready, Request};
 use keymap::Keymap;
 use theme::Theme;

@@ -205,7 +205,7 @@ impl Client {
         let (status, content_type, challenge) = get("api/auth/me/").await?;
         if matches!(status, 200 | 401 | 403)
             && content_type.contains("json")
-            && (status == 200 || challenge.starts_with("bearer") || status == 403)
+            && (status != 401 || challenge.starts_with("bearer"))
         {
             tracing::info!(dialect = "bottlecrm", "server dialect");
             return Ok(Dialect::BottleCrm);

@@ -531,6 +531,9 @@ pub fn recipient_ids(
     let mut unknown = Vec::new();
     for r in recipients {
         let r = r.trim();
+        if r.is_empty() {
+            continue;
+        }
         let found = match Uuid::parse_str(r) {
             Ok(id) => contacts.iter().find(|c| c.id == id),
             Err(_) => contacts
@@ -756,6 +759,53 @@ mod tests {
         assert_eq!(
             (a.billing_city.as_str(), a.tags.clone(), a.assigned_to.len()),
             ("Paris", vec!["vip".to_string()], 1)
+        );
+    }
+
+    #[test]
+    fn bottlecrm_bodies_use_its_names_and_never_our_street() {
+        let tag = Uuid::new_v4();
+        let input = AccountInput {
+            billing_street: Some(Some("1 Main St".into())),
+            billing_address_line: Some(None),
+            status: Some(Some(AccountStatus::Open)),
+            tags: Some(Some(vec!["vip".into()])),
+            ..Default::default()
+        };
+        assert_eq!(
+            bottle_account_body(&input, Some(vec![tag])),
+            json!({"address_line": null, "is_active": true, "tags": [tag.to_string()]})
+        );
+        assert_eq!(our_field_name("city"), "billing_city");
+        assert_eq!(our_field_name("is_active"), "status");
+        assert_eq!(our_field_name("name"), "name");
+    }
+
+    #[test]
+    fn recipients_are_the_accounts_contacts_by_address_or_id() {
+        let contact = |email: &str| crate::model::Contact {
+            id: Uuid::new_v4(),
+            first_name: "A".into(),
+            last_name: String::new(),
+            email: email.into(),
+            phone: String::new(),
+            title: String::new(),
+            description: String::new(),
+            org: Uuid::nil(),
+            created_on: chrono::Utc::now(),
+            created_by: None,
+        };
+        let (a, b) = (contact("a@x.example"), contact(""));
+        let both = [a.clone(), b.clone()];
+        let wanted = [
+            "A@X.example".to_string(),
+            b.id.to_string(),
+            a.id.to_string(),
+        ];
+        assert_eq!(recipient_ids(&wanted, &both), Ok(vec![a.id, b.id]));
+        assert_eq!(
+            recipient_ids(&["".to_string(), "z@x.example".to_string()], &both),
+            Err(vec!["z@x.example".to_string()])
         );
     }
 

@@ -994,6 +994,23 @@ async fn every_account_action_works_against_bottlecrm() {
         other => panic!("{other:?}"),
     }
     c.delete_account(created.id).await.expect("delete");
+    // The tag this run made goes too (it was created because it was missing, as the check
+    // below shows), so runs do not pile tags up in the reference org.
+    let (_, body) = raw(&live, reqwest::Method::GET, "api/tags/", None).await;
+    let made = crmtui::client::dialect::tag_ids(&body)
+        .expect("tags")
+        .into_iter()
+        .find(|(name, _)| *name == new_tag.to_lowercase())
+        .map(|(_, id)| id)
+        .expect("the new tag was created on BottleCRM");
+    let (status, _) = raw(
+        &live,
+        reqwest::Method::DELETE,
+        &format!("api/tags/{made}/"),
+        None,
+    )
+    .await;
+    assert!(matches!(status, 200 | 204), "tag delete: {status}");
     let gone = c.account(created.id).await.expect_err("gone");
     assert!(
         matches!(gone, ClientError::Api { status: 404, .. }),

@@ -255,7 +255,9 @@ async fn token_sign_in(
         refresh: None,
     }));
     let profile = client.profile().await.map_err(|e| match e {
-        ClientError::SessionExpired(m) => anyhow!("the token was refused: {m}"),
+        ClientError::SessionExpired(_) => {
+            anyhow!("{base} refused the token (wrong, revoked or expired)")
+        }
         other => refused(base, other),
     })?;
     if let Some(org) = wanted

@@ -428,6 +428,16 @@ fn the_binary_signs_in_with_a_personal_access_token() {
     let (ok, text) = Term::start(&["logout"], home.path()).finish();
     assert!(ok && text.contains("Removed the session"), "{text}");
 
+    // A wrong token: said in one line, nothing stored.
+    let other = tempfile::tempdir().expect("tempdir");
+    let mut term = Term::start(&["login", "--server", &live.base, "--token"], other.path());
+    term.wait_for("Token:");
+    term.type_line("bcrm_pat_not-a-real-token");
+    let (ok, text) = term.finish();
+    assert!(!ok);
+    assert!(text.contains("refused the token"), "{text}");
+    assert!(!other.path().join("config/crmtui/config.toml").exists());
+
     // A token of one org cannot be used for another: said in one line, nothing stored.
     let other = tempfile::tempdir().expect("tempdir");
     let wrong = Uuid::new_v4().to_string();

@@ -51,11 +51,27 @@ pub enum Command {
     Logout(LogoutArgs),
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
+/// Which database a core uses.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DatabaseArgs {
     /// Where the SQLite database and uploaded files live (default: the XDG data dir).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB` for PostgreSQL, or `sqlite:PATH` for a SQLite
+    /// workspace dir (the default: the data dir).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CRMTUI_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
     /// Address to listen on (default: the config's `[core] bind`, else 127.0.0.1:8000).
     #[arg(long)]
     pub bind: Option<SocketAddr>,
@@ -70,12 +86,20 @@ pub enum AdminCommand {
     CreateUser(CreateUserArgs),
     /// Fill an org with realistic demo data.
     SeedDemo(SeedDemoArgs),
+    /// Apply pending database migrations (serve applies them at start too).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct CreateUserArgs {
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
     #[arg(long)]
     pub email: String,
     /// Read the password from standard input (one line).
@@ -94,8 +118,8 @@ pub struct CreateUserArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SeedDemoArgs {
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
     /// Org name (created if missing).
     #[arg(long)]
     pub org: String,

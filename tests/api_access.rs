@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
-#[tokio::test]
+both_engines!(login_refresh_profile_and_hashed_passwords);
 async fn login_refresh_profile_and_hashed_passwords() {
     let app = TestApp::start().await;
     let admin = app.admin("Org One", "Boss@Org.test").await;
@@ -86,11 +86,7 @@ async fn login_refresh_profile_and_hashed_passwords() {
 
     // Passwords are slow salted hashes, never plain.
     let hashes: Vec<String> = app
-        .db(|tx| {
-            let mut stmt = tx.prepare("SELECT password_hash FROM users")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+        .db(|tx| tx.rows("SELECT password_hash FROM users", &[], |r| r.text(0)))
         .await;
     app.user("Org One", "second@org.test", Role::User).await;
     assert!(!hashes.is_empty());
@@ -100,9 +96,11 @@ async fn login_refresh_profile_and_hashed_passwords() {
     }
     let two: Vec<String> = app
         .db(|tx| {
-            let mut stmt = tx.prepare("SELECT password_hash FROM users ORDER BY email_key")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            tx.rows(
+                "SELECT password_hash FROM users ORDER BY email_key",
+                &[],
+                |r| r.text(0),
+            )
         })
         .await;
     assert_eq!(two.len(), 2);
@@ -136,7 +134,7 @@ fn mint(secret: &[u8], sub: Uuid, typ: &str, exp_offset: i64) -> String {
     .unwrap()
 }
 
-#[tokio::test]
+both_engines!(tokens_are_checked_everywhere);
 async fn tokens_are_checked_everywhere() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -151,11 +149,11 @@ async fn tokens_are_checked_everywhere() {
     let comment = id_of(&added["comment"]);
     let secret: Vec<u8> = app
         .db(|tx| {
-            Ok(tx.query_row(
+            tx.one(
                 "SELECT value FROM settings WHERE key = 'jwt_secret'",
-                [],
-                |r| r.get(0),
-            )?)
+                &[],
+                |r| r.bytes(0),
+            )
         })
         .await;
 
@@ -258,7 +256,7 @@ async fn tokens_are_checked_everywhere() {
     assert_eq!(app.list(&admin, "").await["accounts_count"], 1);
 }
 
-#[tokio::test]
+both_engines!(org_header_rules);
 async fn org_header_rules() {
     let app = TestApp::start().await;
     let solo = app.user("Solo Org", "solo@x.test", Role::User).await;
@@ -348,7 +346,7 @@ async fn org_header_rules() {
     assert_eq!(body["organizations"].as_array().unwrap().len(), 2, "{body}");
 }
 
-#[tokio::test]
+both_engines!(records_never_cross_orgs);
 async fn records_never_cross_orgs() {
     let app = TestApp::start().await;
     let a = app.admin("Org A", "a@a.test").await;
@@ -538,14 +536,14 @@ async fn records_never_cross_orgs() {
     assert_eq!(d["account_obj"]["name"], "shared name");
     assert_eq!(d["comments"][0]["comment"], "secret");
     assert_eq!(d["attachments"].as_array().unwrap().len(), 1);
-    assert_eq!(app.file_count(), 1);
+    assert_eq!(app.file_count().await, 1);
     let (status, _) = app
         .get(&a, &format!("/api/contacts/{}/", id_of(&contact_a)))
         .await;
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
+both_engines!(a_user_sees_and_changes_only_their_accounts);
 async fn a_user_sees_and_changes_only_their_accounts() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "admin@org.test").await;
@@ -667,7 +665,7 @@ async fn a_user_sees_and_changes_only_their_accounts() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{out}");
 }
 
-#[tokio::test]
+both_engines!(only_admins_and_authors_change_comments_and_attachments);
 async fn only_admins_and_authors_change_comments_and_attachments() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "admin@org.test").await;
@@ -748,7 +746,7 @@ async fn only_admins_and_authors_change_comments_and_attachments() {
     assert_eq!(out["comment"], "moderated");
     let (status, _) = send(app.req(&admin, Method::DELETE, &attachment)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(app.file_count(), 0);
+    assert_eq!(app.file_count().await, 0);
     let (status, _) = send(app.raw(Method::DELETE, &comment).bearer_auth(&u1.token)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = send(app.raw(Method::DELETE, &comment).bearer_auth(&u1.token)).await;
@@ -758,15 +756,15 @@ async fn only_admins_and_authors_change_comments_and_attachments() {
     assert_eq!(d["attachments"], json!([]));
 }
 
-#[tokio::test]
+both_engines!(admin_create_user_command);
 async fn admin_create_user_command() {
     let app = TestApp::start().await;
-    let dir = app.dir();
+    let db_args = app.db_args();
     let run = |email: &str, org: &str, role: &str, password: &str| {
         use std::io::Write;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crmtui"))
-            .args(["admin", "create-user", "--data-dir"])
-            .arg(&dir)
+            .args(["admin", "create-user"])
+            .args(&db_args)
             .args([
                 "--email",
                 email,
@@ -861,7 +859,7 @@ async fn admin_create_user_command() {
     assert_eq!(body["users_count"], 2, "{body}");
 }
 
-#[tokio::test]
+both_engines!(deactivated_users_and_memberships_lose_access);
 async fn deactivated_users_and_memberships_lose_access() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -879,9 +877,9 @@ async fn deactivated_users_and_memberships_lose_access() {
     // Membership off: 403 in that org, gone from login's list and the users list stays honest.
     let (uid, org) = (user.id, user.org);
     app.db(move |tx| {
-        tx.execute(
-            "UPDATE memberships SET is_active = 0 WHERE user_id = ?1 AND org_id = ?2",
-            [uid.to_string(), org.to_string()],
+        tx.exec(
+            "UPDATE memberships SET is_active = FALSE WHERE user_id = $1 AND org_id = $2",
+            &[&uid, &org],
         )?;
         Ok(())
     })
@@ -910,14 +908,11 @@ async fn deactivated_users_and_memberships_lose_access() {
 
     // User off: every token and the password stop working.
     app.db(move |tx| {
-        tx.execute(
-            "UPDATE memberships SET is_active = 1 WHERE user_id = ?1",
-            [uid.to_string()],
+        tx.exec(
+            "UPDATE memberships SET is_active = TRUE WHERE user_id = $1",
+            &[&uid],
         )?;
-        tx.execute(
-            "UPDATE users SET is_active = 0 WHERE id = ?1",
-            [uid.to_string()],
-        )?;
+        tx.exec("UPDATE users SET is_active = FALSE WHERE id = $1", &[&uid])?;
         Ok(())
     })
     .await;

@@ -37,11 +37,10 @@ async fn team(app: &TestApp, who: &Session, name: &str, users: Vec<Uuid>) -> Str
 }
 
 async fn count_rows(app: &TestApp, sql: &'static str) -> i64 {
-    app.db(move |tx| Ok(tx.query_row(sql, [], |r| r.get::<_, i64>(0))?))
-        .await
+    app.count(sql).await
 }
 
-#[tokio::test]
+both_engines!(seed_examples_end_to_end);
 async fn seed_examples_end_to_end() {
     let app = TestApp::start().await;
     let admin = app.admin("Acme Org", "admin@yourcompany.com").await;
@@ -270,7 +269,7 @@ async fn seed_examples_end_to_end() {
     assert_eq!(added["comments"].as_array().unwrap().len(), 2);
     // Oldest comment first.
     assert_eq!(added["comments"][0]["id"], json!(comment_id));
-    assert_eq!(app.file_count(), 1);
+    assert_eq!(app.file_count().await, 1);
 
     // Django-CRM's field name works too.
     let form = Form::new().part(
@@ -286,7 +285,7 @@ async fn seed_examples_end_to_end() {
     assert_eq!(added2["comment"], Value::Null);
     assert_eq!(added2["attachment"]["file_name"], "raw.bin");
     assert_eq!(added2["attachments"].as_array().unwrap().len(), 2);
-    assert_eq!(app.file_count(), 2);
+    assert_eq!(app.file_count().await, 2);
 
     // Download: the attachment URL, same token.
     let url = att["attachment"].as_str().unwrap();
@@ -337,7 +336,7 @@ async fn seed_examples_end_to_end() {
     )
     .await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
-    assert_eq!(app.file_count(), 1);
+    assert_eq!(app.file_count().await, 1);
     let (status, _) = app.get(&admin, url).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, detail) = app.get(&admin, &format!("/api/accounts/{id}/")).await;
@@ -376,7 +375,7 @@ async fn seed_examples_end_to_end() {
     let (status, body) = app.get(&admin, &format!("/api/accounts/{id}/")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_message_error(&body);
-    assert_eq!(app.file_count(), 0);
+    assert_eq!(app.file_count().await, 0);
     assert_eq!(count_rows(&app, "SELECT count(*) FROM comments").await, 0);
     assert_eq!(
         count_rows(&app, "SELECT count(*) FROM attachments").await,
@@ -384,7 +383,7 @@ async fn seed_examples_end_to_end() {
     );
 }
 
-#[tokio::test]
+both_engines!(multipart_create_takes_json_lists_and_a_first_attachment);
 async fn multipart_create_takes_json_lists_and_a_first_attachment() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -419,10 +418,10 @@ async fn multipart_create_takes_json_lists_and_a_first_attachment() {
     );
     assert_eq!(detail["attachments"][0]["file_name"], "hello.txt");
     assert_eq!(detail["attachments"][0]["size"], 5);
-    assert_eq!(app.file_count(), 1);
+    assert_eq!(app.file_count().await, 1);
 }
 
-#[tokio::test]
+both_engines!(failed_creates_leave_no_account_tag_or_file);
 async fn failed_creates_leave_no_account_tag_or_file() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -450,7 +449,11 @@ async fn failed_creates_leave_no_account_tag_or_file() {
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {body}");
         assert_field_error(&body, field);
-        assert_eq!(app.file_count(), 0, "{field}: the upload stayed on disk");
+        assert_eq!(
+            app.file_count().await,
+            0,
+            "{field}: the upload stayed on disk"
+        );
         assert_eq!(
             count_rows(&app, "SELECT count(*) FROM accounts").await,
             0,
@@ -479,7 +482,7 @@ async fn failed_creates_leave_no_account_tag_or_file() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_field_error(&body, "website");
-    assert_eq!(app.file_count(), 0);
+    assert_eq!(app.file_count().await, 0);
     // Comment on a missing account, with a file: 404 and no file.
     let form = Form::new().part("attachment", Part::bytes(vec![1u8; 100]).file_name("x.bin"));
     let (status, _) = send(
@@ -492,7 +495,7 @@ async fn failed_creates_leave_no_account_tag_or_file() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(app.file_count(), 0);
+    assert_eq!(app.file_count().await, 0);
     // And the same name then works.
     app.account(&admin, "Doomed Inc", json!({})).await;
 }
@@ -556,7 +559,7 @@ async fn filter_fixture(app: &TestApp) -> Session {
     admin
 }
 
-#[tokio::test]
+both_engines!(filters_match_case_insensitive_substrings_tags_and_status);
 async fn filters_match_case_insensitive_substrings_tags_and_status() {
     let app = TestApp::start().await;
     let admin = filter_fixture(&app).await;
@@ -662,7 +665,7 @@ async fn filters_match_case_insensitive_substrings_tags_and_status() {
     );
 }
 
-#[tokio::test]
+both_engines!(contact_filter_folds_unicode_case);
 async fn contact_filter_folds_unicode_case() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -681,7 +684,7 @@ async fn contact_filter_folds_unicode_case() {
     }
 }
 
-#[tokio::test]
+both_engines!(team_members_are_listed_once);
 async fn team_members_are_listed_once() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -702,7 +705,7 @@ async fn team_members_are_listed_once() {
     );
 }
 
-#[tokio::test]
+both_engines!(short_unicode_filters_fold_case_too);
 async fn short_unicode_filters_fold_case_too() {
     let app = TestApp::start().await;
     let admin = filter_fixture(&app).await;
@@ -714,7 +717,7 @@ async fn short_unicode_filters_fold_case_too() {
     }
 }
 
-#[tokio::test]
+both_engines!(paging_edges_and_newest_first);
 async fn paging_edges_and_newest_first() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -810,11 +813,20 @@ async fn paging_edges_and_newest_first() {
     // A 1001-account list is clamped to 1000.
     app.db(|tx| {
         let org = crmtui::server::store::directory::ensure_org(tx, "Org")?;
+        let old = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
         for i in 0..1000 {
-            let id = Uuid::new_v4().to_string();
-            tx.execute(
-                "INSERT INTO accounts (id, org_id, name, name_key, created_on) VALUES (?1, ?2, ?3, ?4, '2020-01-01T00:00:00Z')",
-                rusqlite::params![id, org.to_string(), format!("Bulk {i}"), format!("bulk {i}")],
+            tx.exec(
+                "INSERT INTO accounts (id, org_id, name, name_key, created_on)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &Uuid::new_v4(),
+                    &org,
+                    &format!("Bulk {i}"),
+                    &format!("bulk {i}"),
+                    &old,
+                ],
             )?;
         }
         Ok(())
@@ -827,7 +839,7 @@ async fn paging_edges_and_newest_first() {
     assert_eq!(page["open_accounts"][0]["name"], "Acct 16");
 }
 
-#[tokio::test]
+both_engines!(detail_lists_real_related_rows);
 async fn detail_lists_real_related_rows() {
     let app = TestApp::start().await;
     let admin = app.admin("Demo Org", "a@demo.test").await;
@@ -835,7 +847,7 @@ async fn detail_lists_real_related_rows() {
         .await;
     let counts = app
         .db(|tx| {
-            let n = |sql: &str| tx.query_row(sql, [], |r| r.get::<_, i64>(0));
+            let n = |sql: &str| tx.one(sql, &[], |r| r.i64(0));
             Ok((
                 n("SELECT count(*) FROM opportunities")?,
                 n("SELECT count(*) FROM cases")?,
@@ -897,7 +909,7 @@ fn all_list(body: &Value) -> Vec<&Value> {
         .collect()
 }
 
-#[tokio::test]
+both_engines!(mail_is_stored_scheduled_or_rejected);
 async fn mail_is_stored_scheduled_or_rejected() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -985,7 +997,7 @@ async fn mail_is_stored_scheduled_or_rejected() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+both_engines!(comment_or_attachment_is_required_and_tags_are_case_insensitive);
 async fn comment_or_attachment_is_required_and_tags_are_case_insensitive() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -1036,7 +1048,7 @@ async fn comment_or_attachment_is_required_and_tags_are_case_insensitive() {
     assert_eq!(out["tags"], json!([]));
 }
 
-#[tokio::test]
+both_engines!(renames_status_changes_and_deletes_keep_search_and_counts_right);
 async fn renames_status_changes_and_deletes_keep_search_and_counts_right() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -1101,7 +1113,7 @@ async fn renames_status_changes_and_deletes_keep_search_and_counts_right() {
     app.account(&admin, "beta", json!({})).await;
 }
 
-#[tokio::test]
+both_engines!(concurrent_writes_are_serialized_without_errors);
 async fn concurrent_writes_are_serialized_without_errors() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -1136,7 +1148,7 @@ async fn concurrent_writes_are_serialized_without_errors() {
     assert_eq!(list["accounts_count"], 13);
 }
 
-#[tokio::test]
+both_engines!(two_files_in_one_request_are_refused_and_leave_nothing);
 async fn two_files_in_one_request_are_refused_and_leave_nothing() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -1157,7 +1169,7 @@ async fn two_files_in_one_request_are_refused_and_leave_nothing() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"], true);
-    assert_eq!(app.file_count(), 0);
+    assert_eq!(app.file_count().await, 0);
     // A file part in a field of another name is no attachment.
     let form = Form::new().part(
         "document",
@@ -1169,7 +1181,7 @@ async fn two_files_in_one_request_are_refused_and_leave_nothing() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.file_count(), 0);
+    assert_eq!(app.file_count().await, 0);
     // An update with a file discards it.
     let form = Form::new()
         .text("phone", "+1")
@@ -1181,10 +1193,10 @@ async fn two_files_in_one_request_are_refused_and_leave_nothing() {
     .await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["phone"], "+1");
-    assert_eq!(app.file_count(), 0);
+    assert_eq!(app.file_count().await, 0);
 }
 
-#[tokio::test]
+both_engines!(downloads_keep_unicode_file_names_and_are_not_sniffed);
 async fn downloads_keep_unicode_file_names_and_are_not_sniffed() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -1228,7 +1240,7 @@ async fn downloads_keep_unicode_file_names_and_are_not_sniffed() {
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 
-#[tokio::test]
+both_engines!(a_scheduled_mail_joins_the_outbox_when_due);
 async fn a_scheduled_mail_joins_the_outbox_when_due() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -1275,22 +1287,19 @@ type Links = std::collections::BTreeMap<String, [Vec<String>; 4]>;
 async fn links_in_tables(app: &TestApp) -> Links {
     app.db(|tx| {
         let mut out = Links::new();
-        let mut ids = tx.prepare("SELECT id FROM accounts")?;
-        for id in ids.query_map([], |r| r.get::<_, String>(0))? {
-            out.insert(id?, Default::default());
+        for id in tx.rows("SELECT CAST(id AS TEXT) FROM accounts", &[], |r| r.text(0))? {
+            out.insert(id, Default::default());
         }
         for (i, sql) in [
-            "SELECT a.id, l.user_id FROM account_assignees l JOIN accounts a ON a.pk = l.account_pk",
-            "SELECT a.id, l.team_id FROM account_teams l JOIN accounts a ON a.pk = l.account_pk",
-            "SELECT a.id, l.contact_id FROM account_contacts l JOIN accounts a ON a.pk = l.account_pk",
-            "SELECT a.id, t.name FROM account_tags l JOIN accounts a ON a.pk = l.account_pk JOIN tags t ON t.id = l.tag_id",
+            "SELECT CAST(a.id AS TEXT), CAST(l.user_id AS TEXT) FROM account_assignees l JOIN accounts a ON a.pk = l.account_pk",
+            "SELECT CAST(a.id AS TEXT), CAST(l.team_id AS TEXT) FROM account_teams l JOIN accounts a ON a.pk = l.account_pk",
+            "SELECT CAST(a.id AS TEXT), CAST(l.contact_id AS TEXT) FROM account_contacts l JOIN accounts a ON a.pk = l.account_pk",
+            "SELECT CAST(a.id AS TEXT), t.name FROM account_tags l JOIN accounts a ON a.pk = l.account_pk JOIN tags t ON t.id = l.tag_id",
         ]
         .into_iter()
         .enumerate()
         {
-            let mut stmt = tx.prepare(sql)?;
-            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-                let (id, v) = row?;
+            for (id, v) in tx.rows(sql, &[], |r| Ok((r.text(0)?, r.text(1)?)))? {
                 out.get_mut(&id).unwrap()[i].push(v);
             }
         }
@@ -1367,7 +1376,7 @@ async fn assert_links_agree(app: &TestApp, who: &Session, when: &str) {
     }
 }
 
-#[tokio::test]
+both_engines!(links_shown_always_match_the_link_tables);
 async fn links_shown_always_match_the_link_tables() {
     let app = TestApp::start().await;
     let admin = app.admin("Demo Org", "a@demo.test").await;
@@ -1432,52 +1441,7 @@ async fn links_shown_always_match_the_link_tables() {
     }
 }
 
-/// A one-connection-at-a-time SMTP server that accepts every mail and hands each message's
-/// DATA to the test.
-async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let (read, mut write) = socket.into_split();
-            let mut lines = BufReader::new(read).lines();
-            write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
-            let (mut in_data, mut data) = (false, String::new());
-            while let Ok(Some(line)) = lines.next_line().await {
-                if in_data {
-                    if line == "." {
-                        in_data = false;
-                        let _ = tx.send(std::mem::take(&mut data));
-                        write.write_all(b"250 queued\r\n").await.unwrap();
-                    } else {
-                        data.push_str(&line);
-                        data.push('\n');
-                    }
-                    continue;
-                }
-                let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
-                let reply: &[u8] = match verb.as_str() {
-                    "EHLO" | "HELO" => b"250-fake\r\n250 8BITMIME\r\n",
-                    "DATA" => {
-                        in_data = true;
-                        b"354 go on\r\n"
-                    }
-                    "QUIT" => {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        break;
-                    }
-                    _ => b"250 ok\r\n",
-                };
-                write.write_all(reply).await.unwrap();
-            }
-        }
-    });
-    (port, rx)
-}
-
-#[tokio::test]
+both_engines!(mail_goes_out_over_smtp_when_configured);
 async fn mail_goes_out_over_smtp_when_configured() {
     let (port, mut inbox) = fake_smtp().await;
     let app = TestApp::with(|s| {

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
-#[tokio::test]
+both_engines!(malformed_and_mistyped_bodies_name_the_field);
 async fn malformed_and_mistyped_bodies_name_the_field() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -174,7 +174,7 @@ async fn malformed_and_mistyped_bodies_name_the_field() {
     assert_field_error(&out, "refresh");
 }
 
-#[tokio::test]
+both_engines!(bodies_and_uploads_over_the_limit_are_413);
 async fn bodies_and_uploads_over_the_limit_are_413() {
     let app = TestApp::with(|s| s.max_body = 8 * 1024).await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -236,7 +236,7 @@ async fn bodies_and_uploads_over_the_limit_are_413() {
         );
         assert_message_error(&out);
         assert_eq!(
-            app.file_count(),
+            app.file_count().await,
             0,
             "{path}: a partial upload stayed on disk"
         );
@@ -258,10 +258,10 @@ async fn bodies_and_uploads_over_the_limit_are_413() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     assert_eq!(out["attachment"]["size"], 2048);
-    assert_eq!(app.file_count(), 1);
+    assert_eq!(app.file_count().await, 1);
 }
 
-#[tokio::test]
+both_engines!(unknown_routes_wrong_methods_and_bad_ids_answer_json);
 async fn unknown_routes_wrong_methods_and_bad_ids_answer_json() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -358,7 +358,7 @@ async fn unknown_routes_wrong_methods_and_bad_ids_answer_json() {
     }
 }
 
-#[tokio::test]
+both_engines!(nasty_input_never_gets_a_5xx);
 async fn nasty_input_never_gets_a_5xx() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
@@ -578,8 +578,8 @@ async fn storage_is_private_wal_with_foreign_keys() {
     );
     let (fk, mode) = app
         .db(|tx| {
-            let fk: i64 = tx.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
-            let mode: String = tx.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            let fk = tx.one("PRAGMA foreign_keys", &[], |r| r.i64(0))?;
+            let mode = tx.one("PRAGMA journal_mode", &[], |r| r.text(0))?;
             Ok((fk, mode))
         })
         .await;
@@ -596,14 +596,15 @@ async fn storage_is_private_wal_with_foreign_keys() {
         .state
         .store
         .write_blocking(|tx| {
-            tx.execute(
-                "INSERT INTO comments (id, org_id, account_pk, comment, commented_on) VALUES ('x', 'nope', 999999, 'c', 't')",
-                [],
+            tx.exec(
+                "INSERT INTO comments (id, org_id, record_kind, record_id, comment, commented_on)
+                 VALUES ('x', 'nope', 'account', 'y', 'c', 't')",
+                &[],
             )?;
             Ok(())
         })
         .is_err();
-    assert!(err, "a comment of no account was accepted");
+    assert!(err, "a comment of no org was accepted");
 
     // A data dir that does not exist yet is created private; the same dir reopens.
     let tmp = tempfile::tempdir().unwrap();
@@ -623,12 +624,12 @@ async fn storage_is_private_wal_with_foreign_keys() {
     }
 }
 
-#[tokio::test]
+both_engines!(reopening_keeps_data_and_tokens);
 async fn reopening_keeps_data_and_tokens() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;
     app.account(&admin, "Persistent", json!({})).await;
-    let settings = crmtui::server::Settings::new(app.dir());
+    let settings = crmtui::server::Settings::at(app.core.state.settings.database.clone());
     let core = tokio::task::spawn_blocking(move || crmtui::server::Core::open(settings))
         .await
         .unwrap()
@@ -647,7 +648,7 @@ async fn reopening_keeps_data_and_tokens() {
     assert_eq!(all_names(&body), ["Persistent"]);
 }
 
-#[tokio::test]
+both_engines!(schema_and_health);
 async fn schema_and_health() {
     let app = TestApp::start().await;
     let (status, body) = send(app.raw(Method::GET, "/healthz/")).await;
@@ -680,7 +681,7 @@ async fn schema_and_health() {
     );
 }
 
-#[tokio::test]
+both_engines!(contacts_users_and_teams);
 async fn contacts_users_and_teams() {
     let app = TestApp::start().await;
     let admin = app.admin("Org", "a@org.test").await;

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crmtui::client::{Client, ClientError, Dialect, MailRecipients, Timeouts, Tokens};
-use crmtui::model::{AccountFilter, AccountInput, AccountStatus, MailInput};
+use crmtui::model::{AccountFilter, AccountInput, AccountStatus, MailInput, Patch};
 use uuid::Uuid;
 
 /// What `setup.sh` wrote to `creds.env`.
@@ -743,17 +743,17 @@ async fn every_account_action_works_against_bottlecrm() {
     let new_tag = format!("crmtui-{}", &stamp[..8]);
     let existing_tag = a0.tags.first().cloned();
     let mut input = AccountInput {
-        name: Some(Some(format!("crmtui live {}", &stamp[..12]))),
-        email: Some(Some("live@example.com".into())),
-        billing_city: Some(Some("Lisbon".into())),
-        billing_street: Some(Some("never sent: BottleCRM has no street".into())),
-        billing_country: Some(Some("PT".into())),
-        industry: Some(Some("SOFTWARE".into())),
+        name: Patch::Value(format!("crmtui live {}", &stamp[..12])),
+        email: Patch::Value("live@example.com".into()),
+        billing_city: Patch::Value("Lisbon".into()),
+        billing_street: Patch::Value("never sent: BottleCRM has no street".into()),
+        billing_country: Patch::Value("PT".into()),
+        industry: Patch::Value("SOFTWARE".into()),
         ..Default::default()
     };
     let mut tags = vec![new_tag.clone()];
     tags.extend(existing_tag.clone());
-    input.tags = Some(Some(tags.clone()));
+    input.tags = Patch::Value(tags.clone());
     let created = c.create_account(&input).await.expect("create");
     assert_eq!(created.billing_city, "Lisbon");
     assert_eq!(created.billing_country, "PT");
@@ -801,7 +801,7 @@ async fn every_account_action_works_against_bottlecrm() {
         .update_account(
             created.id,
             &AccountInput {
-                billing_country: Some(Some("Narnia".into())),
+                billing_country: Patch::Value("Narnia".into()),
                 ..Default::default()
             },
         )
@@ -818,7 +818,7 @@ async fn every_account_action_works_against_bottlecrm() {
         .update_account(
             created.id,
             &AccountInput {
-                billing_city: Some(Some("Porto".into())),
+                billing_city: Patch::Value("Porto".into()),
                 ..Default::default()
             },
         )

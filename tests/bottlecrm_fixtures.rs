@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use crmtui::client::dialect::{self, Dialect};
 use crmtui::client::{Client, ClientError, MailRecipients, Timeouts, Tokens};
-use crmtui::model::{AccountFilter, AccountInput, AccountStatus, MailInput, Role};
+use crmtui::model::{AccountFilter, AccountInput, AccountStatus, MailInput, Patch, Role};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -307,12 +307,12 @@ async fn the_client_sends_bottlecrm_its_own_names_and_ids() {
     };
     client.accounts(&filter, 10, 20).await.expect("list");
     let input = AccountInput {
-        name: Some(Some("Acme".into())),
-        billing_city: Some(Some("Porto".into())),
-        billing_street: Some(Some("1 Main St".into())),
-        billing_country: Some(Some("PT".into())),
-        status: Some(Some(AccountStatus::Closed)),
-        tags: Some(Some(vec![tag_name.clone()])),
+        name: Patch::Value("Acme".into()),
+        billing_city: Patch::Value("Porto".into()),
+        billing_street: Patch::Value("1 Main St".into()),
+        billing_country: Patch::Value("PT".into()),
+        status: Patch::Value(AccountStatus::Closed),
+        tags: Patch::Value(vec![tag_name.clone()]),
         ..Default::default()
     };
     client.create_account(&input).await.expect("create");
@@ -322,7 +322,7 @@ async fn the_client_sends_bottlecrm_its_own_names_and_ids() {
         .update_account(
             id,
             &AccountInput {
-                billing_postcode: Some(None),
+                billing_postcode: Patch::Null,
                 ..Default::default()
             },
         )

@@ -2,7 +2,7 @@
 //! token refresh, validation errors by field, and an unreachable server.
 
 use crmtui::client::{Client, ClientError, Timeouts, Tokens};
-use crmtui::model::{AccountFilter, AccountInput, AccountStatus, MailInput};
+use crmtui::model::{AccountFilter, AccountInput, AccountStatus, MailInput, Patch};
 use crmtui::server::{Core, Settings};
 
 struct Env {
@@ -54,7 +54,7 @@ async fn start() -> Env {
 
 fn named(name: &str) -> AccountInput {
     AccountInput {
-        name: Some(Some(name.into())),
+        name: Patch::Value(name.into()),
         ..Default::default()
     }
 }
@@ -64,8 +64,8 @@ async fn accounts_comments_attachments_and_mail_round_trip() {
     let env = start().await;
     let c = &env.client;
     let mut input = named("Round Trip Co");
-    input.billing_city = Some(Some("Lisbon".into()));
-    input.tags = Some(Some(vec!["vip".into()]));
+    input.billing_city = Patch::Value("Lisbon".into());
+    input.tags = Patch::Value(vec!["vip".into()]);
     let created = c.create_account(&input).await.expect("create");
     assert_eq!(created.billing_city, "Lisbon");
 
@@ -81,7 +81,7 @@ async fn accounts_comments_attachments_and_mail_round_trip() {
         .update_account(
             created.id,
             &AccountInput {
-                status: Some(Some(AccountStatus::Closed)),
+                status: Patch::Value(AccountStatus::Closed),
                 ..Default::default()
             },
         )
@@ -142,8 +142,8 @@ async fn accounts_comments_attachments_and_mail_round_trip() {
 async fn validation_errors_name_their_fields() {
     let env = start().await;
     let mut bad = named("Bad Co");
-    bad.website = Some(Some("ftp://nope".into()));
-    bad.email = Some(Some("not an email".into()));
+    bad.website = Patch::Value("ftp://nope".into());
+    bad.email = Patch::Value("not an email".into());
     let err = env.client.create_account(&bad).await.expect_err("invalid");
     let fields = err.field_errors().cloned().unwrap_or_default();
     assert!(fields.contains_key("website"), "{err:?}");

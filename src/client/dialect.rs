@@ -733,6 +733,7 @@ pub fn bottle_status_param(status: AccountStatus) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Patch;
 
     #[test]
     fn bottlecrm_list_shape_is_read() {
@@ -766,10 +767,10 @@ mod tests {
     fn bottlecrm_bodies_use_its_names_and_never_our_street() {
         let tag = Uuid::new_v4();
         let input = AccountInput {
-            billing_street: Some(Some("1 Main St".into())),
-            billing_address_line: Some(None),
-            status: Some(Some(AccountStatus::Open)),
-            tags: Some(Some(vec!["vip".into()])),
+            billing_street: Patch::Value("1 Main St".into()),
+            billing_address_line: Patch::Null,
+            status: Patch::Value(AccountStatus::Open),
+            tags: Patch::Value(vec!["vip".into()]),
             ..Default::default()
         };
         assert_eq!(

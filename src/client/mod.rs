@@ -24,7 +24,7 @@ pub use error::ClientError;
 
 use crate::model::{
     Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Comment,
-    CommentAdded, Contact, LoginRequest, LoginResponse, MailInput, MailSent, Profile,
+    CommentAdded, Contact, LoginRequest, LoginResponse, MailInput, MailSent, Patch, Profile,
     RefreshRequest, RefreshResponse,
 };
 
@@ -672,9 +672,9 @@ impl Client {
             Dialect::Core => Self::json(input),
             Dialect::BottleCrm => {
                 let tag_ids = match input.tags.clone() {
-                    None => None,
-                    Some(None) => Some(Vec::new()),
-                    Some(Some(names)) => {
+                    Patch::Absent => None,
+                    Patch::Null => Some(Vec::new()),
+                    Patch::Value(names) => {
                         let (ids, unknown) = self.lookup_tags(&names, true).await?;
                         if !unknown.is_empty() {
                             let message = format!(
@@ -996,7 +996,7 @@ impl Client {
         status: AccountStatus,
     ) -> Result<Account, ClientError> {
         let input = AccountInput {
-            status: Some(Some(status)),
+            status: status.into(),
             ..Default::default()
         };
         self.update_account(id, &input).await

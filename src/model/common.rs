@@ -119,13 +119,77 @@ pub mod timestamp {
     }
 }
 
-/// For partial updates: tells an absent key (`None`) from an explicit `null` (`Some(None)`).
-pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
+/// One field of a partial update: left out (keep the stored value), `null` (clear it) or a
+/// new value. The one type every `PUT`/`PATCH` body uses, on both sides of the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Patch<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Patch::Absent)
+    }
+
+    /// The field's new value: the stored `base` when absent (the default when there is none,
+    /// as on a create), the default when `null`.
+    pub fn over(self, base: Option<&T>) -> T
+    where
+        T: Clone + Default,
+    {
+        match self {
+            Patch::Absent => base.cloned().unwrap_or_default(),
+            Patch::Null => T::default(),
+            Patch::Value(v) => v,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(v) => Patch::Value(f(v)),
+        }
+    }
+
+    /// Whether the update names this field at all (a value or `null`).
+    pub fn is_given(&self) -> bool {
+        !self.is_absent()
+    }
+
+    /// The value, if one was sent.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T> From<T> for Patch<T> {
+    fn from(v: T) -> Patch<T> {
+        Patch::Value(v)
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // An absent field is skipped by `skip_serializing_if`; if not, it reads as null.
+            Patch::Absent | Patch::Null => s.serialize_none(),
+            Patch::Value(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    // Only called for a key that is present (absent keys take `#[serde(default)]`).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Patch<T>, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.map_or(Patch::Null, Patch::Value))
+    }
 }
 
 /// A minimal user reference: `{"id", "email"}`.

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
-use super::store::directory;
-use crate::model::Role;
+use super::store::tenancy;
+pub use super::store::tenancy::{OrgCtx, user_is_active};
 
 const ACCESS: &str = "access";
 const REFRESH: &str = "refresh";
@@ -141,16 +141,6 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Whether the user exists and is active.
-pub fn user_is_active(c: &rusqlite::Connection, user: Uuid) -> Result<bool, ApiError> {
-    use rusqlite::OptionalExtension;
-    let active = c
-        .prepare_cached("SELECT is_active FROM users WHERE id = ?1")?
-        .query_row([user.to_string()], |r| r.get::<_, bool>(0))
-        .optional()?;
-    Ok(active == Some(true))
-}
-
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let raw = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -170,20 +160,6 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     Ok(token.trim())
 }
 
-/// The caller as an active member of the request's org.
-#[derive(Debug, Clone, Copy)]
-pub struct OrgCtx {
-    pub user_id: Uuid,
-    pub org_id: Uuid,
-    pub role: Role,
-}
-
-impl OrgCtx {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-}
-
 impl FromRequestParts<AppState> for OrgCtx {
     type Rejection = ApiError;
 
@@ -194,7 +170,7 @@ impl FromRequestParts<AppState> for OrgCtx {
         // Two primary-key lookups: cheaper done here than handed to a blocking thread.
         state
             .store
-            .read_small(move |c| directory::resolve_org(c, user, org))
+            .read_small(move |c| tenancy::resolve_org(c, user, org))
             .await
     }
 }

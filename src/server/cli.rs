@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, anyhow, bail};
 
-use super::store::{Store, directory, seed};
+use super::store::{Location, Store, Tuning, directory, seed};
 use super::{Core, Settings, auth};
-use crate::cli::{CreateUserArgs, SeedDemoArgs, ServeArgs};
+use crate::cli::{CreateUserArgs, DatabaseArgs, MigrateArgs, SeedDemoArgs, ServeArgs};
 use crate::config::{Config, default_data_dir};
 use crate::model::Role;
 use crate::server::validate::is_email;
@@ -31,11 +31,41 @@ pub fn resolve_data_dir(flag: Option<PathBuf>, config: &Config) -> anyhow::Resul
         .ok_or_else(|| anyhow!("no data dir: pass --data-dir (no home directory was found)"))
 }
 
+/// The database: `--database` (or `CRMTUI_DATABASE_URL`), else the SQLite workspace in the data
+/// dir.
+pub fn resolve_location(args: &DatabaseArgs, config: &Config) -> anyhow::Result<Location> {
+    match &args.database {
+        Some(raw) => Location::parse(raw).map_err(|e| anyhow!("--database: {e}")),
+        None => Ok(Location::Sqlite(resolve_data_dir(
+            args.data_dir.clone(),
+            config,
+        )?)),
+    }
+}
+
+/// Opens the store for an admin command (blocking work, off the async threads).
+async fn open_store(args: &DatabaseArgs, config: &Config) -> anyhow::Result<Store> {
+    let location = resolve_location(args, config)?;
+    Ok(
+        tokio::task::spawn_blocking(move || Store::open_at(&location, Tuning::embedded()))
+            .await??,
+    )
+}
+
+pub async fn migrate(args: MigrateArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = Config::load(config_path.as_deref())?;
+    let location = resolve_location(&args.db, &config)?;
+    let shown = format!("{location:?}");
+    tokio::task::spawn_blocking(move || Store::open_at(&location, Tuning::embedded())).await??;
+    eprintln!("{shown}: migrations applied");
+    Ok(())
+}
+
 pub async fn serve(args: ServeArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {
     init_stderr_logging();
     let config = Config::load(config_path.as_deref())?;
-    let data_dir = resolve_data_dir(args.data_dir, &config)?;
-    let mut settings = Settings::from_config(&config, data_dir);
+    let location = resolve_location(&args.db, &config)?;
+    let mut settings = Settings::from_config(&config, location);
     if let Some(n) = args.max_body {
         settings.max_body = n;
     }
@@ -53,7 +83,6 @@ pub async fn serve(args: ServeArgs, config_path: Option<PathBuf>) -> anyhow::Res
 
 pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {
     let config = Config::load(config_path.as_deref())?;
-    let data_dir = resolve_data_dir(args.data_dir, &config)?;
     let email = args.email.trim().to_string();
     if !is_email(&email) {
         bail!("'{email}' is not a valid email address");
@@ -77,8 +106,8 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
         }
         (None, false) => None,
     };
+    let store = open_store(&args.db, &config).await?;
     let (user_id, org_id) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let store = Store::open(&data_dir)?;
         let exists = store.write_blocking(|tx| directory::user_exists(tx, &email))?;
         // A new user needs a password; an existing one keeps theirs unless a new one is given.
         let hash = match (&password, exists) {
@@ -93,10 +122,7 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
             let org = directory::ensure_org(tx, &args.org)?;
             let user = directory::ensure_member(tx, org, &email, &hash, role)?;
             if exists && !hash.is_empty() {
-                tx.execute(
-                    "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-                    [user.to_string(), hash.clone()],
-                )?;
+                directory::set_password(tx, user, &hash)?;
             }
             Ok((user, org))
         })?;
@@ -112,10 +138,9 @@ pub async fn create_user(args: CreateUserArgs, config_path: Option<PathBuf>) -> 
 
 pub async fn seed_demo(args: SeedDemoArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {
     let config = Config::load(config_path.as_deref())?;
-    let data_dir = resolve_data_dir(args.data_dir, &config)?;
+    let store = open_store(&args.db, &config).await?;
     let started = std::time::Instant::now();
     let org = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let store = Store::open(&data_dir)?;
         Ok(store.write_blocking(|tx| seed::seed_demo(tx, &args.org, args.accounts))?)
     })
     .await??;

@@ -27,6 +27,12 @@ pub enum ApiError {
     NotFound,
     #[error("Request body is too large.")]
     TooLarge,
+    /// 409: the request conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// 503: the database is away. The detail is logged, never sent.
+    #[error("The service is temporarily unavailable; try again shortly.")]
+    Unavailable(String),
     /// A 500. The detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -50,6 +56,8 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,6 +85,16 @@ impl IntoResponse for ApiError {
                 ErrorDetail::Message("Internal server error".into())
             }
             ApiError::NotFound => ErrorDetail::Message("Not found.".into()),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                ErrorDetail::Message(
+                    "The service is temporarily unavailable; try again shortly.".into(),
+                )
+            }
+            ApiError::Conflict(detail) => {
+                tracing::info!(%detail, "conflict");
+                ErrorDetail::Message("The change conflicts with another; try again.".into())
+            }
             other => ErrorDetail::Message(other.to_string()),
         };
         envelope(status, detail)
@@ -138,6 +156,10 @@ pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
     if !value.is_object() {
         return Err(ApiError::field("body", "Expected a JSON object."));
     }
+    if let Some(field) = field_with_nul(&value) {
+        // No CRM text needs a NUL, and PostgreSQL cannot store one: refuse it on every engine.
+        return Err(ApiError::field(&field, "Must not contain NUL characters."));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let message = clean_serde_message(&e.inner().to_string());
         let mut field = top_field(&e.path().to_string());
@@ -151,6 +173,26 @@ pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
         }
         ApiError::field(&field, message)
     })
+}
+
+/// The top-level key under which some string holds a NUL character, if any.
+fn field_with_nul(value: &serde_json::Value) -> Option<String> {
+    fn has_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(has_nul),
+            serde_json::Value::Object(map) => {
+                map.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
+            }
+            _ => false,
+        }
+    }
+    let serde_json::Value::Object(map) = value else {
+        return None;
+    };
+    map.iter()
+        .find(|(k, v)| k.contains('\0') || has_nul(v))
+        .map(|(k, _)| k.replace('\0', ""))
 }
 
 /// `assigned_to[0]` → `assigned_to`; the root → `body`.

@@ -38,14 +38,16 @@ async fn tick(
         state.store.write(mail::release_due).await?;
         return Ok(());
     };
-    let due = state.store.read(|c| mail::due(c, 50)).await?;
-    for m in due {
+    // One mail per claim, so that a replica holds no more than it is sending.
+    for _ in 0..50 {
+        let Some(m) = state.store.write(mail::claim).await? else {
+            break;
+        };
         let id = m.id;
         let outcome = send(transport, &m).await;
         let (next, error) = match &outcome {
             Ok(()) => (MailState::Sent, None),
             Err(e) if m.attempts + 1 >= MAX_ATTEMPTS => (MailState::Failed, Some(e.clone())),
-            // Stays queued for another try.
             Err(e) => (MailState::Queued, Some(e.clone())),
         };
         if let Some(e) = &error {
@@ -53,8 +55,12 @@ async fn tick(
         }
         state
             .store
-            .write(move |tx| mail::mark(tx, id, next, error.as_deref()))
+            .write(move |db| mail::finish(db, id, next, error.as_deref()))
             .await?;
+        if outcome.is_err() {
+            // The server may be down: try again next round rather than at once.
+            break;
+        }
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
@@ -31,7 +31,8 @@ use store::Store;
 /// What a core is started with. `Settings::new(dir)` gives the defaults.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub data_dir: PathBuf,
+    /// The SQLite workspace dir, or a PostgreSQL URL.
+    pub database: store::Location,
     pub max_body: usize,
     pub access_token_minutes: i64,
     pub refresh_token_days: i64,
@@ -42,9 +43,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Defaults on the SQLite workspace in `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings::at(store::Location::Sqlite(data_dir.into()))
+    }
+
+    /// Defaults on either engine.
+    pub fn at(database: store::Location) -> Settings {
         Settings {
-            data_dir: data_dir.into(),
+            database,
             max_body: DEFAULT_MAX_BODY,
             access_token_minutes: 15,
             refresh_token_days: 14,
@@ -60,9 +67,9 @@ impl Settings {
         self
     }
 
-    /// Settings from the config file's `[core]` and `[smtp]`, with `data_dir` taking precedence.
-    pub fn from_config(config: &Config, data_dir: PathBuf) -> Settings {
-        let mut s = Settings::new(data_dir);
+    /// Settings from the config file's `[core]` and `[smtp]`, on `database`.
+    pub fn from_config(config: &Config, database: store::Location) -> Settings {
+        let mut s = Settings::at(database);
         if let Some(n) = config.core.max_body_bytes {
             s.max_body = n;
         }
@@ -112,7 +119,7 @@ pub enum CoreError {
 impl Core {
     /// Opens (creating if needed) the workspace in `settings.data_dir`.
     pub fn open(settings: Settings) -> Result<Core, CoreError> {
-        let store = Store::open_tuned(&settings.data_dir, settings.tuning)?;
+        let store = Store::open_at(&settings.database, settings.tuning)?;
         let secret = store
             .write_blocking(|tx| {
                 store::setting_or_init(tx, "jwt_secret", || {
@@ -168,7 +175,7 @@ impl Core {
     pub async fn serve(&self, addr: SocketAddr) -> Result<(), CoreError> {
         let (listener, local) = bind(addr).await?;
         self.spawn_mailer();
-        tracing::info!(addr = %local, data_dir = %self.state.settings.data_dir.display(), "serving the API");
+        tracing::info!(addr = %local, database = ?self.state.settings.database, "serving the API");
         axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown_signal())
             .await
@@ -209,8 +216,12 @@ impl Core {
             .write_blocking(|tx| store::seed::seed_demo(tx, org_name, accounts))
     }
 
-    pub fn data_dir(&self) -> &Path {
-        &self.state.settings.data_dir
+    /// The SQLite workspace dir, if the core runs on one.
+    pub fn data_dir(&self) -> Option<&Path> {
+        match &self.state.settings.database {
+            store::Location::Sqlite(dir) => Some(dir),
+            store::Location::Postgres(_) => None,
+        }
     }
 }
 
@@ -263,41 +274,16 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Every route of the API.
+/// Every route of the API: each routes module brings its own router, merged here.
 pub fn router(state: AppState) -> Router {
-    use routes::{accounts, auth as auth_routes, directory};
     let max_body = state.settings.max_body;
     Router::new()
         .route("/healthz/", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/api/schema/", get(openapi::schema))
-        .route("/api/auth/login/", post(auth_routes::login))
-        .route("/api/auth/refresh-token/", post(auth_routes::refresh))
-        .route("/api/profile/", get(auth_routes::profile))
-        .route("/api/accounts/", get(accounts::list).post(accounts::create))
-        .route(
-            "/api/accounts/{id}/",
-            get(accounts::detail)
-                .put(accounts::update)
-                .patch(accounts::update)
-                .delete(accounts::delete)
-                .post(accounts::add_comment),
-        )
-        .route("/api/accounts/{id}/create_mail/", post(accounts::create_mail))
-        .route("/api/accounts/comment/{id}/", put(accounts::edit_comment).delete(accounts::delete_comment))
-        .route(
-            "/api/accounts/attachment/{id}/",
-            get(accounts::download_attachment).delete(accounts::delete_attachment),
-        )
-        .route("/api/contacts/", get(directory::list_contacts).post(directory::create_contact))
-        .route(
-            "/api/contacts/{id}/",
-            get(directory::get_contact)
-                .put(directory::update_contact)
-                .patch(directory::update_contact)
-                .delete(directory::delete_contact),
-        )
-        .route("/api/users/", get(directory::list_users))
-        .route("/api/teams/", get(directory::list_teams).post(directory::create_team))
+        .merge(routes::auth::router())
+        .merge(routes::accounts::router())
+        .merge(routes::threads::router())
+        .merge(routes::directory::router())
         .fallback(|| async { error::ApiError::NotFound })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(error::json_errors))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use super::routes::{accounts, auth, directory};
+use super::routes::{accounts, auth, directory, threads};
 use crate::model;
 
 #[derive(OpenApi)]
@@ -13,8 +13,8 @@ use crate::model;
     paths(
         auth::login, auth::refresh, auth::profile,
         accounts::list, accounts::create, accounts::detail, accounts::update, accounts::delete,
-        accounts::add_comment, accounts::edit_comment, accounts::delete_comment,
-        accounts::delete_attachment, accounts::download_attachment, accounts::create_mail,
+        accounts::add_comment, threads::edit_comment, threads::delete_comment,
+        threads::delete_attachment, threads::download_attachment, accounts::create_mail,
         directory::list_contacts, directory::create_contact, directory::get_contact,
         directory::update_contact, directory::delete_contact, directory::list_users,
         directory::list_teams, directory::create_team,

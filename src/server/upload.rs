@@ -30,6 +30,11 @@ impl Upload {
     pub fn keep(mut self) {
         self.kept = true;
     }
+
+    /// Where the body was spooled.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
 }
 
 impl Drop for Upload {

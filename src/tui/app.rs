@@ -19,7 +19,7 @@ use super::window::PageWindow;
 use crate::client::ClientError;
 use crate::model::{
     Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Attachment,
-    Comment, MailInput, MailSent, Profile, Role, User,
+    Comment, MailInput, MailSent, Patch, Profile, Role, User,
 };
 
 const FILTER_DEBOUNCE: Duration = Duration::from_millis(200);
@@ -862,7 +862,7 @@ impl App {
                         AccountStatus::Closed => AccountStatus::Open,
                     };
                     let input = AccountInput {
-                        status: Some(Some(to)),
+                        status: to.into(),
                         ..Default::default()
                     };
                     let id = a.id;
@@ -2137,17 +2137,19 @@ pub fn human_bytes(n: u64) -> String {
 /// The account form as an API body: for an edit only the fields that changed.
 fn account_input(form: &Form, editing: bool) -> Result<AccountInput, (&'static str, String)> {
     let mut input = AccountInput::default();
-    let text = |key: &str| -> Option<Option<String>> {
-        let f = form.get(key)?;
+    let text = |key: &str| -> Patch<String> {
+        let Some(f) = form.get(key) else {
+            return Patch::Absent;
+        };
         if editing && !f.changed() {
-            return None;
+            return Patch::Absent;
         }
         let v = f.value().trim().to_string();
-        Some(if v.is_empty() && editing {
-            None
+        if v.is_empty() && editing {
+            Patch::Null
         } else {
-            Some(v)
-        })
+            Patch::Value(v)
+        }
     };
     input.name = text("name");
     if !editing && form.value("name").trim().is_empty() {
@@ -2166,7 +2168,9 @@ fn account_input(form: &Form, editing: bool) -> Result<AccountInput, (&'static s
     input.description = form
         .get("description")
         .filter(|f| !editing || f.changed())
-        .map(|f| Some(f.value().trim_end().to_string()));
+        .map_or(Patch::Absent, |f| {
+            Patch::Value(f.value().trim_end().to_string())
+        });
     if let Some(f) = form.get("status").filter(|f| !editing || f.changed()) {
         let raw = f.value().trim().to_ascii_lowercase();
         let status = match raw.as_str() {
@@ -2174,10 +2178,10 @@ fn account_input(form: &Form, editing: bool) -> Result<AccountInput, (&'static s
             "closed" | "close" | "c" => AccountStatus::Closed,
             _ => return Err(("status", "open or closed".into())),
         };
-        input.status = Some(Some(status));
+        input.status = status.into();
     }
     if let Some(f) = form.get("tags").filter(|f| !editing || f.changed()) {
-        input.tags = Some(Some(split_tags(&f.value())));
+        input.tags = split_tags(&f.value()).into();
     }
     // Creating: leave empty optional fields out instead of sending "".
     if !editing {
@@ -2194,11 +2198,8 @@ fn account_input(form: &Form, editing: bool) -> Result<AccountInput, (&'static s
             &mut input.billing_country,
             &mut input.description,
         ] {
-            if field
-                .as_ref()
-                .is_some_and(|v| v.as_deref().unwrap_or("").is_empty())
-            {
-                *field = None;
+            if field.value().is_none_or(String::is_empty) {
+                *field = Patch::Absent;
             }
         }
     }

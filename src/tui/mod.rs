@@ -335,7 +335,11 @@ async fn embedded(
         Some(d) => d,
         None => crate::server::cli::resolve_data_dir(args.data_dir.clone(), config)?,
     };
-    let settings = Settings::from_config(config, data_dir.clone()).embedded();
+    let settings = Settings::from_config(
+        config,
+        crate::server::store::Location::Sqlite(data_dir.clone()),
+    )
+    .embedded();
     let org_name = if demo { "Demo" } else { "Local" };
     let (core, session) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let core = Core::open(settings)

@@ -1,5 +1,9 @@
 //! The shared harness of the API integration tests: a real core on an ephemeral port with a
-//! temp data dir, spoken to over HTTP with reqwest.
+//! temp data dir (SQLite) or a fresh database (PostgreSQL), spoken to over HTTP with reqwest.
+//!
+//! Tests written with [`both_engines!`] run once on SQLite and once on PostgreSQL; the second
+//! runs only when `CRMTUI_TEST_DATABASE_URL` names a server where it may create databases, and
+//! says once on stderr that it was skipped otherwise.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -7,6 +11,7 @@ use std::path::PathBuf;
 
 use crmtui::model::Role;
 use crmtui::server::store::directory::{ensure_member, ensure_org};
+use crmtui::server::store::{Db, Engine, Location};
 use crmtui::server::{Core, Settings};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
@@ -17,6 +22,85 @@ pub use serde_json::json;
 
 /// The password every harness user gets.
 pub const PASSWORD: &str = "correct horse battery";
+
+tokio::task_local! {
+    static ENGINE: Engine;
+}
+
+/// A plain HTTP client (reqwest needs the crypto provider installed once).
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// Runs a test body with `engine` as the engine of every `TestApp` it starts.
+pub async fn on<F: std::future::Future<Output = ()>>(engine: Engine, body: F) {
+    ENGINE.scope(engine, body).await
+}
+
+/// The engine of the running test (SQLite outside [`on`]).
+pub fn engine() -> Engine {
+    ENGINE.try_with(|e| *e).unwrap_or(Engine::Sqlite)
+}
+
+/// The PostgreSQL server for tests, or `None` (said once, on stderr, past the test harness's
+/// capture, so that a skipped half is visible).
+pub fn pg_url() -> Option<String> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let url = std::env::var("CRMTUI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    if url.is_none() {
+        SAID.call_once(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: CRMTUI_TEST_DATABASE_URL is not set: the PostgreSQL half of the API tests was skipped"
+            );
+        });
+    }
+    url
+}
+
+/// A fresh, empty database on the test server; returns its URL.
+pub async fn fresh_pg_database(server: &str) -> String {
+    let name = format!("crmtui_t_{}", Uuid::new_v4().simple());
+    let server = server.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls)
+            .expect("CRMTUI_TEST_DATABASE_URL: cannot connect");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        let mut url = url::Url::parse(&server).expect("CRMTUI_TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        url.to_string()
+    })
+    .await
+    .unwrap()
+}
+
+/// Runs the test body `async fn name()` on both engines, as `name::sqlite` and
+/// `name::postgres`. Write it before the function: `both_engines!(name);`.
+#[macro_export]
+macro_rules! both_engines {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::common::on(crmtui::server::store::Engine::Sqlite, super::$name()).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if $crate::common::pg_url().is_some() {
+                    $crate::common::on(crmtui::server::store::Engine::Postgres, super::$name())
+                        .await
+                }
+            }
+        }
+    };
+}
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -51,12 +135,32 @@ impl TestApp {
         TestApp::with(|_| {}).await
     }
 
+    /// Another core on the same database, as a second replica behind a load balancer would be.
+    pub async fn replica(&self) -> TestApp {
+        let database = self.core.state.settings.database.clone();
+        TestApp::open(Settings::at(database), None).await
+    }
+
     /// A core with adjusted settings (e.g. a small `max_body`).
     pub async fn with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let tmp = tempfile::tempdir().expect("temp dir");
-        let mut settings = Settings::new(tmp.path().join("data"));
+        let mut settings = match engine() {
+            Engine::Sqlite => Settings::new(tmp.path().join("data")),
+            Engine::Postgres => {
+                let server = pg_url().expect("a PostgreSQL test runs only with a server");
+                Settings::at(Location::Postgres(fresh_pg_database(&server).await))
+            }
+        };
         adjust(&mut settings);
+        TestApp::open(settings, Some(tmp)).await
+    }
+
+    async fn open(settings: Settings, tmp: Option<TempDir>) -> TestApp {
+        let tmp = match tmp {
+            Some(t) => t,
+            None => tempfile::tempdir().expect("temp dir"),
+        };
         let core = tokio::task::spawn_blocking(move || Core::open(settings))
             .await
             .unwrap()
@@ -73,15 +177,42 @@ impl TestApp {
         }
     }
 
-    pub fn dir(&self) -> PathBuf {
-        self.core.data_dir().to_path_buf()
+    pub fn engine(&self) -> Engine {
+        self.core.state.store.engine()
     }
 
-    /// How many attachment bodies are stored.
-    pub fn file_count(&self) -> usize {
-        std::fs::read_dir(self.dir().join("files"))
-            .expect("files dir")
-            .count()
+    /// The SQLite workspace dir (SQLite tests only).
+    pub fn dir(&self) -> PathBuf {
+        self.core
+            .data_dir()
+            .expect("a SQLite workspace")
+            .to_path_buf()
+    }
+
+    /// The command-line flags that name this core's database.
+    pub fn db_args(&self) -> Vec<String> {
+        match &self.core.state.settings.database {
+            Location::Sqlite(dir) => vec!["--data-dir".into(), dir.display().to_string()],
+            Location::Postgres(url) => vec!["--database".into(), url.clone()],
+        }
+    }
+
+    /// How many attachment bodies are stored (files on SQLite, rows on PostgreSQL).
+    pub async fn file_count(&self) -> usize {
+        match self.engine() {
+            Engine::Sqlite => std::fs::read_dir(self.dir().join("files"))
+                .expect("files dir")
+                .count(),
+            Engine::Postgres => {
+                self.db(|db| db.one("SELECT count(*) FROM attachment_blobs", &[], |r| r.i64(0)))
+                    .await as usize
+            }
+        }
+    }
+
+    /// One number from SQL (written with `$1` placeholders, as the store's SQL is).
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        self.db(move |db| db.one(sql, &[], |r| r.i64(0))).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -91,9 +222,7 @@ impl TestApp {
     /// Runs `f` in one write transaction of the core's store (off the async threads).
     pub async fn db<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, crmtui::server::error::ApiError>
-        + Send
-        + 'static,
+        f: impl FnOnce(&Db<'_>) -> Result<T, crmtui::server::error::ApiError> + Send + 'static,
     ) -> T {
         let store = self.core.state.store.clone();
         tokio::task::spawn_blocking(move || store.write_blocking(f))
@@ -258,4 +387,52 @@ pub fn seed_create_body() -> Value {
         "billing_country": "USA",
         "tags": ["manufacturing", "enterprise"]
     })
+}
+
+/// An SMTP server that accepts every mail on any number of connections and hands each
+/// message's DATA to the test.
+pub async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+                let (mut in_data, mut data) = (false, String::new());
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            let _ = tx.send(std::mem::take(&mut data));
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-fake\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, rx)
 }

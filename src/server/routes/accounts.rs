@@ -1,24 +1,40 @@
 //! `/api/accounts/...`: the seed's account endpoints.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{RawQuery, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::PathId;
+use super::threads::{self, write_with_upload};
 use crate::model::{
-    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Comment,
-    CommentAdded, CommentInput, MailInput, MailSent, Paging,
+    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, CommentAdded,
+    CommentInput, MailInput, MailSent, Paging,
 };
 use crate::server::AppState;
-use crate::server::auth::{Caller, OrgCtx, org_header};
-use crate::server::error::{ApiError, ApiJson, parse_value};
+use crate::server::auth::OrgCtx;
+use crate::server::error::{ApiError, parse_value};
+use crate::server::store::threads::RecordKind;
 use crate::server::store::{accounts, directory, mail};
-use crate::server::upload::{Upload, read_body};
+use crate::server::upload::read_body;
 use crate::server::validate::{Errors, is_email};
+
+/// `/api/accounts/...`, but for the comment and attachment routes (see `threads`).
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/accounts/", get(list).post(create))
+        .route(
+            "/api/accounts/{id}/",
+            get(detail)
+                .put(update)
+                .patch(update)
+                .delete(delete)
+                .post(add_comment),
+        )
+        .route("/api/accounts/{id}/create_mail/", post(create_mail))
+}
 
 const LIST_FIELDS: &[&str] = &["contacts", "assigned_to", "teams", "tags", "recipients"];
 
@@ -102,32 +118,22 @@ pub async fn create(
     let (body, upload) = read_body(req, &state, LIST_FIELDS).await?;
     let input: AccountInput = parse_value(body)?;
     let (fields, links) = accounts::merge(None, input)?;
-    let file = upload.as_ref().map(to_new);
-    let account = state
-        .store
-        .write(move |tx| {
-            let (pk, account) = accounts::create(tx, &ctx, &fields, &links)?;
-            if let Some(file) = &file {
-                accounts::attach_on_create(tx, &ctx, pk, account.id, file)?;
-            }
-            Ok(account)
-        })
-        .await?;
-    // Committed: the file now belongs to the attachment row. On any error above, dropping the
-    // upload removed it.
-    if let Some(up) = upload {
-        up.keep();
-    }
+    let account = write_with_upload(&state, upload, move |db, file| {
+        let account = accounts::create(db, &ctx, &fields, &links)?;
+        if let Some(file) = file {
+            crate::server::store::threads::add(
+                db,
+                &ctx,
+                RecordKind::Account,
+                account.id,
+                None,
+                Some(file),
+            )?;
+        }
+        Ok(account)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(account)).into_response())
-}
-
-fn to_new(up: &Upload) -> accounts::NewAttachment {
-    accounts::NewAttachment {
-        id: up.id,
-        file_name: up.file_name.clone(),
-        content_type: up.content_type.clone(),
-        size: up.size,
-    }
 }
 
 #[utoipa::path(get, path = "/api/accounts/{id}/", tag = "accounts",
@@ -175,19 +181,8 @@ pub async fn delete(
         .store
         .write(move |tx| accounts::delete(tx, &ctx, id))
         .await?;
-    remove_files(&state, &files).await;
+    threads::remove_files(&state, &files).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn remove_files(state: &AppState, ids: &[Uuid]) {
-    for id in ids {
-        let path = state.store.files_dir().join(id.to_string());
-        if let Err(e) = tokio::fs::remove_file(&path).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(file = %path.display(), error = %e, "cannot remove attachment file");
-        }
-    }
 }
 
 #[utoipa::path(post, path = "/api/accounts/{id}/", tag = "accounts", request_body = CommentInput,
@@ -198,217 +193,7 @@ pub async fn add_comment(
     PathId(id): PathId,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let (body, upload) = read_body(req, &state, &[]).await?;
-    let input: CommentInput = parse_value(body)?;
-    let comment = input
-        .comment
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty());
-    if comment.is_none() && upload.is_none() {
-        return Err(ApiError::field(
-            "comment",
-            "Send a comment, an attachment or both.",
-        ));
-    }
-    if let Some(c) = &comment {
-        let mut e = Errors::default();
-        e.max_len("comment", c, 10_000);
-        e.finish()?;
-    }
-    let file = upload.as_ref().map(to_new);
-    let added = state
-        .store
-        .write(move |tx| accounts::add_comment(tx, &ctx, id, comment.as_deref(), file.as_ref()))
-        .await?;
-    if let Some(up) = upload {
-        up.keep();
-    }
-    Ok((StatusCode::CREATED, Json(added)).into_response())
-}
-
-/// A record that belongs to its author (a comment) or uploader (an attachment).
-#[derive(Clone, Copy)]
-enum OwnedKind {
-    Comment,
-    Attachment,
-}
-
-impl OwnedKind {
-    fn find(self, c: &rusqlite::Connection, id: Uuid) -> Result<accounts::Owned, ApiError> {
-        match self {
-            OwnedKind::Comment => accounts::comment_owner(c, id),
-            OwnedKind::Attachment => accounts::attachment_owner(c, id),
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            OwnedKind::Comment => "comment",
-            OwnedKind::Attachment => "attachment",
-        }
-    }
-}
-
-/// Checks that the caller may change the record `id` and returns their context in its org.
-/// The org is the record's own; a caller who is not a member there, or who names another org
-/// in the header, gets 404.
-async fn owner_ctx(
-    state: &AppState,
-    caller: Caller,
-    headers: &axum::http::HeaderMap,
-    kind: OwnedKind,
-    id: Uuid,
-) -> Result<OrgCtx, ApiError> {
-    let header_org = org_header(headers)?;
-    state
-        .store
-        .read(move |c| {
-            let owned = kind.find(c, id)?;
-            if header_org.is_some_and(|o| o != owned.org) {
-                return Err(ApiError::NotFound);
-            }
-            let ctx =
-                directory::resolve_org(c, caller.user_id, Some(owned.org)).map_err(
-                    |e| match e {
-                        ApiError::Forbidden(_) => ApiError::NotFound,
-                        other => other,
-                    },
-                )?;
-            accounts::check_owner(c, &ctx, &owned, kind.name())?;
-            Ok(ctx)
-        })
-        .await
-}
-
-#[utoipa::path(put, path = "/api/accounts/comment/{id}/", tag = "accounts", request_body = CommentInput,
-    responses((status = 200, body = Comment), (status = 403, body = crate::model::ErrorBody)))]
-pub async fn edit_comment(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: axum::http::HeaderMap,
-    PathId(id): PathId,
-    ApiJson(input): ApiJson<CommentInput>,
-) -> Result<Json<Comment>, ApiError> {
-    let text = input
-        .comment
-        .map(|c| c.trim().to_string())
-        .unwrap_or_default();
-    let mut e = Errors::default();
-    e.required("comment", &text);
-    e.max_len("comment", &text, 10_000);
-    e.finish()?;
-    owner_ctx(&state, caller, &headers, OwnedKind::Comment, id).await?;
-    Ok(Json(
-        state
-            .store
-            .write(move |tx| accounts::update_comment(tx, id, &text))
-            .await?,
-    ))
-}
-
-#[utoipa::path(delete, path = "/api/accounts/comment/{id}/", tag = "accounts", responses((status = 204)))]
-pub async fn delete_comment(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: axum::http::HeaderMap,
-    PathId(id): PathId,
-) -> Result<StatusCode, ApiError> {
-    owner_ctx(&state, caller, &headers, OwnedKind::Comment, id).await?;
-    state
-        .store
-        .write(move |tx| accounts::delete_comment(tx, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(delete, path = "/api/accounts/attachment/{id}/", tag = "accounts", responses((status = 204)))]
-pub async fn delete_attachment(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: axum::http::HeaderMap,
-    PathId(id): PathId,
-) -> Result<StatusCode, ApiError> {
-    owner_ctx(&state, caller, &headers, OwnedKind::Attachment, id).await?;
-    state
-        .store
-        .write(move |tx| accounts::delete_attachment(tx, id))
-        .await?;
-    remove_files(&state, &[id]).await;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/api/accounts/attachment/{id}/", tag = "accounts",
-    responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
-pub async fn download_attachment(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: axum::http::HeaderMap,
-    PathId(id): PathId,
-) -> Result<Response, ApiError> {
-    let header_org = org_header(&headers)?;
-    let user = caller.user_id;
-    let (file_name, content_type) = state
-        .store
-        .read(move |c| {
-            let owned = accounts::attachment_owner(c, id)?;
-            if header_org.is_some_and(|o| o != owned.org) {
-                return Err(ApiError::NotFound);
-            }
-            let ctx =
-                directory::resolve_org(c, user, Some(owned.org)).map_err(|_| ApiError::NotFound)?;
-            accounts::attachment_file(c, &ctx, id)
-        })
-        .await?;
-    let path = state.store.files_dir().join(id.to_string());
-    let file = tokio::fs::File::open(&path).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            ApiError::NotFound
-        } else {
-            e.into()
-        }
-    })?;
-    let stream = tokio_util::io::ReaderStream::new(file);
-    // An ASCII fallback for old clients, and the real (UTF-8) name in `filename*` (RFC 6266).
-    let ascii: String = file_name
-        .replace(['"', '\\'], "_")
-        .chars()
-        .filter(|c| c.is_ascii() && !c.is_control())
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        rfc5987(&file_name)
-    );
-    // The stored type came from the uploader: never let it break the answer, and tell browsers
-    // not to second-guess it.
-    let content_type = header::HeaderValue::from_str(&content_type)
-        .unwrap_or_else(|_| header::HeaderValue::from_static("application/octet-stream"));
-    let disposition = header::HeaderValue::from_str(&disposition)
-        .unwrap_or_else(|_| header::HeaderValue::from_static("attachment"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                header::HeaderValue::from_static("nosniff"),
-            ),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
-}
-
-/// Percent-encodes a value for an RFC 5987 `ext-value` (`attr-char` stays as it is).
-fn rfc5987(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    threads::add(state, ctx, RecordKind::Account, id, req).await
 }
 
 #[utoipa::path(post, path = "/api/accounts/{id}/create_mail/", tag = "accounts", request_body = MailInput,

@@ -7,7 +7,15 @@ use crate::model::{LoginRequest, LoginResponse, Profile, RefreshRequest, Refresh
 use crate::server::AppState;
 use crate::server::auth::{OrgCtx, hash_password, user_is_active, verify_password};
 use crate::server::error::{ApiError, ApiJson};
-use crate::server::store::directory;
+use crate::server::store::{directory, tenancy};
+
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/auth/login/", post(login))
+        .route("/api/auth/refresh-token/", post(refresh))
+        .route("/api/profile/", get(profile))
+}
 
 #[utoipa::path(post, path = "/api/auth/login/", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::model::ErrorBody)))]
@@ -43,7 +51,7 @@ pub async fn login(
         .read(move |c| {
             Ok((
                 directory::user_ref(c, user)?,
-                directory::memberships(c, user)?,
+                tenancy::memberships(c, user)?,
             ))
         })
         .await?;
@@ -83,7 +91,7 @@ pub async fn profile(
             .store
             .read(move |c| {
                 let user = directory::user_ref(c, ctx.user_id)?;
-                let org = directory::memberships(c, ctx.user_id)?
+                let org = tenancy::memberships(c, ctx.user_id)?
                     .into_iter()
                     .find(|m| m.id == ctx.org_id)
                     .ok_or(ApiError::NotFound)?;

@@ -12,7 +12,23 @@ use crate::model::{
 use crate::server::AppState;
 use crate::server::auth::OrgCtx;
 use crate::server::error::{ApiError, ApiJson};
-use crate::server::store::directory::{self, ContactFields};
+use crate::server::store::contacts::{self, ContactFields};
+use crate::server::store::directory;
+
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/api/contacts/", get(list_contacts).post(create_contact))
+        .route(
+            "/api/contacts/{id}/",
+            get(get_contact)
+                .put(update_contact)
+                .patch(update_contact)
+                .delete(delete_contact),
+        )
+        .route("/api/users/", get(list_users))
+        .route("/api/teams/", get(list_teams).post(create_team))
+}
 use crate::server::validate::Errors;
 
 #[utoipa::path(get, path = "/api/contacts/", tag = "contacts",
@@ -28,6 +44,10 @@ pub async fn list_contacts(
     let mut errors = Errors::default();
     for (k, v) in form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
         match k.as_ref() {
+            // As for accounts: no stored name needs control characters to be found.
+            "name" if v.chars().any(char::is_control) => {
+                errors.add("name", "Must not contain control characters.");
+            }
             "name" if !v.trim().is_empty() => name = Some(v.trim().to_string()),
             "limit" | "offset" => match v.parse::<i64>() {
                 Ok(n) if n >= 0 && k == "limit" => paging.limit = Some(n),
@@ -41,7 +61,7 @@ pub async fn list_contacts(
     let (limit, offset) = paging.resolve();
     let (count, contacts) = state
         .store
-        .read(move |c| directory::list_contacts(c, ctx.org_id, name.as_deref(), limit, offset))
+        .read(move |c| contacts::list(c, ctx.org_id, name.as_deref(), limit, offset))
         .await?;
     Ok(Json(ContactList {
         contacts_count: count,
@@ -60,8 +80,8 @@ pub async fn create_contact(
     let contact = state
         .store
         .write(move |tx| {
-            let id = directory::insert_contact(tx, ctx.org_id, Some(ctx.user_id), &fields)?;
-            directory::get_contact(tx, ctx.org_id, id)
+            let id = contacts::insert(tx, ctx.org_id, Some(ctx.user_id), &fields)?;
+            contacts::get(tx, ctx.org_id, id)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(contact)).into_response())
@@ -76,7 +96,7 @@ pub async fn get_contact(
     Ok(Json(
         state
             .store
-            .read(move |c| directory::get_contact(c, ctx.org_id, id))
+            .read(move |c| contacts::get(c, ctx.org_id, id))
             .await?,
     ))
 }
@@ -93,10 +113,10 @@ pub async fn update_contact(
         state
             .store
             .write(move |tx| {
-                let current = directory::get_contact(tx, ctx.org_id, id)?;
+                let current = contacts::get(tx, ctx.org_id, id)?;
                 let fields = ContactFields::merge(Some(&current), input)?;
-                directory::update_contact(tx, ctx.org_id, id, &fields)?;
-                directory::get_contact(tx, ctx.org_id, id)
+                contacts::update(tx, ctx.org_id, id, &fields)?;
+                contacts::get(tx, ctx.org_id, id)
             })
             .await?,
     ))
@@ -111,13 +131,13 @@ pub async fn delete_contact(
     state
         .store
         .write(move |tx| {
-            let current = directory::get_contact(tx, ctx.org_id, id)?;
+            let current = contacts::get(tx, ctx.org_id, id)?;
             if !ctx.is_admin() && current.created_by != Some(ctx.user_id) {
                 return Err(ApiError::Forbidden(
                     "Only an admin or the contact's creator may delete it.".into(),
                 ));
             }
-            directory::delete_contact(tx, ctx.org_id, id)
+            contacts::delete(tx, ctx.org_id, id)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

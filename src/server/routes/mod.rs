@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod directory;
+pub mod threads;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

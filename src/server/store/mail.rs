@@ -1,12 +1,20 @@
-//! The email outbox: every mail is stored with its state before anyone tries to send it.
+//! The mail outbox: what `create_mail` queued, and what the sender has done with it.
+//!
+//! Replicas share the outbox. A sender claims one due mail at a time by pushing its due time a
+//! lease ahead in the same statement that picks it (`SKIP LOCKED` on PostgreSQL), so no two
+//! senders take the same mail, and a sender that dies mid-send leaves the mail due again once
+//! the lease runs out.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::{now, parse_id, ts};
+use super::db::{Db, Engine};
+use super::now;
 use crate::server::error::ApiError;
 
-/// `queued`, `scheduled`, `sent` or `failed`.
+/// How long a claimed mail is left to its sender before another may try it.
+pub const LEASE: Duration = Duration::minutes(10);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailState {
     Queued,
@@ -33,11 +41,11 @@ pub struct NewMail<'a> {
     pub recipients: &'a [String],
     pub subject: &'a str,
     pub html: &'a str,
-    pub scheduled_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub scheduled_at: Option<DateTime<Utc>>,
     pub created_by: Uuid,
 }
 
-pub fn insert(tx: &Transaction<'_>, m: &NewMail<'_>) -> Result<Uuid, ApiError> {
+pub fn insert(db: &Db<'_>, m: &NewMail<'_>) -> Result<Uuid, ApiError> {
     let id = Uuid::new_v4();
     let state = if m.scheduled_at.is_some() {
         MailState::Scheduled
@@ -46,28 +54,27 @@ pub fn insert(tx: &Transaction<'_>, m: &NewMail<'_>) -> Result<Uuid, ApiError> {
     };
     let recipients = serde_json::to_string(m.recipients)
         .map_err(|e| ApiError::internal(format!("cannot encode recipients: {e}")))?;
-    tx.execute(
+    db.exec(
         "INSERT INTO emails (id, org_id, account_pk, sender, recipients, subject, html, state,
                              scheduled_at, created_on, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            id.to_string(),
-            m.org.to_string(),
-            m.account_pk,
-            m.sender,
-            recipients,
-            m.subject,
-            m.html,
-            state.as_str(),
-            m.scheduled_at.as_ref().map(ts),
-            ts(&now()),
-            m.created_by.to_string(),
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            &id,
+            &m.org,
+            &m.account_pk,
+            &m.sender,
+            &recipients,
+            &m.subject,
+            &m.html,
+            &state.as_str(),
+            &m.scheduled_at,
+            &now(),
+            &m.created_by,
         ],
     )?;
     Ok(id)
 }
 
-/// A mail ready to go out.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: Uuid,
@@ -75,60 +82,70 @@ pub struct Outgoing {
     pub recipients: Vec<String>,
     pub subject: String,
     pub html: String,
+    /// Tries before this one.
     pub attempts: i64,
 }
 
-/// Mails due now: queued ones, and scheduled ones whose time has come.
-pub fn due(c: &Connection, limit: i64) -> Result<Vec<Outgoing>, ApiError> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id, sender, recipients, subject, html, attempts FROM emails
-         WHERE state = 'queued' OR (state = 'scheduled' AND scheduled_at <= ?1)
-         ORDER BY created_on LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![ts(&now()), limit], |r| {
-        let recipients: String = r.get(2)?;
-        Ok(Outgoing {
-            id: parse_id(&r.get::<_, String>(0)?),
-            sender: r.get(1)?,
-            recipients: serde_json::from_str(&recipients).unwrap_or_default(),
-            subject: r.get(3)?,
-            html: r.get(4)?,
-            attempts: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// Claims the oldest due mail for this sender (see the module's note), or none.
+pub fn claim(db: &Db<'_>) -> Result<Option<Outgoing>, ApiError> {
+    let now = now();
+    let lease_end = now + LEASE;
+    let lock = match db.engine() {
+        Engine::Postgres => "FOR UPDATE SKIP LOCKED",
+        // SQLite has one writer: the claim cannot race.
+        Engine::Sqlite => "",
+    };
+    db.opt(
+        &format!(
+            "UPDATE emails SET state = 'scheduled', scheduled_at = $2, attempts = attempts + 1
+             WHERE id = (SELECT id FROM emails
+                         WHERE state = 'queued' OR (state = 'scheduled' AND scheduled_at <= $1)
+                         ORDER BY created_on LIMIT 1 {lock})
+             RETURNING id, sender, recipients, subject, html, attempts"
+        ),
+        &[&now, &lease_end],
+        |r| {
+            let recipients = r.text(2)?;
+            Ok(Outgoing {
+                id: r.uuid(0)?,
+                sender: r.text(1)?,
+                recipients: serde_json::from_str(&recipients).unwrap_or_default(),
+                subject: r.text(3)?,
+                html: r.text(4)?,
+                attempts: r.i64(5)? - 1,
+            })
+        },
+    )
 }
 
-/// Scheduled mails whose time has come become queued (the outbox, when no SMTP is set).
-pub fn release_due(tx: &Transaction<'_>) -> Result<usize, ApiError> {
-    Ok(tx.execute(
-        "UPDATE emails SET state = 'queued' WHERE state = 'scheduled' AND scheduled_at <= ?1",
-        [ts(&now())],
-    )?)
-}
-
-pub fn mark(
-    tx: &Transaction<'_>,
+/// Records how a claimed mail's try ended. A mail to try again is due at once.
+pub fn finish(
+    db: &Db<'_>,
     id: Uuid,
     state: MailState,
     error: Option<&str>,
 ) -> Result<(), ApiError> {
-    let sent_at = (state == MailState::Sent).then(|| ts(&now()));
-    tx.execute(
-        "UPDATE emails SET state = ?2, sent_at = coalesce(?3, sent_at), last_error = ?4,
-                attempts = attempts + 1
-         WHERE id = ?1",
-        params![id.to_string(), state.as_str(), sent_at, error],
+    let at = now();
+    let sent_at = (state == MailState::Sent).then_some(at);
+    db.exec(
+        "UPDATE emails SET state = $2, sent_at = coalesce($3, sent_at), last_error = $4,
+                scheduled_at = CASE WHEN $2 = 'queued' THEN NULL ELSE scheduled_at END
+         WHERE id = $1",
+        &[&id, &state.as_str(), &sent_at, &error],
     )?;
     Ok(())
 }
 
-/// The state of one mail (for tests and the admin).
-pub fn state(c: &Connection, id: Uuid) -> Result<Option<String>, ApiError> {
-    Ok(c.query_row(
-        "SELECT state FROM emails WHERE id = ?1",
-        [id.to_string()],
-        |r| r.get(0),
+pub fn state(db: &Db<'_>, id: Uuid) -> Result<Option<String>, ApiError> {
+    db.opt("SELECT state FROM emails WHERE id = $1", &[&id], |r| {
+        r.text(0)
+    })
+}
+
+/// Without a way to send, due scheduled mail joins the queue and waits there.
+pub fn release_due(db: &Db<'_>) -> Result<u64, ApiError> {
+    db.exec(
+        "UPDATE emails SET state = 'queued' WHERE state = 'scheduled' AND scheduled_at <= $1",
+        &[&now()],
     )
-    .optional()?)
 }

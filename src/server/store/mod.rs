@@ -1,27 +1,86 @@
-//! Storage of the bundled core: SQLite behind a small reader/writer pool.
+//! Storage of the bundled core: SQLite (the embedded default) or PostgreSQL (for teams),
+//! behind one [`Store`]. Handlers never see a connection, only the functions of the
+//! submodules, which take a [`Db`] and run on either engine.
 //!
-//! SQLite allows one writer at a time, so the pool keeps exactly one write connection and several
-//! read connections (WAL lets readers run beside the writer). All work runs on tokio's blocking
-//! threads; handlers never see a connection, only the functions of the submodules.
+//! Every call runs on tokio's blocking threads. SQLite allows one writer at a time, so its pool
+//! keeps exactly one write connection and several read connections (WAL lets readers run beside
+//! the writer). PostgreSQL gets a pool of connections that reconnect after the server went away.
 
 pub mod accounts;
+pub mod contacts;
+pub mod db;
 pub mod directory;
+pub mod links;
 pub mod mail;
+mod pg;
 pub mod seed;
+mod sqlite;
+pub mod tenancy;
+pub mod threads;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 use uuid::Uuid;
+
+pub use db::{Db, Engine, List, Param, Row};
 
 use super::error::ApiError;
 
-/// Migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+/// Where the data lives: `sqlite:PATH`-style workspaces or a PostgreSQL URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A workspace dir holding `crm.sqlite3` and `files/`.
+    Sqlite(PathBuf),
+    /// `postgres://...`; attachments are kept in the database, so replicas share nothing else.
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    // A URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            Location::Postgres(url) => write!(f, "{}", redact_url(url)),
+        }
+    }
+}
+
+impl Location {
+    /// Reads `--database`: `postgres://` or `postgresql://` URLs, `sqlite:PATH` (a workspace dir).
+    pub fn parse(raw: &str) -> Result<Location, String> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            raw.parse::<postgres::Config>()
+                .map_err(|e| format!("'{}' is not a valid PostgreSQL URL: {e}", redact_url(raw)))?;
+            return Ok(Location::Postgres(raw.to_string()));
+        }
+        if let Some(path) = raw.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err("'sqlite:' needs a path: sqlite:/srv/crmtui".into());
+            }
+            return Ok(Location::Sqlite(PathBuf::from(path)));
+        }
+        Err(format!(
+            "unknown database '{}': use postgres://USER@HOST/DB or sqlite:PATH",
+            redact_url(raw)
+        ))
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => raw.split('@').next_back().unwrap_or("").to_string(),
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {
@@ -29,10 +88,14 @@ pub struct Store {
 }
 
 struct Inner {
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    engine: Backend,
+    /// Uploads are written here first; on SQLite it is also where they stay.
     files_dir: PathBuf,
+}
+
+enum Backend {
+    Sqlite(sqlite::Pool),
+    Pg(pg::Pool),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,23 +111,23 @@ pub enum OpenError {
         cause: rusqlite::Error,
     },
     #[error("cannot migrate database {path}: {cause}")]
-    Migrate {
-        path: PathBuf,
-        cause: rusqlite::Error,
-    },
+    Migrate { path: PathBuf, cause: String },
+    #[error("cannot connect to {url}: {cause}")]
+    Connect { url: String, cause: String },
 }
 
 /// How much memory and concurrency the store may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tuning {
-    /// Read connections (SQLite allows one writer; WAL lets readers run beside it).
+    /// Read connections (SQLite allows one writer; WAL lets readers run beside it). On
+    /// PostgreSQL, the pool's size.
     pub readers: usize,
-    /// Page cache of each connection, in KiB. The OS caches the file as well.
+    /// Page cache of each SQLite connection, in KiB. The OS caches the file as well.
     pub cache_kib: u32,
 }
 
 impl Tuning {
-    /// For `crmtui serve`: two readers per core and 4 MiB each.
+    /// For `crmtui serve`: two connections per core and 4 MiB each.
     pub fn server() -> Tuning {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -85,132 +148,115 @@ impl Tuning {
 }
 
 impl Store {
-    /// Opens (creating if needed) the workspace under `data_dir`: `crm.sqlite3` and `files/`.
+    /// Opens (creating if needed) the SQLite workspace under `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, OpenError> {
-        Store::open_tuned(data_dir, Tuning::server())
+        Store::open_at(&Location::Sqlite(data_dir.to_path_buf()), Tuning::server())
     }
 
     /// [`Store::open`] with explicit memory and concurrency limits.
     pub fn open_tuned(data_dir: &Path, tuning: Tuning) -> Result<Store, OpenError> {
-        create_private_dir(data_dir)?;
-        let files_dir = data_dir.join("files");
-        create_private_dir(&files_dir)?;
-        let db_path = data_dir.join("crm.sqlite3");
-        let open_err = |cause| OpenError::Open {
-            path: db_path.clone(),
-            cause,
-        };
+        Store::open_at(&Location::Sqlite(data_dir.to_path_buf()), tuning)
+    }
 
-        let mut writer = open_connection(&db_path, true, tuning.cache_kib).map_err(open_err)?;
-        migrate(&mut writer).map_err(|cause| OpenError::Migrate {
-            path: db_path.clone(),
-            cause,
-        })?;
-        let readers = (0..tuning.readers.max(1))
-            .map(|_| open_connection(&db_path, false, tuning.cache_kib).map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(open_err)?;
+    /// Opens either engine and applies pending migrations. Blocking.
+    pub fn open_at(location: &Location, tuning: Tuning) -> Result<Store, OpenError> {
+        let (engine, files_dir) = match location {
+            Location::Sqlite(dir) => {
+                create_private_dir(dir)?;
+                let files_dir = dir.join("files");
+                create_private_dir(&files_dir)?;
+                (Backend::Sqlite(sqlite::Pool::open(dir, tuning)?), files_dir)
+            }
+            Location::Postgres(url) => {
+                let pool = pg::Pool::open(url, tuning.readers.max(2))?;
+                // Uploads wait here only until their transaction stores the bytes.
+                let spool =
+                    std::env::temp_dir().join(format!("crmtui-spool-{}", std::process::id()));
+                create_private_dir(&spool)?;
+                (Backend::Pg(pool), spool)
+            }
+        };
         Ok(Store {
-            inner: Arc::new(Inner {
-                writer: Mutex::new(writer),
-                readers,
-                next_reader: AtomicUsize::new(0),
-                files_dir,
-            }),
+            inner: Arc::new(Inner { engine, files_dir }),
         })
     }
 
-    /// Where attachment bodies are kept, one file per attachment id.
+    pub fn engine(&self) -> Engine {
+        match self.inner.engine {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Pg(_) => Engine::Postgres,
+        }
+    }
+
+    /// Where uploads are written as they arrive (and, on SQLite, kept).
     pub fn files_dir(&self) -> &Path {
         &self.inner.files_dir
+    }
+
+    /// Whether attachment bodies live in the database rather than in [`Store::files_dir`].
+    pub fn files_in_db(&self) -> bool {
+        self.engine() == Engine::Postgres
     }
 
     /// Runs `f` on a read connection, off the async threads.
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Db<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        run_blocking(move || {
-            let n = inner.readers.len();
-            let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
-            // Take the first idle reader; if all are busy, wait on the one it started with.
-            for i in 0..n {
-                if let Ok(conn) = inner.readers[(start + i) % n].try_lock() {
-                    return f(&conn);
-                }
-            }
-            let conn = lock(&inner.readers[start % n])?;
-            f(&conn)
+        run_blocking(move || match &inner.engine {
+            Backend::Sqlite(p) => p.read(f),
+            Backend::Pg(p) => p.read(f),
         })
         .await
     }
 
-    /// Runs a small, bounded read (a few primary-key lookups) on the calling thread when a read
-    /// connection is idle, and like [`Store::read`] otherwise. Handing work to a blocking thread
-    /// costs more than such a lookup.
+    /// Runs a small, bounded read (a few primary-key lookups) on the calling thread when an
+    /// in-process read connection is idle, and like [`Store::read`] otherwise. Handing work to
+    /// a blocking thread costs more than such a lookup.
     pub async fn read_small<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Db<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        match self.read_here(f) {
-            Ok(done) => done,
-            Err(f) => self.read(f).await,
-        }
+        let f = match &self.inner.engine {
+            Backend::Sqlite(p) => match p.read_here(f) {
+                Ok(done) => return done,
+                Err(f) => f,
+            },
+            // A network round trip must never run on an async thread.
+            Backend::Pg(_) => f,
+        };
+        self.read(f).await
     }
 
-    /// Runs `f` on an idle read connection on this thread, or gives `f` back if none is idle.
-    fn read_here<T, F>(&self, f: F) -> Result<Result<T, ApiError>, F>
-    where
-        F: FnOnce(&Connection) -> Result<T, ApiError>,
-    {
-        match self.inner.readers.iter().find_map(|r| r.try_lock().ok()) {
-            Some(conn) => Ok(f(&conn)),
-            None => Err(f),
-        }
-    }
-
-    /// Runs `f` in one transaction on the write connection: it commits only if `f` succeeds.
+    /// Runs `f` in one transaction: it commits only if `f` succeeds.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Db<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        run_blocking(move || {
-            let mut conn = lock(&inner.writer)?;
-            write_tx(&mut conn, f)
-        })
-        .await
+        run_blocking(move || inner.write(f)).await
     }
 
     /// The same as [`Store::write`] for callers that are not async (the admin commands).
     pub fn write_blocking<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
+        f: impl FnOnce(&Db<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = lock(&self.inner.writer)?;
-        write_tx(&mut conn, f)
+        self.inner.write(f)
     }
 }
 
-fn write_tx<T>(
-    conn: &mut Connection,
-    f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    // IMMEDIATE takes the write lock up front, so a transaction never fails halfway on a
-    // lock upgrade.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let out = f(&tx)?;
-    tx.commit()?;
-    Ok(out)
-}
-
-fn lock(m: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>, ApiError> {
-    // A panic while holding a connection leaves it usable: SQLite rolls back on its own.
-    Ok(m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+impl Inner {
+    fn write<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        match &self.engine {
+            Backend::Sqlite(p) => p.write(f),
+            Backend::Pg(p) => p.write(f),
+        }
+    }
 }
 
 async fn run_blocking<T: Send + 'static>(
@@ -221,53 +267,8 @@ async fn run_blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("storage task failed: {e}")))?
 }
 
-fn open_connection(path: &Path, writer: bool, cache_kib: u32) -> rusqlite::Result<Connection> {
-    let flags = if writer {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
-    } else {
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    if writer {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-    }
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Without this, binding a different value (e.g. the list's status) marks a cached
-    // statement stale and SQLite parses it again on every call.
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-        true,
-    )?;
-    // A negative cache_size is in KiB.
-    conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
-    conn.set_prepared_statement_cache_capacity(64);
-    // SQLite's LIKE, lower() and upper() fold ASCII only: `crm_fold` folds as `fold` does.
-    use rusqlite::functions::FunctionFlags;
-    conn.create_scalar_function(
-        "crm_fold",
-        1,
-        FunctionFlags::SQLITE_UTF8
-            | FunctionFlags::SQLITE_DETERMINISTIC
-            | FunctionFlags::SQLITE_INNOCUOUS,
-        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
-    )?;
-    Ok(conn)
-}
-
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let done: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
+/// Creates `path` (and its parents) with mode 0700. An existing dir is left as it is: it is
+/// the user's, and its mode is theirs to choose.
 fn create_private_dir(path: &Path) -> Result<(), OpenError> {
     let err = |cause| OpenError::DataDir {
         path: path.to_path_buf(),
@@ -277,37 +278,27 @@ fn create_private_dir(path: &Path) -> Result<(), OpenError> {
     builder.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
-        builder.create(path).map_err(err)?;
-        // An existing dir keeps its mode from `create`; make it private too.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
     }
-    #[cfg(not(unix))]
-    builder.create(path).map_err(err)?;
-    Ok(())
+    builder.create(path).map_err(err)
 }
 
-/// A setting, created with `make` on first use (e.g. the token signing key).
+/// A setting, created with `make` on first use (e.g. the token signing key). Racing replicas
+/// on a fresh database agree: the first insert wins and everyone reads it back.
 pub fn setting_or_init(
-    tx: &Transaction<'_>,
+    db: &Db<'_>,
     key: &str,
     make: impl FnOnce() -> Vec<u8>,
 ) -> Result<Vec<u8>, ApiError> {
-    let existing: Option<Vec<u8>> = tx
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    if let Some(v) = existing {
-        return Ok(v);
-    }
     let value = make();
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2)",
-        rusqlite::params![key, value],
+    db.exec(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        &[&key, &value],
     )?;
-    Ok(value)
+    db.one("SELECT value FROM settings WHERE key = $1", &[&key], |r| {
+        r.bytes(0)
+    })
 }
 
 /// Timestamps are stored as the same RFC 3339 text they travel as; it sorts correctly.

@@ -3,13 +3,15 @@
 use chrono::{Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use super::accounts::{self, AccountFields, AccountLinks};
-use super::directory::{self, ContactFields};
-use super::{fold, ts};
-use crate::model::{AccountStatus, ContactInput, Role};
+use super::contacts::{self, ContactFields};
+use super::db::Db;
+use super::directory;
+use super::fold;
+use super::threads::RecordKind;
+use crate::model::{AccountStatus, ContactInput, Patch, Role};
 use crate::server::error::ApiError;
 
 const PREFIXES: &[&str] = &[
@@ -131,33 +133,33 @@ fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
 
 /// Fills `org` (created if missing) with `count` accounts and their related records. Demo users
 /// get an unusable password: they are there to be assigned, not to sign in.
-pub fn seed_demo(tx: &Transaction<'_>, org_name: &str, count: usize) -> Result<Uuid, ApiError> {
-    let org = directory::ensure_org(tx, org_name)?;
+pub fn seed_demo(db: &Db<'_>, org_name: &str, count: usize) -> Result<Uuid, ApiError> {
+    let org = directory::ensure_org(db, org_name)?;
     let mut rng = StdRng::seed_from_u64(count as u64 ^ 0x5eed);
     let mut users = Vec::new();
     for first in ["ana", "raj", "mei", "lars"] {
         let email = format!("{first}@demo.crmtui.invalid");
-        users.push(directory::ensure_member(tx, org, &email, "!", Role::User)?);
+        users.push(directory::ensure_member(db, org, &email, "!", Role::User)?);
     }
     let mut teams = Vec::new();
     for name in ["Support", "Sales", "Success"] {
-        let existing = directory::org_teams(tx, org)?
+        let existing = directory::org_teams(db, org)?
             .into_iter()
             .find(|t| t.name == name);
         let team = match existing {
             Some(t) => t,
             None => {
-                directory::create_team(tx, org, name, &format!("The {name} team"), &users[..2])?
+                directory::create_team(db, org, name, &format!("The {name} team"), &users[..2])?
             }
         };
         teams.push(team.id);
     }
     let start = Utc::now() - Duration::days(3 * 365);
     let span = (3 * 365 * 24 * 3600) as i64;
-    let taken: i64 = tx.query_row(
-        "SELECT count(*) FROM accounts WHERE org_id = ?1",
-        [org.to_string()],
-        |r| r.get(0),
+    let taken = db.one(
+        "SELECT count(*) FROM accounts WHERE org_id = $1",
+        &[&org],
+        |r| r.i64(0),
     )?;
 
     for i in 0..count {
@@ -200,15 +202,14 @@ pub fn seed_demo(tx: &Transaction<'_>, org_name: &str, count: usize) -> Result<U
         // Spread over three years, in order, so the newest-first list reads naturally.
         let created = start + Duration::seconds(span * (i as i64 + 1) / (count as i64 + 1));
         let id = Uuid::new_v4();
-        accounts::insert_row(
-            tx,
+        let pk = accounts::insert_row(
+            db,
             org,
             id,
             Some(*pick(&mut rng, &users)),
             &fields,
             &created,
         )?;
-        let pk = tx.last_insert_rowid();
 
         let n_contacts = rng.random_range(1..=2);
         let mut contacts = Vec::new();
@@ -216,28 +217,28 @@ pub fn seed_demo(tx: &Transaction<'_>, org_name: &str, count: usize) -> Result<U
             let first = *pick(&mut rng, FIRST);
             let last = *pick(&mut rng, LAST);
             let input = ContactInput {
-                first_name: Some(Some(first.to_string())),
-                last_name: Some(Some(last.to_string())),
-                email: Some(Some(
+                first_name: Patch::Value(first.to_string()),
+                last_name: Patch::Value(last.to_string()),
+                email: Patch::Value(
                     format!("{}.{}@{slug}.example", fold(first), fold(last)).replace(' ', ""),
-                )),
-                phone: Some(Some(format!("+1 555 {:04}", rng.random_range(0..10000)))),
-                title: Some(Some(
+                ),
+                phone: Patch::Value(format!("+1 555 {:04}", rng.random_range(0..10000))),
+                title: Patch::Value(
                     pick(&mut rng, &["CEO", "CTO", "Buyer", "Office manager"]).to_string(),
-                )),
-                description: None,
+                ),
+                description: Patch::Absent,
             };
             // Demo names are ASCII-safe for email local parts only after folding; tolerate the rest.
             let fields = ContactFields::merge(None, input).or_else(|_| {
                 ContactFields::merge(
                     None,
                     ContactInput {
-                        first_name: Some(Some(first.into())),
+                        first_name: Patch::Value(first.into()),
                         ..Default::default()
                     },
                 )
             })?;
-            contacts.push(directory::insert_contact(tx, org, None, &fields)?);
+            contacts.push(contacts::insert(db, org, None, &fields)?);
         }
         let links = AccountLinks {
             contacts: Some(contacts),
@@ -253,94 +254,139 @@ pub fn seed_demo(tx: &Transaction<'_>, org_name: &str, count: usize) -> Result<U
                     .collect(),
             ),
         };
-        accounts::set_links(tx, org, pk, &links)?;
-        seed_related(tx, &mut rng, org, pk, &users, &created)?;
+        accounts::set_links(db, org, pk, &links)?;
+        seed_related(db, &mut rng, org, (pk, id), &users, &created)?;
     }
     Ok(org)
 }
 
 fn seed_related(
-    tx: &Transaction<'_>,
+    db: &Db<'_>,
     rng: &mut StdRng,
     org: Uuid,
-    pk: i64,
+    (pk, account): (i64, Uuid),
     users: &[Uuid],
     created: &chrono::DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let org = org.to_string();
     // Activity after the account was created, but never in the future.
     let now = Utc::now();
-    let when =
-        |rng: &mut StdRng| ts(&(*created + Duration::hours(rng.random_range(1..2000))).min(now));
-    let day = |rng: &mut StdRng| {
-        (created.date_naive() + Duration::days(rng.random_range(10..400)))
-            .format("%Y-%m-%d")
-            .to_string()
+    let when = |rng: &mut StdRng| {
+        let t = (*created + Duration::hours(rng.random_range(1..2000))).min(now);
+        chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
     };
+    let day = |rng: &mut StdRng| created.date_naive() + Duration::days(rng.random_range(10..400));
     for _ in 0..rng.random_range(0..=3) {
-        tx.prepare_cached(
-            "INSERT INTO comments (id, org_id, account_pk, comment, commented_on, commented_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            Uuid::new_v4().to_string(),
-            org,
-            pk,
-            *pick(rng, COMMENTS),
-            when(rng),
-            pick(rng, users).to_string()
-        ])?;
+        db.exec(
+            "INSERT INTO comments (id, org_id, record_kind, record_id, comment, commented_on,
+                                   commented_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &Uuid::new_v4(),
+                &org,
+                &RecordKind::Account.as_str(),
+                &account,
+                &pick_str(rng, COMMENTS),
+                &when(rng),
+                &pick_id(rng, users),
+            ],
+        )?;
     }
     for _ in 0..rng.random_range(0..=2) {
-        tx.prepare_cached(
-            "INSERT INTO opportunities (id, org_id, account_pk, name, stage, amount, currency, probability, closed_on, created_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'USD', ?7, ?8, ?9)",
-        )?
-        .execute(params![
-            Uuid::new_v4().to_string(), org, pk,
-            format!("{} deal", pick(rng, &["Renewal", "Upsell", "Pilot", "Expansion"])),
-            *pick(rng, STAGES),
-            format!("{}.00", rng.random_range(1..500) * 1000),
-            rng.random_range(0..=10) * 10,
-            day(rng),
-            when(rng),
-        ])?;
+        db.exec(
+            "INSERT INTO opportunities (id, org_id, account_pk, name, stage, amount, currency,
+                                        probability, closed_on, created_on)
+             VALUES ($1, $2, $3, $4, $5, $6, 'USD', $7, $8, $9)",
+            &[
+                &Uuid::new_v4(),
+                &org,
+                &pk,
+                &format!(
+                    "{} deal",
+                    &pick_str(rng, &["Renewal", "Upsell", "Pilot", "Expansion"])
+                ),
+                &pick_str(rng, STAGES),
+                &format!("{}.00", rng.random_range(1..500) * 1000),
+                &(rng.random_range(0..=10i64) * 10),
+                &day(rng),
+                &when(rng),
+            ],
+        )?;
     }
     if rng.random_bool(0.4) {
-        tx.prepare_cached(
-            "INSERT INTO cases (id, org_id, account_pk, name, status, priority, case_type, created_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            Uuid::new_v4().to_string(), org, pk,
-            *pick(rng, &["Login fails", "Invoice wrong", "Feature request", "Data export"]),
-            *pick(rng, CASE_STATUS), *pick(rng, PRIORITY), *pick(rng, &["Question", "Incident", "Problem"]),
-            when(rng),
-        ])?;
+        db.exec(
+            "INSERT INTO cases (id, org_id, account_pk, name, status, priority, case_type,
+                                created_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &Uuid::new_v4(),
+                &org,
+                &pk,
+                &pick_str(
+                    rng,
+                    &[
+                        "Login fails",
+                        "Invoice wrong",
+                        "Feature request",
+                        "Data export",
+                    ],
+                ),
+                &pick_str(rng, CASE_STATUS),
+                &pick_str(rng, PRIORITY),
+                &pick_str(rng, &["Question", "Incident", "Problem"]),
+                &when(rng),
+            ],
+        )?;
     }
     for _ in 0..rng.random_range(0..=2) {
-        tx.prepare_cached(
-            "INSERT INTO tasks (id, org_id, account_pk, title, status, priority, due_date, created_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            Uuid::new_v4().to_string(), org, pk,
-            *pick(rng, &["Send proposal", "Schedule QBR", "Call back", "Prepare renewal"]),
-            *pick(rng, TASK_STATUS), *pick(rng, PRIORITY), day(rng), when(rng),
-        ])?;
+        db.exec(
+            "INSERT INTO tasks (id, org_id, account_pk, title, status, priority, due_date,
+                                created_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &Uuid::new_v4(),
+                &org,
+                &pk,
+                &pick_str(
+                    rng,
+                    &[
+                        "Send proposal",
+                        "Schedule QBR",
+                        "Call back",
+                        "Prepare renewal",
+                    ],
+                ),
+                &pick_str(rng, TASK_STATUS),
+                &pick_str(rng, PRIORITY),
+                &day(rng),
+                &when(rng),
+            ],
+        )?;
     }
     if rng.random_bool(0.3) {
-        tx.prepare_cached(
-            "INSERT INTO invoices (id, org_id, account_pk, invoice_title, invoice_number, status, total_amount, currency, due_date, created_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'USD', ?8, ?9)",
-        )?
-        .execute(params![
-            Uuid::new_v4().to_string(), org, pk, "Subscription",
-            format!("INV-{:06}", rng.random_range(0..1_000_000)),
-            *pick(rng, &["Draft", "Sent", "Paid", "Overdue"]),
-            format!("{}.00", rng.random_range(1..100) * 100),
-            day(rng), when(rng),
-        ])?;
+        db.exec(
+            "INSERT INTO invoices (id, org_id, account_pk, invoice_title, invoice_number, status,
+                                   total_amount, currency, due_date, created_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'USD', $8, $9)",
+            &[
+                &Uuid::new_v4(),
+                &org,
+                &pk,
+                &"Subscription",
+                &format!("INV-{:06}", rng.random_range(0..1_000_000)),
+                &pick_str(rng, &["Draft", "Sent", "Paid", "Overdue"]),
+                &format!("{}.00", rng.random_range(1..100) * 100),
+                &day(rng),
+                &when(rng),
+            ],
+        )?;
     }
     Ok(())
+}
+
+fn pick_str(rng: &mut StdRng, items: &[&'static str]) -> &'static str {
+    items[rng.random_range(0..items.len())]
+}
+
+fn pick_id(rng: &mut StdRng, items: &[Uuid]) -> Uuid {
+    *pick(rng, items)
 }

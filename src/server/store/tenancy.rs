@@ -1,0 +1,89 @@
+//! Who may act in which org: the caller's active membership, resolved once per request. It
+//! knows nothing of HTTP; the axum extractors in `server::auth` call it.
+
+use uuid::Uuid;
+
+use super::db::Db;
+use crate::model::{OrgMembership, Role};
+use crate::server::error::ApiError;
+
+/// The caller as an active member of the request's org.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgCtx {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub role: Role,
+}
+
+impl OrgCtx {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Whether the user exists and is active. Read on every request, never cached, so that a
+/// deactivated user loses access at once on every replica.
+pub fn user_is_active(db: &Db<'_>, user: Uuid) -> Result<bool, ApiError> {
+    let active = db.opt("SELECT is_active FROM users WHERE id = $1", &[&user], |r| {
+        r.bool(0)
+    })?;
+    Ok(active == Some(true))
+}
+
+/// Checks the caller's membership in `org` (or picks their only org) and returns the context
+/// every org-scoped handler works in.
+pub fn resolve_org(db: &Db<'_>, user: Uuid, org: Option<Uuid>) -> Result<OrgCtx, ApiError> {
+    if !user_is_active(db, user)? {
+        return Err(ApiError::Unauthorized(
+            "User is inactive or does not exist.".into(),
+        ));
+    }
+    let org_id = match org {
+        Some(org) => org,
+        None => match memberships(db, user)?.as_slice() {
+            [only] => only.id,
+            [] => {
+                return Err(ApiError::Forbidden(
+                    "You are not a member of any organization.".into(),
+                ));
+            }
+            _ => {
+                return Err(ApiError::field(
+                    "organization-id",
+                    "You belong to several organizations: send the organization-id header.",
+                ));
+            }
+        },
+    };
+    let role = db.opt(
+        "SELECT role, is_active FROM memberships WHERE user_id = $1 AND org_id = $2",
+        &[&user, &org_id],
+        |r| Ok((r.text(0)?, r.bool(1)?)),
+    )?;
+    match role {
+        Some((role, true)) => Ok(OrgCtx {
+            user_id: user,
+            org_id,
+            role: Role::parse(&role).unwrap_or(Role::User),
+        }),
+        _ => Err(ApiError::Forbidden(
+            "You are not an active member of this organization.".into(),
+        )),
+    }
+}
+
+/// The active orgs of a user, by name.
+pub fn memberships(db: &Db<'_>, user: Uuid) -> Result<Vec<OrgMembership>, ApiError> {
+    db.rows(
+        "SELECT o.id, o.name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+         WHERE m.user_id = $1 AND m.is_active ORDER BY o.name_key",
+        &[&user],
+        |r| {
+            Ok(OrgMembership {
+                id: r.uuid(0)?,
+                name: r.text(1)?,
+                role: Role::parse(&r.text(2)?).unwrap_or(Role::User),
+            })
+        },
+    )
+}

@@ -37,6 +37,8 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct CoreConfig {
     pub data_dir: Option<PathBuf>,
+    /// `postgres://...` or `sqlite:PATH`; `--database` and `CRMTUI_DATABASE_URL` win over it.
+    pub database: Option<String>,
     pub bind: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub access_token_minutes: Option<i64>,

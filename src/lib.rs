@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod logging;
 pub mod model;
 pub mod server;
 pub mod signin;

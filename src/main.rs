@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         }
     });
     // The log writer is a thread of its own: let it finish the queued lines before exit.
-    crmtui::tui::flush_logs();
+    crmtui::logging::flush_logs();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

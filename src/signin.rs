@@ -10,8 +10,9 @@ use uuid::Uuid;
 use crate::cli::{LoginArgs, LogoutArgs};
 use crate::client::{self, Client, ClientError, Dialect, SignInMethod, Tokens, session};
 use crate::config::{Config, default_config_path};
+use crate::logging::init_file_logging;
 use crate::model::OrgMembership;
-use crate::tui::{init_file_logging, timeouts};
+use crate::tui::timeouts;
 
 /// Why [`probe`] could not start a session.
 #[derive(Debug)]

@@ -513,3 +513,55 @@ async fn a_workspace_of_the_previous_release_upgrades_in_place() {
         .unwrap();
     assert!(version >= 2, "{version}");
 }
+
+both_engines!(list_totals_stay_right_under_concurrent_writers);
+async fn list_totals_stay_right_under_concurrent_writers() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Busy Org", "ana@busy.test").await;
+    // Creates, closes and deletes racing each other.
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let create = app
+            .req(&admin, Method::POST, "/api/accounts/")
+            .json(&json!({
+                "name": format!("Busy {i}"),
+                "status": if i % 3 == 0 { "closed" } else { "open" },
+            }));
+        set.spawn(send(create));
+    }
+    let mut ids = Vec::new();
+    while let Some(res) = set.join_next().await {
+        let (status, body) = res.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        ids.push(id_of(&body));
+    }
+    let mut set = tokio::task::JoinSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        let req = match i % 4 {
+            0 => app.req(&admin, Method::DELETE, &format!("/api/accounts/{id}/")),
+            1 => app
+                .req(&admin, Method::PATCH, &format!("/api/accounts/{id}/"))
+                .json(&json!({"status": "closed"})),
+            2 => app
+                .req(&admin, Method::PATCH, &format!("/api/accounts/{id}/"))
+                .json(&json!({"status": "open"})),
+            _ => continue,
+        };
+        set.spawn(send(req));
+    }
+    while let Some(res) = set.join_next().await {
+        let (status, body) = res.unwrap();
+        assert!(status.is_success(), "{status}: {body}");
+    }
+    // The kept totals (unfiltered list) agree with a count of the rows (a filtered list).
+    let kept = app.list(&admin, "").await;
+    let counted = app.list(&admin, "name=busy").await;
+    for key in [
+        "open_accounts_count",
+        "closed_accounts_count",
+        "accounts_count",
+    ] {
+        assert_eq!(kept[key], counted[key], "{key}");
+    }
+    assert_eq!(kept["accounts_count"], 30);
+}

@@ -309,7 +309,7 @@ async fn only_a_refused_refresh_means_the_session_is_dead() {
 
 #[tokio::test]
 async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
-    use crmtui::tui::app::{Cmd, Msg, Request};
+    use crmtui::tui::msg::{Cmd, Msg, Owner, Request};
     let env = start().await;
     let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
     let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -324,7 +324,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
         .send(Request {
             id: 7,
             cmd: Cmd::Attach {
-                account: uuid::Uuid::new_v4(),
+                owner: Owner::Account(uuid::Uuid::new_v4()),
                 path: dir.path().join("missing.pdf"),
             },
         })
@@ -380,7 +380,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
                 e.field_errors()
                     .and_then(|f| f.get("path"))
                     .map(String::as_str),
-                Some(crmtui::tui::app::EXISTS),
+                Some(crmtui::tui::msg::EXISTS),
                 "{e:?}"
             );
         }
@@ -392,7 +392,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
         .send(Request {
             id: 10,
             cmd: Cmd::Attach {
-                account: uuid::Uuid::new_v4(),
+                owner: Owner::Account(uuid::Uuid::new_v4()),
                 path: dir.path().to_path_buf(),
             },
         })
@@ -416,7 +416,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
 
 #[tokio::test]
 async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
-    use crmtui::tui::app::{Cmd, Msg, Password, Request};
+    use crmtui::tui::msg::{Cmd, Msg, Password, Request};
     let other = uuid::Uuid::new_v4();
     let answer = serde_json::json!({
         "access_token": "a",

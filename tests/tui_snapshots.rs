@@ -6,7 +6,8 @@ mod tui_common;
 use std::collections::BTreeMap;
 
 use crmtui::client::ClientError;
-use crmtui::tui::app::{Cmd, Msg, View};
+use crmtui::model::AccountStatus;
+use crmtui::tui::msg::{Cmd, Msg};
 use crossterm::event::KeyCode;
 use tui_common::*;
 
@@ -128,7 +129,7 @@ fn error_bodies_reach_the_status_line_readably() {
     app.on_msg(Msg::Page {
         req: r.id,
         epoch,
-        view: View::Open,
+        tab: AccountStatus::Open,
         page,
         result: Err(html),
     });
@@ -154,8 +155,8 @@ fn hostile_text_cannot_break_the_layout() {
     let list = serde_json::from_value(list).expect("list");
     app.on_msg(Msg::Page {
         req: reqs[0].id,
-        epoch: app.epoch,
-        view: View::Open,
+        epoch: app.epoch(),
+        tab: AccountStatus::Open,
         page: 0,
         result: Ok(Box::new(list)),
     });
@@ -194,8 +195,10 @@ fn no_color_theme_has_no_colours() {
     use ratatui::backend::TestBackend;
     use ratatui::style::Color;
     let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-    term.draw(|f| crmtui::tui::ui::draw(f, &mut app))
-        .expect("draw");
+    term.draw(|f| {
+        crmtui::tui::ui::draw(f, &app);
+    })
+    .expect("draw");
     let buf = term.backend().buffer();
     for cell in buf.content() {
         assert_eq!(cell.fg, Color::Reset);

@@ -6,8 +6,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crmtui::client::ClientError;
-use crmtui::tui::app::{Cmd, FormKind, Link, Msg, Overlay, Pane, View};
+use crmtui::model::AccountStatus;
+use crmtui::tui::app::Link;
 use crmtui::tui::keymap::Keymap;
+use crmtui::tui::msg::{Cmd, Msg};
+use crmtui::tui::overlay::{FormKind, Overlay};
+use crmtui::tui::panes::Pane;
 use crossterm::event::KeyCode;
 use tui_common::*;
 
@@ -25,12 +29,12 @@ fn ready_loads_the_first_page_and_the_selected_detail() {
     );
     app.on_msg(Msg::Page {
         req: reqs[0].id,
-        epoch: app.epoch,
-        view: View::Open,
+        epoch: app.epoch(),
+        tab: AccountStatus::Open,
         page: 0,
         result: Ok(page(0, 50, 120, 3)),
     });
-    assert_eq!(app.counts, Some((120, 3)));
+    assert_eq!(app.counts(), Some((120, 3)));
     assert_eq!(app.total(), 120);
     assert_eq!(
         app.selected().map(|a| a.name.as_str()),
@@ -83,7 +87,7 @@ fn scrolling_a_huge_org_keeps_a_bounded_window() {
 #[test]
 fn filter_as_you_type_is_debounced_and_latest_wins() {
     let mut app = loaded_app(500);
-    let epoch0 = app.epoch;
+    let epoch0 = app.epoch();
     press(&mut app, key('/'));
     type_str(&mut app, "acm");
     assert!(app.take_cmds().is_empty(), "nothing is sent while typing");
@@ -114,19 +118,19 @@ fn filter_as_you_type_is_debounced_and_latest_wins() {
     app.on_msg(Msg::Page {
         req: 999,
         epoch: epoch0,
-        view: View::Open,
+        tab: AccountStatus::Open,
         page: 0,
         result: Ok(page(0, 50, 9999, 0)),
     });
     assert_ne!(
-        app.counts.map(|c| c.0),
+        app.counts().map(|c| c.0),
         Some(9999),
         "a stale answer is dropped"
     );
     app.on_msg(Msg::Page {
         req: r.id,
         epoch: *epoch,
-        view: View::Open,
+        tab: AccountStatus::Open,
         page: 0,
         result: Ok(page(0, 3, 3, 0)),
     });
@@ -134,7 +138,7 @@ fn filter_as_you_type_is_debounced_and_latest_wins() {
     // Esc restores the filter from before.
     press(&mut app, key('x'));
     press(&mut app, code(KeyCode::Esc));
-    assert_eq!(app.filter.name, None);
+    assert_eq!(app.filter().name, None);
     assert!(app.overlay.is_none());
 }
 
@@ -230,7 +234,12 @@ fn a_dead_session_asks_to_sign_in_and_keeps_the_screen() {
     );
     app.on_msg(Msg::SignedIn {
         req: r.id,
-        result: Ok((ME, "you@localhost".into(), None, true)),
+        result: Ok(crmtui::tui::msg::SignedIn {
+            user: ME,
+            email: "you@localhost".into(),
+            org_name: None,
+            admin: true,
+        }),
     });
     assert_eq!(app.link, Link::Up);
     assert!(app.overlay.is_none());
@@ -257,7 +266,7 @@ fn an_unreachable_server_is_shown_and_retried() {
     app.on_msg(Msg::Page {
         req: r.id,
         epoch,
-        view: View::Open,
+        tab: AccountStatus::Open,
         page,
         result: Err(ClientError::Unreachable("connection refused".into())),
     });
@@ -277,11 +286,11 @@ fn an_unreachable_server_is_shown_and_retried() {
     assert_eq!(app.link, Link::Up);
 }
 
-fn serve_reqs(app: &mut crmtui::tui::app::App, reqs: Vec<crmtui::tui::app::Request>, total: usize) {
+fn serve_reqs(app: &mut crmtui::tui::app::App, reqs: Vec<crmtui::tui::msg::Request>, total: usize) {
     for r in reqs {
         if let Cmd::LoadPage {
             epoch,
-            view,
+            tab,
             page: p,
             limit,
             offset,
@@ -292,7 +301,7 @@ fn serve_reqs(app: &mut crmtui::tui::app::App, reqs: Vec<crmtui::tui::app::Reque
             app.on_msg(Msg::Page {
                 req: r.id,
                 epoch,
-                view,
+                tab,
                 page: p,
                 result: Ok(page(offset, n, total as i64, 0)),
             });
@@ -306,13 +315,13 @@ fn commands_and_filter_expressions() {
     press(&mut app, key(':'));
     type_str(&mut app, "filter city=New+York tags=a,b acme");
     press(&mut app, code(KeyCode::Enter));
-    assert_eq!(app.filter.city.as_deref(), Some("New York"));
-    assert_eq!(app.filter.tags, vec!["a".to_string(), "b".to_string()]);
-    assert_eq!(app.filter.name.as_deref(), Some("acme"));
+    assert_eq!(app.filter().city.as_deref(), Some("New York"));
+    assert_eq!(app.filter().tags, vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(app.filter().name.as_deref(), Some("acme"));
     press(&mut app, key(':'));
     type_str(&mut app, "accounts closed");
     press(&mut app, code(KeyCode::Enter));
-    assert_eq!(app.view, View::Closed);
+    assert_eq!(app.tab(), AccountStatus::Closed);
     press(&mut app, key(':'));
     type_str(&mut app, "bogus");
     press(&mut app, code(KeyCode::Enter));
@@ -370,7 +379,7 @@ fn own_comments_can_be_edited_others_not() {
     let mut app = loaded_app(10);
     press(&mut app, code(KeyCode::Tab));
     press(&mut app, code(KeyCode::Tab));
-    assert_eq!(app.pane, Pane::Comments);
+    assert_eq!(app.pane, Pane::Thread);
     // The first comment is ana's; we are admin, so it may be edited; as a plain user, not.
     if let Some(r) = app.ready.as_mut() {
         r.admin = false;
@@ -500,9 +509,9 @@ fn a_crashed_request_clears_busy_and_frees_the_form() {
         .into_iter()
         .find(|r| matches!(r.cmd, Cmd::Create(_)))
         .expect("create sent");
-    assert!(app.busy.contains_key(&r.id));
+    assert!(app.requests().contains(r.id));
     app.on_msg(Msg::Crashed { req: r.id });
-    assert!(!app.busy.contains_key(&r.id));
+    assert!(!app.requests().contains(r.id));
     let Some(Overlay::Form(_, form)) = &app.overlay else {
         panic!("the form stays open")
     };
@@ -563,11 +572,11 @@ fn a_warning_from_the_runtime_reaches_the_status_line() {
 fn filter_status_is_case_insensitive_and_unknown_ones_are_errors() {
     let mut app = loaded_app(10);
     app.apply_filter_expr("status=Closed");
-    assert_eq!(app.view, View::Closed);
+    assert_eq!(app.tab(), AccountStatus::Closed);
     app.apply_filter_expr("status=OPEN");
-    assert_eq!(app.view, View::Open);
+    assert_eq!(app.tab(), AccountStatus::Open);
     app.apply_filter_expr("status=shut");
-    assert_eq!(app.view, View::Open);
+    assert_eq!(app.tab(), AccountStatus::Open);
     assert!(
         app.status
             .as_ref()
@@ -578,7 +587,7 @@ fn filter_status_is_case_insensitive_and_unknown_ones_are_errors() {
 #[test]
 fn mail_bodies_are_escaped_html() {
     assert_eq!(
-        crmtui::tui::app::plain_to_html("a<b> & c\nd"),
+        crmtui::tui::overlay::mail::plain_to_html("a<b> & c\nd"),
         "a&lt;b&gt; &amp; c<br>\nd"
     );
 }
@@ -602,8 +611,8 @@ fn user_names_from_the_server_are_cleaned() {
     list.users[1].email = "\u{1b}[2Jevil\u{7}@example.com".into();
     app.on_msg(Msg::Page {
         req: reqs[0].id,
-        epoch: app.epoch,
-        view: View::Open,
+        epoch: app.epoch(),
+        tab: AccountStatus::Open,
         page: 0,
         result: Ok(list),
     });
@@ -643,17 +652,17 @@ fn esc_asks_before_throwing_away_a_draft() {
 
 #[test]
 fn saving_over_an_existing_file_needs_a_second_submit() {
-    use crmtui::tui::app::EXISTS;
+    use crmtui::tui::msg::FieldError;
     let mut app = loaded_app(10);
     app.on_msg(Msg::Detail {
         req: 999,
         id: account_id(0),
         result: Ok(detail(0)),
     });
-    app.pane = Pane::Comments;
+    app.pane = Pane::Thread;
     let comments = app.selected_detail().map(|d| d.comments.len()).unwrap_or(0);
     assert!(app.thread_len() > comments, "the fixture has an attachment");
-    app.thread_cursor = comments;
+    app.select_thread_item(comments);
     app.take_cmds();
     press(&mut app, key('s'));
     press(&mut app, ctrl('s'));
@@ -672,11 +681,7 @@ fn saving_over_an_existing_file_needs_a_second_submit() {
     app.on_msg(Msg::Downloaded {
         req: id,
         path,
-        result: Err(ClientError::Api {
-            status: 0,
-            message: EXISTS.into(),
-            fields: [("path".to_string(), EXISTS.to_string())].into(),
-        }),
+        result: Err(FieldError::exists("path").into()),
     });
     let Some(Overlay::Form(_, form)) = &app.overlay else {
         panic!("the form stays open")
@@ -785,13 +790,14 @@ fn status_messages_say_what_happened() {
     // A failed upload is a failure, not "file attached: …".
     app.on_msg(Msg::Thread {
         req: 777,
-        account: account_id(0),
-        what: "file attached",
+        owner: crmtui::tui::msg::Owner::Account(account_id(0)),
+        change: crmtui::tui::msg::ThreadChange::FileAttached,
         result: Err(ClientError::Api {
             status: 413,
             message: "Request body is too large.".into(),
             fields: BTreeMap::new(),
-        }),
+        }
+        .into()),
     });
     assert!(
         status_text(&app).starts_with("attaching the file: "),
@@ -855,8 +861,8 @@ fn a_long_status_error_keeps_its_hint_at_80_columns() {
     let mut app = loaded_app(10);
     app.on_msg(Msg::Page {
         req: 4242,
-        epoch: app.epoch,
-        view: View::Open,
+        epoch: app.epoch(),
+        tab: AccountStatus::Open,
         page: 0,
         result: Err(ClientError::SessionExpired(
             "Given token not valid for any token type; the refresh token was refused too".into(),
@@ -879,9 +885,9 @@ fn the_filter_bar_keeps_the_name_label_when_filtered() {
 fn filter_values_can_be_quoted_and_unknown_keys_and_views_are_errors() {
     let mut app = loaded_app(10);
     app.run_command(r#"filter city="san francisco" industry='big tech' acme"#);
-    assert_eq!(app.filter.city.as_deref(), Some("san francisco"));
-    assert_eq!(app.filter.industry.as_deref(), Some("big tech"));
-    assert_eq!(app.filter.name.as_deref(), Some("acme"));
+    assert_eq!(app.filter().city.as_deref(), Some("san francisco"));
+    assert_eq!(app.filter().industry.as_deref(), Some("big tech"));
+    assert_eq!(app.filter().name.as_deref(), Some("acme"));
     app.run_command("filter bogus=1");
     assert!(
         app.status
@@ -891,7 +897,7 @@ fn filter_values_can_be_quoted_and_unknown_keys_and_views_are_errors() {
         app.status
     );
     assert_eq!(
-        app.filter.city.as_deref(),
+        app.filter().city.as_deref(),
         Some("san francisco"),
         "unchanged"
     );
@@ -902,7 +908,7 @@ fn filter_values_can_be_quoted_and_unknown_keys_and_views_are_errors() {
             .is_some_and(|s| s.text.contains("unknown view"))
     );
     assert_eq!(
-        app.filter.name.as_deref(),
+        app.filter().name.as_deref(),
         Some("acme"),
         "not a name filter"
     );
@@ -921,8 +927,8 @@ fn a_refused_list_is_an_error_not_loading_forever() {
     let reqs = app.take_cmds();
     app.on_msg(Msg::Page {
         req: reqs[0].id,
-        epoch: app.epoch,
-        view: View::Open,
+        epoch: app.epoch(),
+        tab: AccountStatus::Open,
         page: 0,
         result: Err(ClientError::Api {
             status: 403,
@@ -951,4 +957,17 @@ fn every_start_up_note_reaches_the_status_line() {
         text.contains("[keys] quit") && text.contains("page_size"),
         "{text}"
     );
+}
+
+#[test]
+fn paging_follows_the_list_height_of_the_last_frame() {
+    let mut app = loaded_app(500);
+    // 24 rows: header, filter bar and two status rows leave 20; borders and the table header 17.
+    render(&mut app, 80, 24);
+    press(&mut app, code(KeyCode::PageDown));
+    assert_eq!(app.cursor(), 17);
+    // A smaller window pages by what it shows (7 rows at 14 high).
+    render(&mut app, 80, 14);
+    press(&mut app, code(KeyCode::PageDown));
+    assert_eq!(app.cursor(), 24);
 }

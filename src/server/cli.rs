@@ -31,16 +31,21 @@ pub fn resolve_data_dir(flag: Option<PathBuf>, config: &Config) -> anyhow::Resul
         .ok_or_else(|| anyhow!("no data dir: pass --data-dir (no home directory was found)"))
 }
 
-/// The database: `--database` (or `CRMTUI_DATABASE_URL`), else the SQLite workspace in the data
-/// dir.
+/// The database: `--database` (or `CRMTUI_DATABASE_URL`), else `--data-dir`'s SQLite workspace,
+/// else the config's `[core] database`, else the SQLite workspace in the default data dir.
 pub fn resolve_location(args: &DatabaseArgs, config: &Config) -> anyhow::Result<Location> {
-    match &args.database {
-        Some(raw) => Location::parse(raw).map_err(|e| anyhow!("--database: {e}")),
-        None => Ok(Location::Sqlite(resolve_data_dir(
-            args.data_dir.clone(),
-            config,
-        )?)),
+    if let Some(raw) = &args.database {
+        return Location::parse(raw).map_err(|e| anyhow!("--database: {e}"));
     }
+    if args.data_dir.is_none()
+        && let Some(raw) = &config.core.database
+    {
+        return Location::parse(raw).map_err(|e| anyhow!("[core] database: {e}"));
+    }
+    Ok(Location::Sqlite(resolve_data_dir(
+        args.data_dir.clone(),
+        config,
+    )?))
 }
 
 /// Opens the store for an admin command (blocking work, off the async threads).

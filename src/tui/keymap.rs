@@ -61,7 +61,8 @@ actions! {
     PrevPane => "prev_pane", Normal, "previous pane", ["backtab", "h", "left"];
     Open => "open", Normal, "open the selected account", ["enter"];
     Back => "back", Normal, "back to the list", ["esc"];
-    ToggleView => "toggle_view", Normal, "switch open / closed accounts", ["v"];
+    // The config name predates tabs; it stays so that existing configs keep working.
+    NextTab => "toggle_view", Normal, "switch open / closed accounts", ["v"];
     New => "new", Normal, "new account", ["n"];
     Edit => "edit", Normal, "edit the account (or the selected comment)", ["e"];
     Delete => "delete", Normal, "delete the account (or the selected comment/attachment)", ["d"];

@@ -2,7 +2,7 @@
 //!
 //! Server text may hold tabs, newlines, control characters, escape sequences or bidi overrides.
 //! Drawn as is, they would move the cursor, recolour the terminal or break the layout. Everything
-//! the UI shows from the network goes through [`line`] (one line) or [`lines`] (multi-line).
+//! the UI shows from the network goes through [`line()`] (one line) or [`lines`] (multi-line).
 
 use std::borrow::Cow;
 
@@ -28,7 +28,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Several lines: like [`line`] but newlines split lines and tabs expand to the next stop.
+/// Several lines: like [`line()`] but newlines split lines and tabs expand to the next stop.
 pub fn lines(s: &str) -> Vec<String> {
     let mut out = String::with_capacity(s.len());
     clean_into(s, &mut out, false);
@@ -137,7 +137,7 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`line`] then [`truncate`].
+/// [`line()`] then [`truncate`].
 pub fn fit(s: &str, max: usize) -> String {
     truncate(&line(s), max).into_owned()
 }

@@ -1,18 +1,18 @@
 //! The rows of a long list, kept as a small window of pages around the cursor.
 //!
-//! The list never holds every account: it keeps at most `capacity` pages of `page_size` rows,
+//! The list never holds every record: it keeps at most `capacity` pages of `page_size` rows,
 //! evicting the page used least recently, and knows the total from the API's counts. Memory
 //! stays the same for a hundred accounts or a hundred thousand.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use crate::model::Account;
+use super::records::Row;
 
 #[derive(Debug, Clone)]
-pub struct PageWindow {
+pub struct PageWindow<R> {
     page_size: usize,
     capacity: usize,
-    pages: HashMap<usize, Vec<Account>>,
+    pages: HashMap<usize, Vec<R>>,
     /// Least recently used first.
     lru: VecDeque<usize>,
     pending: HashSet<usize>,
@@ -23,8 +23,8 @@ pub struct PageWindow {
     stale: bool,
 }
 
-impl PageWindow {
-    pub fn new(page_size: usize, capacity: usize) -> PageWindow {
+impl<R: Row> PageWindow<R> {
+    pub fn new(page_size: usize, capacity: usize) -> PageWindow<R> {
         PageWindow {
             page_size: page_size.max(1),
             capacity: capacity.max(3),
@@ -63,7 +63,7 @@ impl PageWindow {
         row / self.page_size
     }
 
-    pub fn get(&self, row: usize) -> Option<&Account> {
+    pub fn get(&self, row: usize) -> Option<&R> {
         self.pages
             .get(&(row / self.page_size))
             .and_then(|p| p.get(row % self.page_size))
@@ -121,7 +121,7 @@ impl PageWindow {
     }
 
     /// Stores an answered page and evicts the least recently used pages beyond capacity.
-    pub fn insert(&mut self, page: usize, rows: Vec<Account>) {
+    pub fn insert(&mut self, page: usize, rows: Vec<R>) {
         self.pending.remove(&page);
         if self.stale {
             self.stale = false;
@@ -146,22 +146,22 @@ impl PageWindow {
         self.pending.remove(&page);
     }
 
-    /// Replaces an account wherever it is loaded (after an edit).
-    pub fn replace(&mut self, account: &Account) -> bool {
+    /// Replaces a record wherever it is loaded (after an edit).
+    pub fn replace(&mut self, record: &R) -> bool {
         for rows in self.pages.values_mut() {
-            if let Some(slot) = rows.iter_mut().find(|a| a.id == account.id) {
-                *slot = account.clone();
+            if let Some(slot) = rows.iter_mut().find(|a| a.id() == record.id()) {
+                *slot = record.clone();
                 return true;
             }
         }
         false
     }
 
-    /// The position of an account among the loaded rows.
+    /// The position of a record among the loaded rows.
     pub fn position(&self, id: uuid::Uuid) -> Option<usize> {
         self.pages.iter().find_map(|(page, rows)| {
             rows.iter()
-                .position(|a| a.id == id)
+                .position(|a| a.id() == id)
                 .map(|i| page * self.page_size + i)
         })
     }
@@ -170,6 +170,7 @@ impl PageWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Account;
 
     fn account(i: usize) -> Account {
         serde_json::from_value(serde_json::json!({
@@ -182,7 +183,7 @@ mod tests {
 
     #[test]
     fn keeps_a_bounded_window_and_prefetches_ahead() {
-        let mut w = PageWindow::new(10, 4);
+        let mut w: PageWindow<Account> = PageWindow::new(10, 4);
         assert_eq!(
             w.wanted(0, 9),
             vec![0],

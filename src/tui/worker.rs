@@ -6,7 +6,7 @@
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
 
-use super::app::{Cmd, EXISTS, Msg, Request};
+use super::msg::{Cmd, FieldError, Msg, Owner, Request, SignedIn, TaskError, ThreadChange};
 use crate::client::{Client, ClientError};
 use crate::model::Role;
 
@@ -84,7 +84,7 @@ async fn sign_in(
     client: &mut Client,
     email: &str,
     password: &str,
-) -> Result<(uuid::Uuid, String, Option<String>, bool), ClientError> {
+) -> Result<SignedIn, ClientError> {
     let answer = client.login(email, password).await?;
     let org = match client.org() {
         Some(org) => answer.organizations.iter().find(|o| o.id == org),
@@ -107,41 +107,30 @@ async fn sign_in(
     if client.org().is_none() {
         client.set_org(Some(org.id));
     }
-    Ok((
-        answer.user.id,
-        answer.user.email,
-        Some(org.name.clone()),
-        org.role == Role::Admin,
-    ))
+    Ok(SignedIn {
+        user: answer.user.id,
+        email: answer.user.email,
+        org_name: Some(org.name.clone()),
+        admin: org.role == Role::Admin,
+    })
 }
 
 async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
     match cmd {
         Cmd::LoadPage {
             epoch,
-            view,
+            tab,
             page,
             filter,
             limit,
             offset,
-        } => {
-            let started = std::time::Instant::now();
-            let result = client.accounts(&filter, limit, offset).await.map(Box::new);
-            tracing::debug!(
-                target: "crmtui::latency",
-                ms = started.elapsed().as_secs_f64() * 1000.0,
-                offset,
-                ok = result.is_ok(),
-                "page request"
-            );
-            Msg::Page {
-                req,
-                epoch,
-                view,
-                page,
-                result,
-            }
-        }
+        } => Msg::Page {
+            req,
+            epoch,
+            tab,
+            page,
+            result: accounts(client, &filter, limit, offset).await,
+        },
         Cmd::LoadDetail { id } => Msg::Detail {
             req,
             id,
@@ -166,52 +155,34 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             id,
             result: client.delete_account(id).await,
         },
-        Cmd::AddComment { account, text } => Msg::Thread {
-            req,
-            account,
-            what: "comment posted",
-            result: client.add_comment(account, &text).await.map(drop),
-        },
+        Cmd::AddComment { owner, text } => {
+            let result = match owner {
+                Owner::Account(id) => client.add_comment(id, &text).await.map(drop),
+            };
+            thread(req, owner, ThreadChange::CommentPosted, result)
+        }
         Cmd::EditComment {
-            account,
+            owner,
             comment,
             text,
-        } => Msg::Thread {
+        } => {
+            let result = client.edit_comment(comment, &text).await.map(drop);
+            thread(req, owner, ThreadChange::CommentSaved, result)
+        }
+        Cmd::DeleteComment { owner, comment } => {
+            let result = client.delete_comment(comment).await;
+            thread(req, owner, ThreadChange::CommentDeleted, result)
+        }
+        Cmd::Attach { owner, path } => Msg::Thread {
             req,
-            account,
-            what: "comment saved",
-            result: client.edit_comment(comment, &text).await.map(drop),
+            owner,
+            change: ThreadChange::FileAttached,
+            result: attach(client, owner, &path).await,
         },
-        Cmd::DeleteComment { account, comment } => Msg::Thread {
-            req,
-            account,
-            what: "comment deleted",
-            result: client.delete_comment(comment).await,
-        },
-        Cmd::Attach { account, path } => Msg::Thread {
-            req,
-            account,
-            what: "file attached",
-            // Checked here, not in the form: the UI thread does no disk I/O.
-            result: match tokio::fs::metadata(&path).await {
-                Ok(m) if m.is_file() => client.add_attachment(account, &path).await.map(drop),
-                Ok(m) if m.is_dir() => Err(field_error("attachment", "is a directory")),
-                Ok(_) => Err(field_error("attachment", "not a regular file")),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Err(field_error("attachment", "no such file"))
-                }
-                Err(e) => Err(field_error("attachment", &format!("cannot read it: {e}"))),
-            },
-        },
-        Cmd::DeleteAttachment {
-            account,
-            attachment,
-        } => Msg::Thread {
-            req,
-            account,
-            what: "attachment deleted",
-            result: client.delete_attachment(attachment).await,
-        },
+        Cmd::DeleteAttachment { owner, attachment } => {
+            let result = client.delete_attachment(attachment).await;
+            thread(req, owner, ThreadChange::AttachmentDeleted, result)
+        }
         Cmd::Download {
             link,
             path,
@@ -219,10 +190,12 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
         } => Msg::Downloaded {
             req,
             result: match tokio::fs::metadata(&path).await {
-                Ok(m) if m.is_dir() => Err(field_error("path", "is a directory; give a file path")),
+                Ok(m) if m.is_dir() => {
+                    Err(FieldError::new("path", "is a directory; give a file path").into())
+                }
                 // Never replaced silently: the app asks for a second submit first.
-                Ok(_) if !overwrite => Err(field_error("path", EXISTS)),
-                _ => client.download(&link, &path).await,
+                Ok(_) if !overwrite => Err(FieldError::exists("path").into()),
+                _ => client.download(&link, &path).await.map_err(TaskError::from),
             },
             path,
         },
@@ -237,13 +210,52 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
     }
 }
 
-/// A check on the user's input that failed in the worker, shown next to the form field `key`.
-fn field_error(key: &str, message: &str) -> ClientError {
-    ClientError::Api {
-        status: 0,
-        message: message.to_string(),
-        fields: [(key.to_string(), message.to_string())].into(),
+/// A page of accounts, its time logged at debug.
+async fn accounts(
+    client: &Client,
+    filter: &crate::model::AccountFilter,
+    limit: usize,
+    offset: usize,
+) -> Result<Box<crate::model::AccountList>, ClientError> {
+    let started = std::time::Instant::now();
+    let result = client.accounts(filter, limit, offset).await.map(Box::new);
+    tracing::debug!(
+        target: "crmtui::latency",
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        offset,
+        ok = result.is_ok(),
+        "page request"
+    );
+    result
+}
+
+/// The answer to a change of a thread.
+fn thread(req: u64, owner: Owner, change: ThreadChange, result: Result<(), ClientError>) -> Msg {
+    Msg::Thread {
+        req,
+        owner,
+        change,
+        result: result.map_err(TaskError::from),
     }
+}
+
+/// Uploads a file; whether it is one is checked here, not in the form: the UI thread does no
+/// disk I/O.
+async fn attach(client: &Client, owner: Owner, path: &std::path::Path) -> Result<(), TaskError> {
+    let problem = match tokio::fs::metadata(path).await {
+        Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => Some("is a directory".to_string()),
+        Ok(_) => Some("not a regular file".to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("no such file".to_string()),
+        Err(e) => Some(format!("cannot read it: {e}")),
+    };
+    if let Some(p) = problem {
+        return Err(FieldError::new("attachment", &p).into());
+    }
+    match owner {
+        Owner::Account(id) => client.add_attachment(id, path).await.map(drop)?,
+    }
+    Ok(())
 }
 
 #[cfg(test)]

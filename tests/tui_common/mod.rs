@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use chrono::{DateTime, TimeZone, Utc};
 use crmtui::model::{AccountDetail, AccountList};
-use crmtui::tui::app::{App, Cmd, Msg, Ready, Request};
+use crmtui::tui::app::App;
 use crmtui::tui::keymap::Keymap;
+use crmtui::tui::msg::{Cmd, Msg, Ready, Request};
 use crmtui::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
@@ -129,7 +130,7 @@ pub fn serve(app: &mut App, total: usize) -> Vec<Request> {
             match &r.cmd {
                 Cmd::LoadPage {
                     epoch,
-                    view,
+                    tab,
                     page: p,
                     limit,
                     offset,
@@ -139,7 +140,7 @@ pub fn serve(app: &mut App, total: usize) -> Vec<Request> {
                     app.on_msg(Msg::Page {
                         req: r.id,
                         epoch: *epoch,
-                        view: *view,
+                        tab: *tab,
                         page: *p,
                         result: Ok(page(*offset, n, total as i64, 7)),
                     });
@@ -198,7 +199,11 @@ pub fn render(app: &mut App, w: u16, h: u16) -> String {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    term.draw(|f| crmtui::tui::ui::draw(f, app)).expect("draw");
+    // As the runtime does: draw, then feed the layout the frame used back into the state.
+    let mut layout = crmtui::tui::ui::ScreenLayout::default();
+    term.draw(|f| layout = crmtui::tui::ui::draw(f, app))
+        .expect("draw");
+    app.on_layout(&layout);
     let buf = term.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..h {

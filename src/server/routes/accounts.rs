@@ -36,6 +36,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/accounts/{id}/create_mail/", post(create_mail))
 }
 
+/// The most recipients one mail may have.
+pub const MAX_RECIPIENTS: usize = 100;
+
 const LIST_FIELDS: &[&str] = &["contacts", "assigned_to", "teams", "tags", "recipients"];
 
 /// Parses the list's query string by hand: `tags` may repeat, and a bad number must name its
@@ -136,7 +139,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(account)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/accounts/{id}/", tag = "accounts",
+#[utoipa::path(get, path = "/api/accounts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts",
     responses((status = 200, body = AccountDetail), (status = 404, body = crate::model::ErrorBody)))]
 pub async fn detail(
     State(state): State<AppState>,
@@ -151,7 +155,8 @@ pub async fn detail(
     ))
 }
 
-#[utoipa::path(put, path = "/api/accounts/{id}/", tag = "accounts", request_body = AccountInput,
+#[utoipa::path(method(put, patch), path = "/api/accounts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts", request_body = AccountInput,
     responses((status = 200, body = Account), (status = 400, body = crate::model::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -170,7 +175,8 @@ pub async fn update(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/accounts/{id}/", tag = "accounts",
+#[utoipa::path(delete, path = "/api/accounts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts",
     responses((status = 204), (status = 403, body = crate::model::ErrorBody), (status = 404, body = crate::model::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -185,7 +191,8 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/accounts/{id}/", tag = "accounts", request_body = CommentInput,
+#[utoipa::path(post, path = "/api/accounts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts", request_body = CommentInput,
     responses((status = 201, body = CommentAdded), (status = 400, body = crate::model::ErrorBody)))]
 pub async fn add_comment(
     State(state): State<AppState>,
@@ -196,7 +203,8 @@ pub async fn add_comment(
     threads::add(state, ctx, RecordKind::Account, id, req).await
 }
 
-#[utoipa::path(post, path = "/api/accounts/{id}/create_mail/", tag = "accounts", request_body = MailInput,
+#[utoipa::path(post, path = "/api/accounts/{id}/create_mail/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts", request_body = MailInput,
     responses((status = 200, body = MailSent), (status = 400, body = crate::model::ErrorBody)))]
 pub async fn create_mail(
     State(state): State<AppState>,
@@ -217,6 +225,12 @@ pub async fn create_mail(
         .collect();
     if recipients.is_empty() {
         e.add("recipients", "Give at least one recipient.");
+    }
+    if recipients.len() > MAX_RECIPIENTS {
+        e.add(
+            "recipients",
+            format!("At most {MAX_RECIPIENTS} recipients per mail."),
+        );
     }
     for r in &recipients {
         if !is_email(r) {

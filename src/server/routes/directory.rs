@@ -87,7 +87,8 @@ pub async fn create_contact(
     Ok((StatusCode::CREATED, Json(contact)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/contacts/{id}/", tag = "contacts", responses((status = 200, body = Contact)))]
+#[utoipa::path(get, path = "/api/contacts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "contacts", responses((status = 200, body = Contact)))]
 pub async fn get_contact(
     State(state): State<AppState>,
     ctx: OrgCtx,
@@ -101,7 +102,8 @@ pub async fn get_contact(
     ))
 }
 
-#[utoipa::path(put, path = "/api/contacts/{id}/", tag = "contacts", request_body = ContactInput,
+#[utoipa::path(method(put, patch), path = "/api/contacts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "contacts", request_body = ContactInput,
     responses((status = 200, body = Contact)))]
 pub async fn update_contact(
     State(state): State<AppState>,
@@ -122,7 +124,8 @@ pub async fn update_contact(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/contacts/{id}/", tag = "contacts", responses((status = 204)))]
+#[utoipa::path(delete, path = "/api/contacts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "contacts", responses((status = 204)))]
 pub async fn delete_contact(
     State(state): State<AppState>,
     ctx: OrgCtx,

@@ -183,7 +183,8 @@ async fn owner_ctx(
         .await
 }
 
-#[utoipa::path(put, path = "/api/accounts/comment/{id}/", tag = "accounts", request_body = CommentInput,
+#[utoipa::path(put, path = "/api/accounts/comment/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts", request_body = CommentInput,
     responses((status = 200, body = Comment), (status = 403, body = crate::model::ErrorBody)))]
 pub async fn edit_comment(
     State(state): State<AppState>,
@@ -209,7 +210,8 @@ pub async fn edit_comment(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/accounts/comment/{id}/", tag = "accounts", responses((status = 204)))]
+#[utoipa::path(delete, path = "/api/accounts/comment/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts", responses((status = 204)))]
 pub async fn delete_comment(
     State(state): State<AppState>,
     caller: Caller,
@@ -224,7 +226,8 @@ pub async fn delete_comment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(delete, path = "/api/accounts/attachment/{id}/", tag = "accounts", responses((status = 204)))]
+#[utoipa::path(delete, path = "/api/accounts/attachment/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts", responses((status = 204)))]
 pub async fn delete_attachment(
     State(state): State<AppState>,
     caller: Caller,
@@ -240,7 +243,8 @@ pub async fn delete_attachment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/accounts/attachment/{id}/", tag = "accounts",
+#[utoipa::path(get, path = "/api/accounts/attachment/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+    tag = "accounts",
     responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
 pub async fn download_attachment(
     State(state): State<AppState>,

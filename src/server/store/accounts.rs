@@ -463,15 +463,20 @@ pub fn merge(
         .tags
         .is_given()
         .then(|| clean_tags(input.tags.over(None), &mut e));
-    e.finish()?;
     // A list that is named (even as null) replaces the stored one.
-    let list = |p: Patch<Vec<Uuid>>| p.is_given().then(|| dedup(p.over(None)));
+    let mut list = |field: &str, p: Patch<Vec<Uuid>>| {
+        if p.value().is_some_and(|ids| ids.len() > MAX_LINKS) {
+            e.add(field, format!("At most {MAX_LINKS} ids."));
+        }
+        p.is_given().then(|| dedup(p.over(None)))
+    };
     let links = AccountLinks {
-        contacts: list(input.contacts),
-        assigned_to: list(input.assigned_to),
-        teams: list(input.teams),
+        contacts: list("contacts", input.contacts),
+        assigned_to: list("assigned_to", input.assigned_to),
+        teams: list("teams", input.teams),
         tags,
     };
+    e.finish()?;
     Ok((fields, links))
 }
 
@@ -481,7 +486,17 @@ fn dedup(mut ids: Vec<Uuid>) -> Vec<Uuid> {
     ids
 }
 
+/// The most tags one account may carry (and one request may send).
+pub const MAX_TAGS: usize = 50;
+/// The most ids one link list (contacts, assigned_to, teams) may hold.
+pub const MAX_LINKS: usize = 1000;
+
 fn clean_tags(tags: Vec<String>, e: &mut Errors) -> Vec<String> {
+    // Checked before any work: a huge list must not hold the writer.
+    if tags.len() > MAX_TAGS {
+        e.add("tags", format!("At most {MAX_TAGS} tags."));
+        return Vec::new();
+    }
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for tag in tags {
@@ -630,7 +645,20 @@ pub fn update(
         ],
     )?;
     set_links(db, ctx.org_id, row.pk, &links)?;
-    Ok(find(db, ctx, id)?.account)
+    // Read back by key, not through the caller's scope: a USER who took themself off
+    // `assigned_to` may no longer see the account, but the change they made stands.
+    by_pk(db, row.pk)
+}
+
+/// The account stored under `pk`, whoever may see it.
+fn by_pk(db: &Db<'_>, pk: i64) -> Result<Account, ApiError> {
+    db.opt(
+        &format!("SELECT {COLUMNS} FROM accounts a WHERE a.pk = $1"),
+        &[&pk],
+        account_from_row,
+    )?
+    .map(|r| r.account)
+    .ok_or(ApiError::NotFound)
 }
 
 /// `DELETE /api/accounts/{id}/`: only an admin or the creator. Returns the ids of the

@@ -1,105 +1,37 @@
-//! The account list: only the visible rows are built, whatever the size of the org.
+//! The list pane of any kind of record, drawn from the kind's column table: only the visible
+//! rows are built, whatever the size of the org.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
-use crate::model::{Account, AccountStatus};
-use crate::tui::app::{App, Link, Pane, View};
+use crate::tui::app::{App, Link};
 use crate::tui::keymap::Action;
+use crate::tui::panes::{ListPane, Pane};
+use crate::tui::records::{Column, RecordKind};
 use crate::tui::sanitize;
 
-/// A column: title, width (0 = fill), the smallest list width that shows it, and its cell text.
-struct Col {
-    title: &'static str,
-    width: u16,
-    min_list_width: u16,
-    cell: fn(&App, &Account) -> String,
-}
-
-const COLS: &[Col] = &[
-    Col {
-        title: "Name",
-        width: 0,
-        min_list_width: 0,
-        cell: |_, a| sanitize::line(&a.name).into_owned(),
-    },
-    Col {
-        title: "City",
-        width: 11,
-        min_list_width: 30,
-        cell: |_, a| sanitize::line(&a.billing_city).into_owned(),
-    },
-    Col {
-        title: "Industry",
-        width: 11,
-        min_list_width: 46,
-        cell: |_, a| sanitize::line(&a.industry).into_owned(),
-    },
-    Col {
-        title: "Status",
-        width: 6,
-        min_list_width: 64,
-        cell: |_, a| match a.status {
-            AccountStatus::Open => "open".into(),
-            AccountStatus::Closed => "closed".into(),
-        },
-    },
-    Col {
-        title: "Tags",
-        width: 16,
-        min_list_width: 80,
-        cell: |_, a| sanitize::line(&a.tags.join(", ")).into_owned(),
-    },
-    Col {
-        title: "Assigned",
-        width: 12,
-        min_list_width: 84,
-        cell: |app, a| {
-            a.assigned_to
-                .iter()
-                .map(|u| app.user_name(u))
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    },
-];
-
-pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+/// Draws the list; returns how many rows it shows at once.
+pub fn draw<K: RecordKind>(frame: &mut Frame, app: &App, list: &ListPane<K>, area: Rect) -> usize {
     let focused = app.pane == Pane::List;
     let t = app.theme;
-    let title = match app.view {
-        View::Open => " Open accounts ",
-        View::Closed => " Closed accounts ",
-    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(focused))
-        .title(Span::styled(title, t.title()));
+        .title(Span::styled(K::list_title(list.tab), t.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // One row is the table header.
     let rows_visible = inner.height.saturating_sub(1) as usize;
-    app.set_list_height(rows_visible.max(1));
-
-    let total = app.total();
-    if total == 0 {
+    if list.total() == 0 {
         frame.render_widget(
-            Paragraph::new(empty_message(app)).wrap(Wrap { trim: true }),
+            Paragraph::new(empty_message(app, list)).wrap(Wrap { trim: true }),
             inner,
         );
-        return;
+        return rows_visible.max(1);
     }
-    let cursor = app.cursor();
-    // Keep the cursor visible (the height may just have changed).
-    if cursor < app.scroll {
-        app.scroll = cursor;
-    } else if rows_visible > 0 && cursor >= app.scroll + rows_visible {
-        app.scroll = cursor + 1 - rows_visible;
-    }
-    let scroll = app.scroll;
-    let cols: Vec<&Col> = COLS
+    let cols: Vec<&Column<K::Row>> = K::columns()
         .iter()
         .filter(|c| inner.width >= c.min_list_width)
         .collect();
@@ -113,43 +45,49 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             }
         })
         .collect();
+    let rows = table_rows(app, list, &cols, inner.width, rows_visible, focused);
+    let header = Row::new(cols.iter().map(|c| {
+        Span::styled(
+            if c.width == 0 {
+                format!(" {}", c.title)
+            } else {
+                c.title.to_string()
+            },
+            t.dim(),
+        )
+    }));
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    frame.render_widget(table, inner);
+    rows_visible.max(1)
+}
+
+/// The rows in view, the cursor's marked.
+fn table_rows<K: RecordKind>(
+    app: &App,
+    list: &ListPane<K>,
+    cols: &[&Column<K::Row>],
+    width: u16,
+    rows_visible: usize,
+    focused: bool,
+) -> Vec<Row<'static>> {
+    let t = app.theme;
+    let cursor = list.cursor();
+    // Keep the cursor visible (the height may just have changed; the state follows the same
+    // rule once it learns the height).
+    let scroll = visible_scroll(list.scroll, cursor, rows_visible);
     // Cell widths after layout, to cut long text with an ellipsis ourselves.
     let fixed: u16 = cols.iter().map(|c| c.width + 1).sum();
-    let name_width = inner.width.saturating_sub(fixed) as usize;
-
-    let end = (scroll + rows_visible).min(total);
+    let fill_width = width.saturating_sub(fixed) as usize;
+    let end = (scroll + rows_visible).min(list.total());
     let mut rows = Vec::with_capacity(end.saturating_sub(scroll));
     for row in scroll..end {
         let marker = if row == cursor { "▶" } else { " " };
-        let r = match app.window().get(row) {
-            Some(a) => {
-                let cells: Vec<Span> = cols
-                    .iter()
-                    .map(|c| {
-                        let w = if c.width == 0 {
-                            name_width.saturating_sub(1)
-                        } else {
-                            c.width as usize
-                        };
-                        let text = sanitize::truncate(&(c.cell)(app, a), w).into_owned();
-                        if c.width == 0 {
-                            Span::raw(format!("{marker}{text}"))
-                        } else if c.title == "Status" {
-                            Span::styled(
-                                text,
-                                if a.status == AccountStatus::Open {
-                                    t.open()
-                                } else {
-                                    t.closed()
-                                },
-                            )
-                        } else {
-                            Span::raw(text)
-                        }
-                    })
-                    .collect();
-                Row::new(cells)
-            }
+        let r = match list.window().get(row) {
+            Some(record) => Row::new(
+                cols.iter()
+                    .map(|c| cell(app, c, record, marker, fill_width))
+                    .collect::<Vec<_>>(),
+            ),
             None => Row::new(vec![Span::styled(format!("{marker}…"), t.dim())]),
         };
         let r = if row == cursor {
@@ -163,21 +101,39 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         };
         rows.push(r);
     }
-    let header = Row::new(cols.iter().map(|c| {
-        Span::styled(
-            if c.width == 0 {
-                format!(" {}", c.title)
-            } else {
-                c.title.to_string()
-            },
-            t.dim(),
-        )
-    }));
-    let table = Table::new(rows, widths).header(header).column_spacing(1);
-    frame.render_widget(table, inner);
+    rows
 }
 
-fn empty_message(app: &App) -> Vec<Line<'static>> {
+/// One cell: the fill column carries the cursor's marker; a column with a style uses it.
+fn cell<R>(app: &App, c: &Column<R>, record: &R, marker: &str, fill_width: usize) -> Span<'static> {
+    let w = if c.width == 0 {
+        fill_width.saturating_sub(1)
+    } else {
+        c.width as usize
+    };
+    let text = sanitize::truncate(&(c.cell)(&app.users, record), w).into_owned();
+    if c.width == 0 {
+        Span::raw(format!("{marker}{text}"))
+    } else if let Some(style) = c.style {
+        Span::styled(text, style(&app.theme, record))
+    } else {
+        Span::raw(text)
+    }
+}
+
+/// The first row to show so that the cursor is among `rows` rows from `scroll`.
+pub fn visible_scroll(scroll: usize, cursor: usize, rows: usize) -> usize {
+    if cursor < scroll {
+        cursor
+    } else if rows > 0 && cursor >= scroll + rows {
+        cursor + 1 - rows
+    } else {
+        scroll
+    }
+}
+
+/// What an empty list says: why it is empty, and what to do.
+fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'static>> {
     let t = &app.theme;
     let k = |a: Action| app.keymap.hint(a);
     match &app.link {
@@ -202,8 +158,8 @@ fn empty_message(app: &App) -> Vec<Line<'static>> {
         }
         Link::Up => {}
     }
-    if app.window().total().is_none() {
-        if let Some(e) = &app.list_error {
+    if list.window().total().is_none() {
+        if let Some(e) = &list.error {
             return vec![
                 Line::styled(format!(" {}", sanitize::line(e)), t.error()),
                 Line::raw(format!(" {} tries again", k(Action::Refresh))),
@@ -211,9 +167,9 @@ fn empty_message(app: &App) -> Vec<Line<'static>> {
         }
         return vec![Line::styled(" loading…", t.dim())];
     }
-    if !app.filter.is_empty() {
+    if !K::filter_is_empty(&list.filter) {
         return vec![
-            Line::raw(" No account matches the filter."),
+            Line::raw(format!(" No {} matches the filter.", K::NOUN)),
             Line::styled(
                 format!(
                     " {} clears it · {} edits it",
@@ -224,30 +180,21 @@ fn empty_message(app: &App) -> Vec<Line<'static>> {
             ),
         ];
     }
-    let other = if app.view == View::Open {
-        "closed"
-    } else {
-        "open"
-    };
     vec![
-        Line::raw(format!(
-            " No {} accounts yet.",
-            if app.view == View::Open {
-                "open"
-            } else {
-                "closed"
-            }
-        )),
+        Line::raw(format!(" No {} {}s yet.", K::tab_name(list.tab), K::NOUN)),
         Line::raw(""),
         Line::from(vec![
             Span::raw(" Press "),
             Span::styled(k(Action::New), t.key()),
-            Span::raw(" to create an account,"),
+            Span::raw(format!(" to create {},", K::A_NOUN)),
         ]),
         Line::from(vec![
             Span::raw(" "),
-            Span::styled(k(Action::ToggleView), t.key()),
-            Span::raw(format!(" to see the {other} ones,")),
+            Span::styled(k(Action::NextTab), t.key()),
+            Span::raw(format!(
+                " to see the {} ones,",
+                K::tab_name(list.next_tab())
+            )),
         ]),
         Line::from(vec![
             Span::raw(" "),

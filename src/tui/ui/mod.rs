@@ -1,17 +1,22 @@
-//! Drawing. `draw` is a function of the app state (plus the list height it reports back), so
-//! every screen can be snapshot-tested on a `TestBackend`.
+//! Drawing. `draw` reads the app state and changes nothing: it returns the [`ScreenLayout`] it
+//! used (how many list rows fit, how far the detail and help can scroll), and the runtime feeds
+//! that back with [`App::on_layout`]. Every screen can be snapshot-tested on a `TestBackend`.
 
 mod detail;
 mod list;
 mod overlay;
+
+pub use list::visible_scroll;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, Level, Link, Pane, View};
+use super::app::{App, Level, Link};
 use super::keymap::Action;
+use super::panes::Pane;
+use super::records::{Accounts, RecordKind, account};
 use super::sanitize;
 
 pub const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -19,13 +24,26 @@ pub const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", 
 /// Below this the panes stack into one (the focused one).
 const SPLIT_MIN_WIDTH: u16 = 72;
 
-pub fn draw(frame: &mut Frame, app: &mut App) {
+/// The sizes a frame was drawn with, for the state to follow (see [`App::on_layout`]). `None`:
+/// that part was not drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScreenLayout {
+    /// Rows of the list shown at once.
+    pub list_rows: Option<usize>,
+    /// The furthest the detail pane can scroll.
+    pub detail_max_scroll: Option<u16>,
+    /// The furthest the help can scroll.
+    pub help_max_scroll: Option<u16>,
+}
+
+pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
+    let mut layout = ScreenLayout::default();
     let area = frame.area();
     if area.width < 24 || area.height < 6 {
         let text = sanitize::truncate("crmtui: window too small", area.width as usize).into_owned();
         frame.render_widget(Paragraph::new(text), area);
-        app.set_list_height(1);
-        return;
+        layout.list_rows = Some(1);
+        return layout;
     }
     let two_status_rows = area.height >= 12;
     let [header, filter_bar, body, status] = Layout::vertical([
@@ -49,18 +67,19 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             .max(6);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(detail_rows), Constraint::Fill(1)]).areas(right);
-        list::draw(frame, app, left);
-        detail::draw_detail(frame, app, top);
+        layout.list_rows = Some(list::draw(frame, app, &app.list, left));
+        layout.detail_max_scroll = detail::draw_detail(frame, app, top);
         detail::draw_thread(frame, app, bottom);
     } else {
         match app.pane {
-            Pane::List => list::draw(frame, app, body),
-            Pane::Detail => detail::draw_detail(frame, app, body),
-            Pane::Comments => detail::draw_thread(frame, app, body),
+            Pane::List => layout.list_rows = Some(list::draw(frame, app, &app.list, body)),
+            Pane::Detail => layout.detail_max_scroll = detail::draw_detail(frame, app, body),
+            Pane::Thread => detail::draw_thread(frame, app, body),
         }
     }
     draw_status(frame, app, status);
-    overlay::draw(frame, app, area, filter_bar, status);
+    layout.help_max_scroll = overlay::draw(frame, app, area, filter_bar, status);
+    layout
 }
 
 fn thousands(n: i64) -> String {
@@ -91,16 +110,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             ));
         }
     }
-    if let Some((open, closed)) = app.counts {
-        let (o, c) = match app.view {
-            View::Open => (t.accent(), t.dim()),
-            View::Closed => (t.dim(), t.accent()),
-        };
-        left.push(Span::raw("   "));
-        left.push(Span::styled(format!("open {}", thousands(open)), o));
-        left.push(Span::styled(" │ ", t.dim()));
-        left.push(Span::styled(format!("closed {}", thousands(closed)), c));
-    }
+    counts_spans(app, &app.list, &mut left);
     let mut right = Vec::new();
     match &app.link {
         Link::Starting => right.push(Span::styled("starting… ", t.dim())),
@@ -131,45 +141,34 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let f = &app.filter;
-    let any = |v: &Option<String>| {
-        v.as_deref()
-            .map(|s| sanitize::fit(s, 20))
-            .unwrap_or_else(|| "any".into())
-    };
-    let tags = if f.tags.is_empty() {
-        "any".to_string()
-    } else {
-        sanitize::fit(&f.tags.join(","), 24)
-    };
-    let value = |v: String| {
-        if v == "any" {
-            Span::styled(v, t.dim())
-        } else {
-            Span::styled(v, t.accent())
-        }
-    };
-    let name = f
-        .name
-        .as_deref()
-        .map(|s| sanitize::fit(s, 30))
-        .unwrap_or_default();
-    let line = Line::from(vec![
-        Span::styled(format!(" {} ", app.keymap.hint(Action::Filter)), t.key()),
-        if name.is_empty() {
-            Span::styled("name", t.dim())
-        } else {
-            Span::styled(format!("name:{name}"), t.accent())
-        },
-        Span::raw("  city:"),
-        value(any(&f.city)),
-        Span::raw("  industry:"),
-        value(any(&f.industry)),
-        Span::raw("  tags:"),
-        value(tags),
-    ]);
+    let key = app.keymap.hint(Action::Filter);
+    let line = account::filter_bar(&app.theme, key, &app.list.filter);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Every tab's count (`open 1,204 │ closed 88`), the shown one highlighted.
+fn counts_spans<K: RecordKind>(
+    app: &App,
+    list: &super::panes::ListPane<K>,
+    spans: &mut Vec<Span<'static>>,
+) {
+    let t = &app.theme;
+    let Some(totals) = &list.totals else { return };
+    spans.push(Span::raw("   "));
+    for (i, (tab, n)) in totals.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" │ ", t.dim()));
+        }
+        let style = if *tab == list.tab {
+            t.accent()
+        } else {
+            t.dim()
+        };
+        spans.push(Span::styled(
+            format!("{} {}", K::tab_name(*tab), thousands(*n)),
+            style,
+        ));
+    }
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
@@ -221,14 +220,7 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
             (k(Action::Open), "open"),
             (k(Action::Filter), "filter"),
             (k(Action::FilterForm), "filters"),
-            (
-                k(Action::ToggleView),
-                if app.view == View::Open {
-                    "closed"
-                } else {
-                    "open"
-                },
-            ),
+            (k(Action::NextTab), Accounts::tab_name(app.list.next_tab())),
             (k(Action::New), "new"),
             (k(Action::Edit), "edit"),
             (k(Action::Delete), "delete"),
@@ -247,7 +239,7 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
             (k(Action::NextPane), "comments"),
             (k(Action::Back), "back"),
         ],
-        Pane::Comments => vec![
+        Pane::Thread => vec![
             (k(Action::Comment), "comment"),
             (k(Action::Edit), "edit"),
             (k(Action::Delete), "delete"),
@@ -298,9 +290,9 @@ pub fn ago(now: chrono::DateTime<chrono::Utc>, t: chrono::DateTime<chrono::Utc>)
     }
 }
 
-/// Absolute time in the local zone (UTC under a fixed test clock).
-pub fn when(app: &App, t: chrono::DateTime<chrono::Utc>) -> String {
-    if app.clock.is_some() {
+/// Absolute time in the local zone, or in UTC (`utc`: under a fixed test clock).
+pub fn when(utc: bool, t: chrono::DateTime<chrono::Utc>) -> String {
+    if utc {
         return t.format("%Y-%m-%d %H:%M UTC").to_string();
     }
     t.with_timezone(&chrono::Local)

@@ -5,9 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::tui::app::{App, Overlay};
-use crate::tui::form::{FieldKind, Form};
+use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
+use crate::tui::overlay::Overlay;
+use crate::tui::overlay::form::{Field, FieldKind, Form};
 use crate::tui::sanitize;
 
 /// A rectangle of at most `w` x `h` centred in `area`.
@@ -22,62 +23,19 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, status: Rect) {
+/// Draws the overlay, if any; returns the furthest the help can scroll when it is shown.
+pub fn draw(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    filter_bar: Rect,
+    status: Rect,
+) -> Option<u16> {
     let t = app.theme;
-    match &mut app.overlay {
+    match &app.overlay {
         None => {}
         Some(Overlay::Help { scroll }) => {
-            let rows = app.keymap.help_rows();
-            let mut lines = Vec::new();
-            for (ctx, title) in [
-                (Context::Normal, "Browsing"),
-                (Context::Form, "In forms and editors"),
-            ] {
-                lines.push(Line::styled(title, t.title()));
-                for (keys, name, help, c) in &rows {
-                    if *c == ctx {
-                        lines.push(Line::from(vec![
-                            Span::styled(
-                                format!("  {:<22}", sanitize::truncate(keys, 21)),
-                                t.key(),
-                            ),
-                            Span::raw(format!("{help} ")),
-                            Span::styled(format!("({name})"), t.dim()),
-                        ]));
-                    }
-                }
-                lines.push(Line::raw(""));
-            }
-            lines.push(Line::styled("Commands", t.title()));
-            for (cmd, help) in [
-                (":accounts [open|closed]", "the account list"),
-                (
-                    ":filter city=paris tags=a,b",
-                    "filter (name=, city=, industry=, tags=, status=)",
-                ),
-                (":clear", "clear every filter"),
-                (":new  :edit  :comment  :mail", "as the keys"),
-                (":q", "quit"),
-            ] {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {cmd:<30}"), t.key()),
-                    Span::raw(help),
-                ]));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled("Keys are remapped in the config file's [keys] table, e.g. quit = [\"q\", \"ctrl-c\"].", t.dim()));
-            let r = centered(area, 84, area.height.saturating_sub(2));
-            let max = u16::try_from(lines.len())
-                .unwrap_or(u16::MAX)
-                .saturating_sub(r.height.saturating_sub(2));
-            *scroll = (*scroll).min(max);
-            clear_status_under(frame, r, status);
-            let b = Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.accent())
-                .title(Span::styled(" Help — esc closes, j/k scroll ", t.title()));
-            frame.render_widget(Clear, r);
-            frame.render_widget(Paragraph::new(lines).block(b).scroll((*scroll, 0)), r);
+            return Some(draw_help(frame, app, *scroll, area, status));
         }
         Some(Overlay::Command(input)) => {
             let row = Rect {
@@ -88,44 +46,190 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect, filter_bar: Rect, stat
             let [p, rest] =
                 Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(row);
             frame.render_widget(Paragraph::new(Span::styled(":", t.key())), p);
-            input.set_cursor_style(
-                ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
-            );
-            frame.render_widget(&*input, rest);
+            frame.render_widget(input, rest);
         }
         Some(Overlay::FilterName { input, .. }) => {
             frame.render_widget(Clear, filter_bar);
             let [p, rest] =
                 Layout::horizontal([Constraint::Length(8), Constraint::Fill(1)]).areas(filter_bar);
             frame.render_widget(Paragraph::new(Span::styled(" / name ", t.accent())), p);
-            input.set_cursor_style(
-                ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
-            );
-            frame.render_widget(&*input, rest);
+            frame.render_widget(input, rest);
         }
-        Some(Overlay::Confirm { text, .. }) => {
-            let w = 60.min(area.width.saturating_sub(2)).max(10);
-            let lines = sanitize::wrap(&sanitize::line(text), w.saturating_sub(4) as usize);
-            let h = lines.len() as u16 + 4;
-            let r = centered(area, w, h);
-            let mut body: Vec<Line> = lines.into_iter().map(Line::raw).collect();
-            body.push(Line::raw(""));
-            body.push(Line::from(vec![
-                Span::styled(app.keymap.hint(Action::Confirm), t.key()),
-                Span::raw(" yes · "),
-                Span::styled("n", t.key()),
-                Span::raw("/"),
-                Span::styled(app.keymap.hint(Action::Cancel), t.key()),
-                Span::raw(" no"),
-            ]));
-            let b = Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.warn())
-                .title(Span::styled(" Confirm ", t.title()));
-            frame.render_widget(Clear, r);
-            frame.render_widget(Paragraph::new(body).block(b).wrap(Wrap { trim: false }), r);
-        }
+        Some(Overlay::Confirm { text, .. }) => draw_confirm(frame, app, text, area),
         Some(Overlay::Form(_, form)) => draw_form(frame, &t, form, area, status),
+    }
+    None
+}
+
+/// The help, built from the live keymap; returns the furthest it can scroll.
+fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect) -> u16 {
+    let t = app.theme;
+    let rows = app.keymap.help_rows();
+    let mut lines = Vec::new();
+    for (ctx, title) in [
+        (Context::Normal, "Browsing"),
+        (Context::Form, "In forms and editors"),
+    ] {
+        lines.push(Line::styled(title, t.title()));
+        for (keys, name, help, c) in &rows {
+            if *c == ctx {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<22}", sanitize::truncate(keys, 21)), t.key()),
+                    Span::raw(format!("{help} ")),
+                    Span::styled(format!("({name})"), t.dim()),
+                ]));
+            }
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled("Commands", t.title()));
+    for &(cmd, help) in crate::tui::overlay::command::HELP {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {cmd:<30}"), t.key()),
+            Span::raw(help),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Keys are remapped in the config file's [keys] table, e.g. quit = [\"q\", \"ctrl-c\"].",
+        t.dim(),
+    ));
+    let r = centered(area, 84, area.height.saturating_sub(2));
+    let max = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(r.height.saturating_sub(2));
+    clear_status_under(frame, r, status);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.accent())
+        .title(Span::styled(" Help — esc closes, j/k scroll ", t.title()));
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).block(b).scroll((scroll.min(max), 0)),
+        r,
+    );
+    max
+}
+
+fn draw_confirm(frame: &mut Frame, app: &App, text: &str, area: Rect) {
+    let t = app.theme;
+    let w = 60.min(area.width.saturating_sub(2)).max(10);
+    let lines = sanitize::wrap(&sanitize::line(text), w.saturating_sub(4) as usize);
+    let h = lines.len() as u16 + 4;
+    let r = centered(area, w, h);
+    let mut body: Vec<Line> = lines.into_iter().map(Line::raw).collect();
+    body.push(Line::raw(""));
+    body.push(Line::from(vec![
+        Span::styled(app.keymap.hint(Action::Confirm), t.key()),
+        Span::raw(" yes · "),
+        Span::styled("n", t.key()),
+        Span::raw("/"),
+        Span::styled(app.keymap.hint(Action::Cancel), t.key()),
+        Span::raw(" no"),
+    ]));
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.warn())
+        .title(Span::styled(" Confirm ", t.title()));
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(body).block(b).wrap(Wrap { trim: false }), r);
+}
+
+/// The form's fields in `inner`, `fields_h` rows of it, scrolled so that the focused one shows.
+fn draw_fields(
+    frame: &mut Frame,
+    t: &crate::tui::theme::Theme,
+    form: &Form,
+    inner: Rect,
+    fields_h: u16,
+) {
+    // Scroll the fields so that the focused one is visible.
+    let mut offsets = Vec::new();
+    let mut y = 0u16;
+    for f in &form.fields {
+        offsets.push(y);
+        y += f.height() + u16::from(form.errors.contains_key(f.key));
+    }
+    let focus_end = form
+        .fields
+        .get(form.focus)
+        .map(|f| offsets[form.focus] + f.height() + u16::from(form.errors.contains_key(f.key)))
+        .unwrap_or(0);
+    let scroll = focus_end.saturating_sub(fields_h);
+
+    for (i, f) in form.fields.iter().enumerate() {
+        let top = offsets[i];
+        if top < scroll {
+            continue;
+        }
+        let rel = top - scroll;
+        if rel + 1 > fields_h {
+            break;
+        }
+        let row = Rect {
+            y: inner.y + rel,
+            height: f.height().min(fields_h - rel),
+            ..inner
+        };
+        // Room for the error line under the field?
+        let error = form
+            .errors
+            .get(f.key)
+            .filter(|_| rel + row.height < fields_h);
+        draw_field(frame, t, f, i == form.focus, error, row);
+    }
+}
+
+/// A field in `row` (as high as the field): its label, its editor, and its error under it.
+fn draw_field(
+    frame: &mut Frame,
+    t: &crate::tui::theme::Theme,
+    f: &Field,
+    focused: bool,
+    error: Option<&String>,
+    row: Rect,
+) {
+    let label_w = LABEL.min(row.width);
+    let label_area = Rect {
+        width: label_w,
+        height: 1,
+        ..row
+    };
+    let style = if focused { t.accent() } else { t.dim() };
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            sanitize::truncate(f.label, LABEL as usize - 1).into_owned(),
+            style,
+        )),
+        label_area,
+    );
+    let value_area = Rect {
+        x: row.x + label_w,
+        width: row.width.saturating_sub(LABEL),
+        ..row
+    };
+    if f.kind == FieldKind::Multi {
+        // The editor's left rule, drawn around it (drawing does not restyle the editor).
+        let rule = Block::default().borders(Borders::LEFT).border_style(style);
+        let text_area = rule.inner(value_area);
+        frame.render_widget(rule, value_area);
+        frame.render_widget(&f.input, text_area);
+    } else {
+        frame.render_widget(&f.input, value_area);
+    }
+    if let Some(err) = error {
+        let err_area = Rect {
+            y: row.y + row.height,
+            height: 1,
+            ..value_area
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("↳ {}", sanitize::line(err)),
+                t.error(),
+            )),
+            err_area,
+        );
     }
 }
 
@@ -137,14 +241,16 @@ fn clear_status_under(frame: &mut Frame, r: Rect, status: Rect) {
     }
 }
 
+/// Width of a form's labels.
+const LABEL: u16 = 12;
+
 fn draw_form(
     frame: &mut Frame,
     t: &crate::tui::theme::Theme,
-    form: &mut Form,
+    form: &Form,
     area: Rect,
     status: Rect,
 ) {
-    const LABEL: u16 = 12;
     // At 80 columns or so the form takes the whole width: a column left at either side would
     // show bits of the panes (and the status line) beside it.
     let w = if area.width <= 84 { area.width } else { 78 };
@@ -179,74 +285,7 @@ fn draw_form(
 
     let footer_rows = extra.min(inner.height.saturating_sub(1));
     let fields_h = inner.height.saturating_sub(footer_rows);
-    // Scroll the fields so that the focused one is visible.
-    let mut offsets = Vec::new();
-    let mut y = 0u16;
-    for f in &form.fields {
-        offsets.push(y);
-        y += f.height() + u16::from(form.errors.contains_key(f.key));
-    }
-    let focus_end = form
-        .fields
-        .get(form.focus)
-        .map(|f| offsets[form.focus] + f.height() + u16::from(form.errors.contains_key(f.key)))
-        .unwrap_or(0);
-    let scroll = focus_end.saturating_sub(fields_h);
-
-    let value_w = inner.width.saturating_sub(LABEL);
-    for (i, f) in form.fields.iter_mut().enumerate() {
-        let top = offsets[i];
-        if top < scroll {
-            continue;
-        }
-        let rel = top - scroll;
-        if rel + 1 > fields_h {
-            break;
-        }
-        let height = f.height().min(fields_h - rel);
-        let label_area = Rect {
-            x: inner.x,
-            y: inner.y + rel,
-            width: LABEL.min(inner.width),
-            height: 1,
-        };
-        let style = if i == form.focus { t.accent() } else { t.dim() };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                sanitize::truncate(f.label, LABEL as usize - 1).into_owned(),
-                style,
-            )),
-            label_area,
-        );
-        let value_area = Rect {
-            x: inner.x + LABEL.min(inner.width),
-            y: inner.y + rel,
-            width: value_w,
-            height,
-        };
-        if f.kind == FieldKind::Multi {
-            f.input
-                .set_block(Block::default().borders(Borders::LEFT).border_style(style));
-        }
-        frame.render_widget(&f.input, value_area);
-        if let Some(err) = form.errors.get(f.key)
-            && rel + height < fields_h
-        {
-            let err_area = Rect {
-                x: inner.x + LABEL.min(inner.width),
-                y: inner.y + rel + height,
-                width: value_w,
-                height: 1,
-            };
-            frame.render_widget(
-                Paragraph::new(Span::styled(
-                    format!("↳ {}", sanitize::line(err)),
-                    t.error(),
-                )),
-                err_area,
-            );
-        }
-    }
+    draw_fields(frame, t, form, inner, fields_h);
     let mut footer = Vec::new();
     if let Some(e) = form.errors.get("") {
         footer.push(Line::styled(sanitize::line(e).into_owned(), t.error()));

@@ -1,10 +1,15 @@
 //! A form: labelled text fields (ratatui-textarea editors), field errors from the API shown next
-//! to their field, and the focus.
+//! to their field, and the focus. A record's form is built from its field table
+//! ([`Form::from_table`]).
 
 use std::collections::BTreeMap;
 
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{CursorMove, TextArea};
+
+use crate::tui::keymap::Action;
+use crate::tui::records::FieldSpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -115,6 +120,22 @@ impl Form {
         form
     }
 
+    /// A record's form from its field table: filled from `row`, or for a new record.
+    pub fn from_table<R>(
+        title: impl Into<String>,
+        table: &[FieldSpec<R>],
+        row: Option<&R>,
+    ) -> Form {
+        let fields = table
+            .iter()
+            .map(|f| {
+                let value = row.map(f.value).unwrap_or_else(|| f.new.to_string());
+                Field::new(f.key, f.label, f.kind, &value)
+            })
+            .collect();
+        Form::new(title, fields)
+    }
+
     pub fn with_note(mut self, note: impl Into<String>) -> Form {
         self.note = Some(note.into());
         self
@@ -215,6 +236,47 @@ impl Form {
         {
             self.focus = first;
             self.restyle();
+        }
+    }
+}
+
+/// What a key did in a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    /// Typed, or moved between fields: the form stays as it is.
+    Stay,
+    Cancel,
+    Submit,
+}
+
+/// A key in a form (`action` is the key in the form context). In a several-line field the
+/// arrows move in the text, and `Enter` is a newline; in a one-line field `Enter` goes to the
+/// next field, and submits on the last.
+pub fn key(form: &mut Form, action: Option<Action>, ev: KeyEvent) -> FormKey {
+    let multi = form.focused_kind() == FieldKind::Multi;
+    match action {
+        Some(Action::Cancel) => FormKey::Cancel,
+        Some(Action::Submit) => FormKey::Submit,
+        Some(Action::NextField) if !(multi && ev.code == KeyCode::Down) => {
+            form.next();
+            FormKey::Stay
+        }
+        Some(Action::PrevField) if !(multi && ev.code == KeyCode::Up) => {
+            form.prev();
+            FormKey::Stay
+        }
+        _ if ev.code == KeyCode::Enter && !multi && ev.modifiers.is_empty() => {
+            if form.is_last() {
+                return FormKey::Submit;
+            }
+            form.next();
+            FormKey::Stay
+        }
+        _ => {
+            if let Some(f) = form.focused() {
+                super::edit(&mut f.input, ev);
+            }
+            FormKey::Stay
         }
     }
 }

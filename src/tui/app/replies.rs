@@ -1,0 +1,341 @@
+//! Answers: each [`Msg`] takes its request out of the table, and is dropped when it is stale
+//! (an older list generation, a form that was cancelled).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{App, Link, REFRESHING};
+use crate::client::ClientError;
+use crate::model::{Account, AccountDetail, AccountList, AccountStatus, MailSent, Profile, Role};
+use crate::tui::keymap::Action;
+use crate::tui::msg::{FieldError, Msg, Owner, Ready, ReqId, SignedIn, TaskError, ThreadChange};
+use crate::tui::panes::thread::human_bytes;
+use crate::tui::records::{Accounts, RecordKind};
+use crate::tui::requests::Purpose;
+use crate::tui::sanitize;
+
+impl App {
+    pub fn on_msg(&mut self, msg: Msg) {
+        self.dirty = true;
+        match msg {
+            Msg::Ready(ready) => self.on_ready(*ready),
+            Msg::Offline(e) => {
+                self.link = Link::Down(e.clone());
+                self.error(format!("{e} — retrying"));
+            }
+            Msg::BootFailed(e) => {
+                self.link = Link::Failed(e.clone());
+                self.error(e);
+            }
+            Msg::Page {
+                req,
+                epoch,
+                tab,
+                page,
+                result,
+            } => self.on_page(req, epoch, tab, page, result),
+            Msg::Detail { req, id, result } => self.on_detail(req, id, result),
+            Msg::Profile { req, result } => self.on_profile(req, result),
+            Msg::Saved {
+                req,
+                created,
+                result,
+            } => self.on_saved(req, created, result),
+            Msg::Deleted { req, id, result } => self.on_deleted(req, id, result),
+            Msg::Thread {
+                req,
+                owner,
+                change,
+                result,
+            } => self.on_thread(req, owner, change, result),
+            Msg::Downloaded { req, path, result } => self.on_downloaded(req, path, result),
+            Msg::MailSent { req, result } => self.on_mail_sent(req, result),
+            Msg::SignedIn { req, result } => self.on_signed_in(req, result),
+            Msg::Warn(text) => self.warn(text),
+            Msg::Crashed { req } => self.on_crashed(req),
+        }
+    }
+
+    fn on_ready(&mut self, ready: Ready) {
+        if matches!(self.link, Link::Down(_)) {
+            self.info("connected");
+        }
+        // All of them: one after the other, each would hide the one before.
+        for note in &ready.notes {
+            tracing::warn!(note = %note, "start-up note");
+        }
+        if !ready.notes.is_empty() {
+            self.warn(ready.notes.join(" · "));
+        }
+        let needs = ready.needs_sign_in;
+        self.ready = Some(ready);
+        if needs {
+            self.link = Link::SignedOut;
+            self.open_sign_in();
+        } else {
+            self.link = Link::Up;
+            self.reload();
+            if self.ready.as_ref().is_some_and(|r| r.org_name.is_none()) {
+                self.requests.send(
+                    crate::tui::msg::Cmd::Profile,
+                    "loading profile",
+                    Purpose::Other,
+                );
+            }
+        }
+    }
+
+    fn on_page(
+        &mut self,
+        req: ReqId,
+        epoch: u64,
+        tab: AccountStatus,
+        page: usize,
+        result: Result<Box<AccountList>, ClientError>,
+    ) {
+        self.requests.finish(req);
+        if epoch != self.list.epoch {
+            return;
+        }
+        match result {
+            Ok(list) => {
+                self.link_ok();
+                let parts = Accounts::split_page(*list, tab);
+                for u in &parts.users {
+                    self.users.insert(u);
+                }
+                let (pane, mut io) = self.list_io();
+                let changed = pane.on_rows(tab, page, parts, &mut io);
+                self.after_move(changed);
+                if !self.requests.has_pages()
+                    && self.status.as_ref().is_some_and(|s| s.text == REFRESHING)
+                {
+                    self.info("refreshed");
+                }
+            }
+            Err(e) => {
+                self.list.on_failed(tab, page, &e);
+                self.failed(&format!("loading {}s", Accounts::NOUN), &e);
+            }
+        }
+    }
+
+    fn on_detail(&mut self, req: ReqId, id: Uuid, result: Result<Box<AccountDetail>, ClientError>) {
+        self.requests.finish(req);
+        match result {
+            Ok(d) => {
+                self.link_ok();
+                self.list.replace(Accounts::detail_row(&d));
+                self.detail.remember(*d);
+                let (comments, len) = self
+                    .selected_thread()
+                    .map_or((0, 0), |t| (t.comments.len(), t.len()));
+                self.thread.reloaded(comments, len);
+            }
+            Err(e) => {
+                let noun = Accounts::NOUN;
+                let why = if let ClientError::Api { status: 404, .. } = e {
+                    format!("this {noun} no longer exists (press r to refresh)")
+                } else {
+                    e.to_string()
+                };
+                self.detail.error = Some((id, why));
+                self.failed(&format!("loading the {noun}"), &e);
+            }
+        }
+    }
+
+    fn on_profile(&mut self, req: ReqId, result: Result<Profile, ClientError>) {
+        self.requests.finish(req);
+        match result {
+            Ok(p) => {
+                if let Some(r) = &mut self.ready {
+                    r.org_name = Some(p.org.name.clone());
+                    r.user = Some((p.user.id, p.user.email.clone()));
+                    r.admin = p.org.role == Role::Admin;
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "no profile"),
+        }
+    }
+
+    fn on_saved(&mut self, req: ReqId, created: bool, result: Result<Box<Account>, ClientError>) {
+        let toggle = match self.requests.finish(req).map(|r| r.purpose) {
+            Some(Purpose::Toggle(to)) => Some(to),
+            _ => None,
+        };
+        match result {
+            Ok(account) if created => {
+                self.link_ok();
+                self.close_form(req);
+                self.detail.forget(&account.id);
+                self.info(format!("created {}", sanitize::fit(&account.name, 40)));
+                // New accounts come first (newest first): show it selected.
+                self.list.select_first(account.status);
+                self.reload();
+            }
+            Ok(account) => {
+                self.link_ok();
+                self.close_form(req);
+                self.detail.forget(&account.id);
+                let name = sanitize::fit(&account.name, 40);
+                match toggle {
+                    Some(AccountStatus::Closed) => self.info(format!("closed {name}")),
+                    Some(AccountStatus::Open) => self.info(format!("reopened {name}")),
+                    None => self.info(format!("saved {name}")),
+                }
+                let moved = self
+                    .selected()
+                    .is_some_and(|a| a.id == account.id && a.status != account.status);
+                self.list.replace(&account);
+                if moved {
+                    self.reload();
+                } else {
+                    self.load_detail(account.id);
+                }
+            }
+            Err(e) => {
+                let what = match toggle {
+                    Some(AccountStatus::Closed) => "closing the account",
+                    Some(AccountStatus::Open) => "reopening the account",
+                    None if created => "creating the account",
+                    None => "saving the account",
+                };
+                self.form_failed(req, what, &e.into())
+            }
+        }
+    }
+
+    fn on_deleted(&mut self, req: ReqId, id: Uuid, result: Result<(), ClientError>) {
+        self.requests.finish(req);
+        match result {
+            Ok(()) => {
+                self.detail.forget(&id);
+                self.info("account deleted");
+                self.reload();
+            }
+            Err(e) => self.failed("deleting the account", &e),
+        }
+    }
+
+    fn on_thread(
+        &mut self,
+        req: ReqId,
+        owner: Owner,
+        change: ThreadChange,
+        result: Result<(), TaskError>,
+    ) {
+        self.requests.finish(req);
+        match result {
+            Ok(()) => {
+                self.link_ok();
+                self.close_form(req);
+                self.info(change.done());
+                self.requests.stop_awaiting_details();
+                self.load_detail(owner.id());
+                self.thread.changed(change);
+            }
+            Err(e) => self.form_failed(req, change.doing(), &e),
+        }
+    }
+
+    fn on_downloaded(&mut self, req: ReqId, path: PathBuf, result: Result<u64, TaskError>) {
+        self.requests.finish(req);
+        match result {
+            Ok(n) => {
+                self.close_form(req);
+                self.info(format!("saved {} ({})", path.display(), human_bytes(n)));
+            }
+            // The worker found the file there: say how to replace it.
+            Err(TaskError::Field(e)) if e.is_exists() => {
+                let message = format!(
+                    "exists — press {} again to overwrite",
+                    self.keymap.hint(Action::Submit)
+                );
+                self.thread.file_exists(path);
+                let e = FieldError::new("path", &message);
+                if let Some(form) = self.form_mut(req) {
+                    form.busy = false;
+                    form.pending = None;
+                    form.set_errors(e.fields(), "");
+                }
+            }
+            Err(e) => self.form_failed(req, "downloading", &e),
+        }
+    }
+
+    fn on_mail_sent(&mut self, req: ReqId, result: Result<MailSent, ClientError>) {
+        let scheduled: Option<DateTime<Utc>> = match self.requests.finish(req).map(|r| r.purpose) {
+            Some(Purpose::Mail(at)) => at,
+            _ => None,
+        };
+        match result {
+            Ok(sent) => {
+                self.close_form(req);
+                tracing::info!(status = %sent.status, id = %sent.email_id, "mail accepted");
+                // Without SMTP the server only queues it: claim no more than that.
+                match scheduled {
+                    Some(at) => self.info(format!(
+                        "email scheduled for {}",
+                        at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
+                    )),
+                    None => self.info("email accepted by the server"),
+                }
+            }
+            Err(e) => self.form_failed(req, "sending the email", &e.into()),
+        }
+    }
+
+    fn on_signed_in(&mut self, req: ReqId, result: Result<SignedIn, ClientError>) {
+        self.requests.finish(req);
+        match result {
+            Ok(s) => {
+                self.close_form(req);
+                if let Some(r) = &mut self.ready {
+                    r.user = Some((s.user, s.email.clone()));
+                    r.admin = s.admin;
+                    r.needs_sign_in = false;
+                    if s.org_name.is_some() {
+                        r.org_name = s.org_name;
+                    }
+                }
+                self.link = Link::Up;
+                self.info(format!("signed in as {}", s.email));
+                self.requests.stop_awaiting_details();
+                self.reload();
+            }
+            Err(e) => {
+                // A refused password is the form's error, not a dead session.
+                let e = match e {
+                    ClientError::SessionExpired(m) => ClientError::Api {
+                        status: 401,
+                        message: m,
+                        fields: BTreeMap::new(),
+                    },
+                    other => other,
+                };
+                self.form_failed(req, "signing in", &e.into())
+            }
+        }
+    }
+
+    /// The task serving `req` panicked: no answer will come, so nothing may wait for one.
+    fn on_crashed(&mut self, req: ReqId) {
+        if let Some(Purpose::Page { epoch, tab, page }) =
+            self.requests.finish(req).map(|r| r.purpose)
+            && epoch == self.list.epoch
+        {
+            self.list.page_lost(tab, page);
+        }
+        if let Some(form) = self.form_mut(req) {
+            form.busy = false;
+            form.pending = None;
+            form.errors
+                .insert(String::new(), "internal error; see the log".into());
+        }
+        self.error("internal error while handling a request; see the log");
+    }
+}

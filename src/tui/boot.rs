@@ -1,0 +1,327 @@
+//! Start-up: read the config, set up the terminal, draw a first frame at once, and start the
+//! session in a task (the embedded core, or a remote server with the stored session). The
+//! session task tells the app when it is [`Ready`] and then serves its requests ([`worker`]).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use uuid::Uuid;
+
+use super::app::App;
+use super::keymap::Keymap;
+use super::msg::{Msg, Ready, Request};
+use super::theme::Theme;
+use super::{runtime, terminal, worker};
+use crate::cli::TuiArgs;
+use crate::client::{self, Client, Timeouts, Tokens, session};
+use crate::config::Config;
+use crate::logging::init_file_logging;
+use crate::signin::{Probe, probe};
+
+/// Rows fetched per request unless the config says otherwise.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// Accounts in the `--demo` workspace.
+pub const DEMO_ACCOUNTS: usize = 2000;
+
+/// The configured page size, clamped to 10..=1000 (with a note when it had to be).
+pub fn page_size(configured: Option<i64>, notes: &mut Vec<String>) -> usize {
+    let Some(n) = configured else {
+        return DEFAULT_PAGE_SIZE;
+    };
+    let clamped = n.clamp(10, 1000);
+    if clamped != n {
+        notes.push(format!(
+            "page_size {n} is outside 10..1000; using {clamped}"
+        ));
+    }
+    clamped as usize
+}
+
+pub fn timeouts(config: &Config) -> Timeouts {
+    let mut t = Timeouts::default();
+    if let Some(s) = config.connect_timeout_secs {
+        t.connect = Duration::from_secs(s.max(1));
+    }
+    if let Some(s) = config.request_timeout_secs {
+        t.request = Duration::from_secs(s.max(1));
+    }
+    t
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    client::install_crypto_provider();
+    let config = Config::load(args.config.as_deref())?;
+    if !std::io::stdout().is_terminal() {
+        bail!("the TUI needs a terminal (see `crmtui --help` for the commands)");
+    }
+    init_file_logging();
+    let (keymap, mut notes) = Keymap::with_overrides(&config.keys);
+    if let Some(t) = &config.theme
+        && !matches!(t.as_str(), "auto" | "dark" | "light" | "mono")
+    {
+        notes.push(format!(
+            "theme {t:?} is unknown; use auto, dark, light or mono"
+        ));
+    }
+    let theme = Theme::pick(config.theme.as_deref(), no_color());
+    let page_size = page_size(config.page_size.map(|n| n as i64), &mut notes);
+    let mut app = App::new(keymap, theme, page_size);
+
+    let demo_dir = args
+        .demo
+        .then(|| std::env::temp_dir().join(format!("crmtui-demo-{}", std::process::id())));
+    let (msg_tx, msg_rx) = unbounded_channel();
+    let (req_tx, req_rx) = unbounded_channel();
+    let boot = tokio::spawn(start_session(
+        args,
+        config,
+        notes,
+        demo_dir.clone(),
+        msg_tx,
+        req_rx,
+    ));
+
+    let mut term = terminal::enter().context("cannot set up the terminal")?;
+    let result = runtime::event_loop(&mut term, &mut app, msg_rx, req_tx, started).await;
+    terminal::leave(term);
+    boot.abort();
+    if let Some(dir) = demo_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
+}
+
+/// Starts the session (embedded core or remote), tells the app, then serves its requests.
+async fn start_session(
+    args: TuiArgs,
+    config: Config,
+    notes: Vec<String>,
+    demo_dir: Option<PathBuf>,
+    msgs: UnboundedSender<Msg>,
+    requests: UnboundedReceiver<Request>,
+) {
+    let server = args.server.clone().or_else(|| {
+        if args.demo {
+            None
+        } else {
+            config.server.clone()
+        }
+    });
+    let started = match server {
+        Some(url) => remote(&url, &args, &config, notes, msgs.clone()).await,
+        None => embedded(&args, &config, notes, demo_dir).await,
+    };
+    match started {
+        Ok((client, ready, on_sign_in, core)) => {
+            let _ = msgs.send(Msg::Ready(Box::new(ready)));
+            worker::run(client, requests, msgs, on_sign_in).await;
+            drop(core);
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "cannot start");
+            let _ = msgs.send(Msg::BootFailed(format!("{e:#}")));
+        }
+    }
+}
+
+type Started = (
+    Client,
+    Ready,
+    Option<worker::OnSignIn>,
+    Option<crate::server::Core>,
+);
+
+async fn embedded(
+    args: &TuiArgs,
+    config: &Config,
+    notes: Vec<String>,
+    demo_dir: Option<PathBuf>,
+) -> anyhow::Result<Started> {
+    use crate::server::{Core, Settings};
+    let demo = demo_dir.is_some();
+    let mut notes = notes;
+    if let Some(raw) = args.org.as_deref().map(str::trim) {
+        Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?;
+        notes.push("--org is ignored for the local workspace (it has one org)".into());
+    }
+    let data_dir = match demo_dir {
+        Some(d) => d,
+        None => crate::server::cli::resolve_data_dir(args.data_dir.clone(), config)?,
+    };
+    let settings = Settings::from_config(
+        config,
+        crate::server::store::Location::Sqlite(data_dir.clone()),
+    )
+    .embedded();
+    let org_name = if demo { "Demo" } else { "Local" };
+    let (core, session) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let core = Core::open(settings)
+            .with_context(|| format!("cannot open the workspace in {}", data_dir.display()))?;
+        if demo {
+            core.seed_demo("Demo", DEMO_ACCOUNTS)
+                .map_err(|e| anyhow!("cannot fill the demo workspace: {e}"))?;
+        }
+        let session = core
+            .local_session(org_name, "you@localhost")
+            .map_err(|e| anyhow!("cannot sign in to the local workspace: {e}"))?;
+        Ok((core, session))
+    })
+    .await??;
+    let (addr, _handle) = core.spawn("127.0.0.1:0".parse()?).await?;
+    tracing::info!(%addr, "embedded core listening");
+    let tokens = Tokens {
+        access: session.access_token.clone(),
+        refresh: Some(session.refresh_token.clone()),
+    };
+    let client = Client::new(
+        &format!("http://{addr}/"),
+        Some(session.org_id),
+        Some(tokens),
+        timeouts(config),
+    )?;
+    let ready = Ready {
+        server: if demo {
+            "demo workspace".into()
+        } else {
+            "local workspace".into()
+        },
+        org_name: Some(org_name.into()),
+        user: Some((session.user_id, "you@localhost".into())),
+        admin: true,
+        needs_sign_in: false,
+        notes,
+    };
+    Ok((client, ready, None, Some(core)))
+}
+
+async fn remote(
+    url: &str,
+    args: &TuiArgs,
+    config: &Config,
+    mut notes: Vec<String>,
+    msgs: UnboundedSender<Msg>,
+) -> anyhow::Result<Started> {
+    let base = client::parse_server_url(url)?;
+    let server_key = base.to_string();
+    let org_raw = args.org.clone().or_else(|| config.org.clone());
+    let org = match org_raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => {
+            Some(Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?)
+        }
+        None => None,
+    };
+    let file = session::insecure_file_path().filter(|p| p.exists());
+    let (tokens, from_env) = stored_tokens(&server_key, file.clone(), &mut notes).await;
+    let needs_sign_in = tokens.is_none();
+    let status = msgs.clone();
+    let sink = token_sink(server_key, file, msgs);
+    let mut client = Client::new(base.as_str(), org, tokens, timeouts(config))?;
+    if !from_env {
+        client = client.with_refresh_sink(sink.clone());
+    }
+    let on_sign_in: worker::OnSignIn = Arc::new(move |c: &Client| {
+        if let Some(t) = c.tokens() {
+            sink(&t);
+        }
+    });
+    let label = match (base.host_str(), base.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => base.to_string(),
+    };
+    let mut ready = Ready {
+        server: label,
+        org_name: None,
+        user: None,
+        admin: false,
+        needs_sign_in,
+        notes,
+    };
+    probe_until_answered(&client, &mut ready, &status).await?;
+    Ok((client, ready, Some(on_sign_in), None))
+}
+
+/// The session to start with: `CRMTUI_TOKEN` (never stored), or the one kept for `server_key`
+/// (in the keyring, or the 0600 `file`). `true` when it came from the environment.
+async fn stored_tokens(
+    server_key: &str,
+    file: Option<PathBuf>,
+    notes: &mut Vec<String>,
+) -> (Option<Tokens>, bool) {
+    let env_token = std::env::var("CRMTUI_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    if let Some(t) = env_token {
+        let tokens = Tokens {
+            access: t.trim().to_string(),
+            refresh: None,
+        };
+        return (Some(tokens), true);
+    }
+    let k = server_key.to_string();
+    let found = tokio::task::spawn_blocking(move || session::load(&k, file.as_deref()))
+        .await
+        .ok()
+        .flatten();
+    if let Some((_, session::Store::File(p))) = &found {
+        notes.push(format!(
+            "session read from the unencrypted file {}",
+            p.display()
+        ));
+    }
+    (found.map(|(t, _)| t), false)
+}
+
+/// Keeps refreshed tokens where the session was kept; a failure is told to the app.
+fn token_sink(
+    server_key: String,
+    file: Option<PathBuf>,
+    msgs: UnboundedSender<Msg>,
+) -> client::TokenSink {
+    Arc::new(move |t: &Tokens| {
+        let (k, t, f, msgs) = (server_key.clone(), t.clone(), file.clone(), msgs.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = session::save(&k, &t, f.as_deref()) {
+                tracing::warn!(error = %e, "cannot keep the refreshed session");
+                // The session works now but will not survive a restart: the user should know.
+                let _ = msgs.send(Msg::Warn(format!(
+                    "the new session could not be stored ({e}); sign in again after a restart"
+                )));
+            }
+        });
+    })
+}
+
+/// Asks the server before asking for a password: an unreachable server is shown as offline
+/// (and tried again), and one that is no CRM (or refuses the org) is an error, not a sign-in.
+async fn probe_until_answered(
+    client: &Client,
+    ready: &mut Ready,
+    status: &UnboundedSender<Msg>,
+) -> anyhow::Result<()> {
+    loop {
+        match probe(client).await {
+            Ok(Some(p)) => {
+                ready.org_name = Some(p.org.name.clone());
+                ready.user = Some((p.user.id, p.user.email.clone()));
+                ready.admin = p.org.role == crate::model::Role::Admin;
+                return Ok(());
+            }
+            Ok(None) => return Ok(()),
+            Err(Probe::Offline(e)) => {
+                let _ = status.send(Msg::Offline(format!("{label}: {e}", label = ready.server)));
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+            Err(Probe::Refused(e)) => bail!(e),
+        }
+    }
+}

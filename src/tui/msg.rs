@@ -1,0 +1,286 @@
+//! The messages of the reducer: [`Cmd`]s leave the app for the worker (network and disk), each
+//! in a [`Request`] with an id, and come back as [`Msg`]s carrying that id. Every tag is a type:
+//! nothing is dispatched on a string.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use uuid::Uuid;
+
+use crate::client::ClientError;
+use crate::model::{
+    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, MailInput,
+    MailSent, Profile,
+};
+
+/// The id of a request: its answer carries it back.
+pub type ReqId = u64;
+
+/// The record that comments and attachments hang off (what a thread belongs to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Account(Uuid),
+}
+
+impl Owner {
+    pub fn id(self) -> Uuid {
+        match self {
+            Owner::Account(id) => id,
+        }
+    }
+}
+
+/// Work for the network or the disk, run by the worker; each answer comes back as a [`Msg`].
+#[derive(Debug, Clone)]
+pub enum Cmd {
+    LoadPage {
+        epoch: u64,
+        tab: AccountStatus,
+        page: usize,
+        filter: AccountFilter,
+        limit: usize,
+        offset: usize,
+    },
+    LoadDetail {
+        id: Uuid,
+    },
+    Profile,
+    Create(Box<AccountInput>),
+    Update(Uuid, Box<AccountInput>),
+    Delete(Uuid),
+    AddComment {
+        owner: Owner,
+        text: String,
+    },
+    EditComment {
+        owner: Owner,
+        comment: Uuid,
+        text: String,
+    },
+    DeleteComment {
+        owner: Owner,
+        comment: Uuid,
+    },
+    Attach {
+        owner: Owner,
+        path: PathBuf,
+    },
+    Download {
+        link: String,
+        path: PathBuf,
+        /// Replace an existing file (the user submitted the same path twice).
+        overwrite: bool,
+    },
+    DeleteAttachment {
+        owner: Owner,
+        attachment: Uuid,
+    },
+    Mail {
+        account: Uuid,
+        mail: Box<MailInput>,
+    },
+    SignIn {
+        email: String,
+        password: Password,
+    },
+}
+
+/// A typed password. Its `Debug` is written by hand so that `{:?}` of a [`Cmd`] or [`Request`]
+/// (logs, test failures) never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl Password {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub id: ReqId,
+    pub cmd: Cmd,
+}
+
+/// Who we are and where, once the session is up.
+#[derive(Debug, Clone, Default)]
+pub struct Ready {
+    /// `local`, `demo`, or the server's host.
+    pub server: String,
+    pub org_name: Option<String>,
+    pub user: Option<(Uuid, String)>,
+    pub admin: bool,
+    /// No usable session: ask for a password first.
+    pub needs_sign_in: bool,
+    /// Messages to show once (config problems, where the session came from).
+    pub notes: Vec<String>,
+}
+
+/// A password sign-in that worked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: Uuid,
+    pub email: String,
+    /// The org's name, when the server said it.
+    pub org_name: Option<String>,
+    pub admin: bool,
+}
+
+/// What changed in a thread (a record's comments and attachments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadChange {
+    CommentPosted,
+    CommentSaved,
+    CommentDeleted,
+    FileAttached,
+    AttachmentDeleted,
+}
+
+impl ThreadChange {
+    /// For the status line once it is done.
+    pub fn done(self) -> &'static str {
+        match self {
+            ThreadChange::CommentPosted => "comment posted",
+            ThreadChange::CommentSaved => "comment saved",
+            ThreadChange::CommentDeleted => "comment deleted",
+            ThreadChange::FileAttached => "file attached",
+            ThreadChange::AttachmentDeleted => "attachment deleted",
+        }
+    }
+
+    /// For the status line when it failed ("posting the comment: …").
+    pub fn doing(self) -> &'static str {
+        match self {
+            ThreadChange::CommentPosted => "posting the comment",
+            ThreadChange::CommentSaved => "saving the comment",
+            ThreadChange::CommentDeleted => "deleting the comment",
+            ThreadChange::FileAttached => "attaching the file",
+            ThreadChange::AttachmentDeleted => "deleting the attachment",
+        }
+    }
+}
+
+/// The message of a [`FieldError`] for a download path that is already a file.
+pub const EXISTS: &str = "exists";
+
+/// A check on what the user typed that failed on our side (a path that is no file, a file
+/// that is already there), shown next to its form field. Never an answer from the server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FieldError {
+    message: String,
+    /// The message by field key, the shape a form shows (see `Form::set_errors`).
+    fields: BTreeMap<String, String>,
+    exists: bool,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: &str) -> FieldError {
+        FieldError {
+            message: message.to_string(),
+            fields: [(field.to_string(), message.to_string())].into(),
+            exists: false,
+        }
+    }
+
+    /// The file at the path in `field` exists: a second submit overwrites it.
+    pub fn exists(field: &str) -> FieldError {
+        FieldError {
+            exists: true,
+            ..FieldError::new(field, EXISTS)
+        }
+    }
+
+    pub fn is_exists(&self) -> bool {
+        self.exists
+    }
+
+    pub fn fields(&self) -> &BTreeMap<String, String> {
+        &self.fields
+    }
+}
+
+/// Why work that touches both the disk and the server failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TaskError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Field(#[from] FieldError),
+}
+
+impl TaskError {
+    /// Messages by form field, from the server's validation or from our own checks.
+    pub fn field_errors(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            TaskError::Client(e) => e.field_errors(),
+            TaskError::Field(e) => Some(e.fields()),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Ready(Box<Ready>),
+    BootFailed(String),
+    /// The server does not answer yet at start-up; the start is retried.
+    Offline(String),
+    Page {
+        req: ReqId,
+        epoch: u64,
+        tab: AccountStatus,
+        page: usize,
+        result: Result<Box<AccountList>, ClientError>,
+    },
+    Detail {
+        req: ReqId,
+        id: Uuid,
+        result: Result<Box<AccountDetail>, ClientError>,
+    },
+    Profile {
+        req: ReqId,
+        result: Result<Profile, ClientError>,
+    },
+    Saved {
+        req: ReqId,
+        created: bool,
+        result: Result<Box<Account>, ClientError>,
+    },
+    Deleted {
+        req: ReqId,
+        id: Uuid,
+        result: Result<(), ClientError>,
+    },
+    /// A comment or attachment changed.
+    Thread {
+        req: ReqId,
+        owner: Owner,
+        change: ThreadChange,
+        result: Result<(), TaskError>,
+    },
+    Downloaded {
+        req: ReqId,
+        path: PathBuf,
+        result: Result<u64, TaskError>,
+    },
+    MailSent {
+        req: ReqId,
+        result: Result<MailSent, ClientError>,
+    },
+    SignedIn {
+        req: ReqId,
+        result: Result<SignedIn, ClientError>,
+    },
+    /// Something for the status line from outside a request (e.g. the keyring failed).
+    Warn(String),
+    /// The task serving `req` panicked: no answer will come.
+    Crashed {
+        req: ReqId,
+    },
+}

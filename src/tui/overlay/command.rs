@@ -1,0 +1,96 @@
+//! `:` commands, parsed into a [`Command`] for the app to run.
+
+use crate::model::AccountStatus;
+use crate::tui::keymap::Action;
+
+/// The commands as the `?` help lists them, next to the parser so that the two stay together.
+pub const HELP: &[(&str, &str)] = &[
+    (":accounts [open|closed]", "the account list"),
+    (
+        ":filter city=paris tags=a,b",
+        "filter (name=, city=, industry=, tags=, status=)",
+    ),
+    (":clear", "clear every filter"),
+    (":new  :edit  :comment  :mail", "as the keys"),
+    (":q", "quit"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// An empty line.
+    Nothing,
+    Quit,
+    /// `:accounts [open|closed|FILTER]`: the account list, focused.
+    Accounts(ListArg),
+    /// `:open`, `:closed`: that tab of the list.
+    Tab(AccountStatus),
+    /// `:filter [EXPR]`: without an expression, the filter form.
+    Filter(Option<String>),
+    /// A command that does what a key does.
+    Act(Action),
+    Unknown(String),
+}
+
+/// What follows `:accounts`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListArg {
+    Tab(AccountStatus),
+    Filter(String),
+    Unknown(String),
+}
+
+pub fn parse(line: &str) -> Command {
+    let mut parts = line.splitn(2, char::is_whitespace);
+    let cmd = parts.next().unwrap_or("");
+    let rest = parts.next().unwrap_or("").trim();
+    match cmd {
+        "" => Command::Nothing,
+        "q" | "q!" | "quit" | "exit" => Command::Quit,
+        "accounts" | "account" | "a" => Command::Accounts(match rest {
+            "closed" => ListArg::Tab(AccountStatus::Closed),
+            "open" | "" => ListArg::Tab(AccountStatus::Open),
+            other if other.contains('=') => ListArg::Filter(other.to_string()),
+            other => ListArg::Unknown(other.to_string()),
+        }),
+        "open" => Command::Tab(AccountStatus::Open),
+        "closed" => Command::Tab(AccountStatus::Closed),
+        "filter" | "f" => Command::Filter((!rest.is_empty()).then(|| rest.to_string())),
+        "clear" | "nofilter" => Command::Act(Action::ClearFilter),
+        "help" | "h" => Command::Act(Action::Help),
+        "refresh" | "r" | "reload" => Command::Act(Action::Refresh),
+        "new" => Command::Act(Action::New),
+        "edit" => Command::Act(Action::Edit),
+        "comment" => Command::Act(Action::Comment),
+        "mail" => Command::Act(Action::Mail),
+        "delete" => Command::Act(Action::Delete),
+        "signin" | "login" => Command::Act(Action::SignIn),
+        other => Command::Unknown(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_into_what_they_do() {
+        assert_eq!(parse(""), Command::Nothing);
+        assert_eq!(parse("q!"), Command::Quit);
+        assert_eq!(
+            parse("accounts closed"),
+            Command::Accounts(ListArg::Tab(AccountStatus::Closed))
+        );
+        assert_eq!(
+            parse("a city=x"),
+            Command::Accounts(ListArg::Filter("city=x".into()))
+        );
+        assert_eq!(
+            parse("accounts bogus"),
+            Command::Accounts(ListArg::Unknown("bogus".into()))
+        );
+        assert_eq!(parse("filter"), Command::Filter(None));
+        assert_eq!(parse("f  acme "), Command::Filter(Some("acme".into())));
+        assert_eq!(parse("reload"), Command::Act(Action::Refresh));
+        assert_eq!(parse("nope"), Command::Unknown("nope".into()));
+    }
+}

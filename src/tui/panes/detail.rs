@@ -1,0 +1,108 @@
+//! The detail pane, for any kind of record: the details seen lately (a small cache, so that
+//! moving back and forth does not ask again), the one asked for next (debounced while the
+//! cursor moves), why one could not be loaded, and how far the pane is scrolled.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use crate::tui::records::{RecordKind, Row};
+use crate::tui::requests::{Purpose, Requests};
+
+/// Details kept.
+const CACHE: usize = 32;
+/// How long the cursor must rest on a record before its detail is asked for.
+pub const DEBOUNCE: Duration = Duration::from_millis(80);
+
+pub struct DetailPane<K: RecordKind> {
+    cache: HashMap<Uuid, K::Detail>,
+    /// Least recently seen first.
+    order: VecDeque<Uuid>,
+    /// When to ask for the selected record's detail.
+    pub due: Option<Instant>,
+    /// Why a record's detail could not be loaded.
+    pub error: Option<(Uuid, String)>,
+    pub scroll: u16,
+}
+
+impl<K: RecordKind> Default for DetailPane<K> {
+    fn default() -> Self {
+        DetailPane {
+            cache: HashMap::new(),
+            order: VecDeque::new(),
+            due: None,
+            error: None,
+            scroll: 0,
+        }
+    }
+}
+
+impl<K: RecordKind> DetailPane<K> {
+    pub fn get(&self, id: &Uuid) -> Option<&K::Detail> {
+        self.cache.get(id)
+    }
+
+    pub fn contains(&self, id: &Uuid) -> bool {
+        self.cache.contains_key(id)
+    }
+
+    /// Keeps a detail that arrived, forgetting the least recently seen beyond the cache size.
+    pub fn remember(&mut self, detail: K::Detail) {
+        let id = K::detail_row(&detail).id();
+        self.error = None;
+        self.cache.insert(id, detail);
+        self.order.retain(|x| *x != id);
+        self.order.push_back(id);
+        while self.order.len() > CACHE {
+            if let Some(old) = self.order.pop_front() {
+                self.cache.remove(&old);
+            }
+        }
+    }
+
+    /// The record changed or is gone: ask again next time.
+    pub fn forget(&mut self, id: &Uuid) {
+        self.cache.remove(id);
+    }
+
+    pub fn clear(&mut self) {
+        self.cache.clear();
+        self.order.clear();
+    }
+
+    /// Asks for the detail of `id`, unless it is already being waited for.
+    pub fn load(&self, id: Uuid, requests: &mut Requests) {
+        if requests.awaited_detail() == Some(id) {
+            return;
+        }
+        requests.send(K::load_detail(id), K::LOADING_DETAIL, Purpose::Detail(id));
+    }
+
+    /// A new record is selected: start at the top, and ask for its detail once the cursor
+    /// rests.
+    pub fn selection_changed(&mut self, now: Instant) {
+        self.scroll = 0;
+        self.due = Some(now + DEBOUNCE);
+    }
+
+    pub fn scroll_by(&mut self, delta: isize) {
+        self.scroll = self
+            .scroll
+            .saturating_add_signed(delta.clamp(-500, 500) as i16);
+    }
+
+    pub fn top(&mut self) {
+        self.scroll = 0;
+    }
+
+    /// Far enough down: the next frame's layout brings it back to the last line.
+    pub fn bottom(&mut self) {
+        self.scroll = u16::MAX / 2;
+    }
+
+    /// A frame could scroll the pane at most `max`.
+    pub fn follow_layout(&mut self, max: u16) {
+        self.scroll = self.scroll.min(max);
+    }
+}

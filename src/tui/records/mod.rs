@@ -1,0 +1,179 @@
+//! Kinds of records the TUI shows. A kind is tables, not panes: its list columns, its form's
+//! field table and its detail layout (see [`RecordKind`]). The list, detail and thread panes
+//! (and their drawing) are written once, generic over the kind; adding contacts, cases or tasks
+//! means a module here like [`account`], not a copy of the panes.
+//!
+//! Adding a kind, step by step:
+//! 1. `records/<kind>/`: `impl RecordKind` (columns, title and badge, tabs, the page and detail
+//!    requests, the detail layout), its `FIELDS` table and the form-to-body function, and its
+//!    filter (form, bar, `:filter` grammar) if it has one;
+//! 2. `msg.rs` and `worker.rs`: the commands its `load_page`/`load_detail` return and the
+//!    answers they bring (the client calls);
+//! 3. the app: a `ListPane<Kind>` and `DetailPane<Kind>` for it, the command that shows it, and
+//!    its answers routed to them (`app/replies.rs`); comments and attachments need an
+//!    [`Owner`](super::msg::Owner) variant.
+
+pub mod account;
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use uuid::Uuid;
+
+use super::msg::Cmd;
+use super::overlay::form::FieldKind;
+use super::theme::Theme;
+use crate::model::{Attachment, Comment, User};
+
+pub use account::Accounts;
+
+/// A row of a list: anything with an id.
+pub trait Row: Clone {
+    fn id(&self) -> Uuid;
+}
+
+/// What one kind of record brings to the generic panes.
+pub trait RecordKind: 'static {
+    /// A row of the list.
+    type Row: Row;
+    /// A record with what hangs off it (the detail pane, the thread).
+    type Detail;
+    /// The tabs the list is split into (accounts: open and closed).
+    type Tab: Copy + Eq + Hash + Debug + Default;
+    type Filter: Clone + Default + PartialEq + Debug;
+    /// One answer of the list endpoint.
+    type Page;
+
+    /// The record in words, singular: "account".
+    const NOUN: &'static str;
+    /// With its article: "an account".
+    const A_NOUN: &'static str;
+    /// The spinner's label while a page of the list loads.
+    const LOADING_LIST: &'static str;
+    /// The spinner's label while a detail loads.
+    const LOADING_DETAIL: &'static str;
+    /// Every tab, in the order the tab key goes through them; at least one (a kind whose
+    /// list has no tabs has `Tab = ()` and `TABS = &[()]`).
+    const TABS: &'static [Self::Tab];
+
+    /// A tab in words, for the header and hints: "open".
+    fn tab_name(tab: Self::Tab) -> &'static str;
+    /// The list's title for a tab: " Open accounts ".
+    fn list_title(tab: Self::Tab) -> &'static str;
+    /// The list's columns.
+    fn columns() -> &'static [Column<Self::Row>];
+    /// The record's name, the detail pane's title.
+    fn title(row: &Self::Row) -> String;
+    /// A badge at the right of the detail pane's title (a status).
+    fn badge(row: &Self::Row, theme: &Theme) -> Option<Span<'static>>;
+    fn filter_is_empty(filter: &Self::Filter) -> bool;
+    /// The request for one page of the list.
+    fn load_page(query: PageQuery<Self>) -> Cmd;
+    /// The request for a record's detail.
+    fn load_detail(id: Uuid) -> Cmd;
+    /// An answer split into the rows of `tab`, the totals of every tab and the users it names.
+    fn split_page(page: Self::Page, tab: Self::Tab) -> PageParts<Self>;
+    /// The record itself, inside its detail.
+    fn detail_row(detail: &Self::Detail) -> &Self::Row;
+    /// The comments and attachments of a detail, oldest first.
+    fn thread(detail: &Self::Detail) -> Thread<'_>;
+    /// The detail pane's lines (the detail layout), `width` columns wide.
+    fn detail_lines(
+        ctx: &DrawCtx<'_>,
+        row: &Self::Row,
+        detail: Option<&Self::Detail>,
+        width: usize,
+    ) -> Vec<Line<'static>>;
+}
+
+/// One page of a list to load.
+#[derive(Debug, Clone)]
+pub struct PageQuery<K: RecordKind + ?Sized> {
+    pub epoch: u64,
+    pub tab: K::Tab,
+    pub page: usize,
+    pub filter: K::Filter,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A list answer taken apart (see [`RecordKind::split_page`]).
+pub struct PageParts<K: RecordKind + ?Sized> {
+    pub rows: Vec<K::Row>,
+    /// Every tab's total, as the server counted it.
+    pub totals: Vec<(K::Tab, i64)>,
+    pub users: Vec<User>,
+}
+
+/// The thread of a record: its comments, then its attachments.
+#[derive(Debug, Clone, Copy)]
+pub struct Thread<'a> {
+    pub comments: &'a [Comment],
+    pub attachments: &'a [Attachment],
+}
+
+impl Thread<'_> {
+    pub fn len(&self) -> usize {
+        self.comments.len() + self.attachments.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A list column: title, width (0 = fill), the smallest list width that shows it, its cell
+/// text, and its style when the row's value has one (a status).
+pub struct Column<R> {
+    pub title: &'static str,
+    pub width: u16,
+    pub min_list_width: u16,
+    pub cell: fn(&Users, &R) -> String,
+    pub style: Option<fn(&Theme, &R) -> Style>,
+}
+
+/// A field of a record's form: the API's key, the label, the editor, the value it opens with
+/// for a record, and for a new one.
+pub struct FieldSpec<R> {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub value: fn(&R) -> String,
+    pub new: &'static str,
+}
+
+/// What drawing a record needs from the app: the theme, the user names, the clock.
+pub struct DrawCtx<'a> {
+    pub theme: &'a Theme,
+    pub users: &'a Users,
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Absolute times in UTC (a fixed test clock) rather than the local zone.
+    pub utc: bool,
+}
+
+/// User names by id, from the lists the server sent (cleaned for the screen).
+#[derive(Debug, Clone, Default)]
+pub struct Users(HashMap<Uuid, String>);
+
+impl Users {
+    pub fn insert(&mut self, user: &User) {
+        self.0.insert(user.id, short_user(user));
+    }
+
+    /// The name of a user, or the start of the id when the server did not name them.
+    pub fn name(&self, id: &Uuid) -> String {
+        self.0
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string().chars().take(8).collect())
+    }
+}
+
+/// The local part of a server-given email, cleaned: it is drawn in the list and the thread.
+fn short_user(u: &User) -> String {
+    let local = u.email.split('@').next().unwrap_or(&u.email);
+    super::sanitize::fit(local, 40)
+}

@@ -33,9 +33,10 @@ pub enum SignInMethod {
 }
 
 /// Whom the mail composer may address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MailRecipients {
     /// Any email addresses (the core).
+    #[default]
     Addresses,
     /// Only contacts of the account (BottleCRM takes contact ids). The client maps the contacts'
     /// addresses to their ids, so the composer offers those addresses.

@@ -132,8 +132,13 @@ pub struct SeedDemoArgs {
 pub struct LoginArgs {
     #[arg(long, value_name = "URL")]
     pub server: String,
+    /// Sign in as this user: the server's own way (a password for the core, an emailed code
+    /// for BottleCRM).
+    #[arg(long, required_unless_present = "token", conflicts_with = "token")]
+    pub email: Option<String>,
+    /// Sign in with a personal access token (read without echo, or from standard input).
     #[arg(long)]
-    pub email: String,
+    pub token: bool,
     /// Organization id to work in (default: the only one, or ask).
     #[arg(long, value_name = "ORG_ID")]
     pub org: Option<String>,

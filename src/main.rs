@@ -27,8 +27,8 @@ fn main() -> ExitCode {
             Some(Command::Admin(AdminCommand::Migrate(args))) => {
                 crmtui::server::cli::migrate(args, cli.tui.config).await
             }
-            Some(Command::Login(args)) => crmtui::tui::login(args, cli.tui.config).await,
-            Some(Command::Logout(args)) => crmtui::tui::logout(args, cli.tui.config).await,
+            Some(Command::Login(args)) => crmtui::signin::login(args, cli.tui.config).await,
+            Some(Command::Logout(args)) => crmtui::signin::logout(args, cli.tui.config).await,
             None => crmtui::tui::run(cli.tui).await,
         }
     });

@@ -472,7 +472,7 @@ async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
 
 #[tokio::test]
 async fn the_start_up_probe_tells_offline_not_a_crm_and_a_foreign_org_apart() {
-    use crmtui::tui::{Probe, probe};
+    use crmtui::signin::{Probe, probe};
     // Unreachable: offline (retried), not a sign-in.
     let dead = Client::new("http://127.0.0.1:1/", None, None, Timeouts::default()).expect("client");
     assert!(matches!(probe(&dead).await, Err(Probe::Offline(_))));

@@ -33,6 +33,9 @@ pub enum ClientError {
     /// A local file could not be read or written.
     #[error("{0}")]
     Local(String),
+    /// A server crmtui cannot work with (legacy Django-CRM 0.9), or an action it does not offer.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl ClientError {

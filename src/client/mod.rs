@@ -13,18 +13,19 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 use uuid::Uuid;
 
+pub use dialect::{Dialect, MailRecipients, SignInMethod};
 pub use error::ClientError;
 
 use crate::model::{
     Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Comment,
-    CommentAdded, LoginRequest, LoginResponse, MailInput, MailSent, Profile, RefreshRequest,
-    RefreshResponse,
+    CommentAdded, Contact, LoginRequest, LoginResponse, MailInput, MailSent, Patch, Profile,
+    RefreshRequest, RefreshResponse,
 };
 
 /// An access token and, when the server gave one, a refresh token.
@@ -69,6 +70,10 @@ pub struct Client {
     /// Serializes refreshes: when several requests meet an expired token, one refreshes.
     refreshing: Arc<tokio::sync::Mutex<()>>,
     on_refresh: Option<TokenSink>,
+    /// Found out on first need (see [`Client::dialect`]) and then kept, by every clone.
+    dialect: Arc<tokio::sync::OnceCell<Dialect>>,
+    /// BottleCRM tag ids by lower-case name, filled as names are looked up.
+    tag_ids: Arc<Mutex<std::collections::HashMap<String, Uuid>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -141,7 +146,77 @@ impl Client {
             tokens: Arc::new(Mutex::new(tokens)),
             refreshing: Arc::new(tokio::sync::Mutex::new(())),
             on_refresh: None,
+            dialect: Arc::new(tokio::sync::OnceCell::new()),
+            tag_ids: Arc::new(Mutex::new(std::collections::HashMap::new())),
         })
+    }
+
+    /// A client that knows its dialect already (the embedded core): no request finds it out.
+    pub fn with_dialect(self, dialect: Dialect) -> Client {
+        let _ = self.dialect.set(dialect);
+        self
+    }
+
+    /// The dialect, if a request has found it out already (the start-up probe does).
+    pub fn known_dialect(&self) -> Option<Dialect> {
+        self.dialect.get().copied()
+    }
+
+    /// Whom the mail composer may address on this server: any address, or only the account's
+    /// contacts (whose addresses [`Client::send_mail`] turns into the ids BottleCRM wants).
+    /// Before the dialect is known, any address.
+    pub fn mail_recipients(&self) -> MailRecipients {
+        self.known_dialect()
+            .map_or(MailRecipients::Addresses, Dialect::mail_recipients)
+    }
+
+    /// Which API the server speaks, found out once with unauthenticated requests. A legacy
+    /// Django-CRM 0.9 server is [`ClientError::Unsupported`].
+    pub async fn dialect(&self) -> Result<Dialect, ClientError> {
+        self.dialect
+            .get_or_try_init(|| self.detect())
+            .await
+            .copied()
+    }
+
+    async fn detect(&self) -> Result<Dialect, ClientError> {
+        let get = |path: &'static str| async move {
+            let resp = self
+                .http
+                .get(self.url(path)?)
+                .send()
+                .await
+                .map_err(|e| ClientError::from_reqwest(&e))?;
+            let header = |name| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v: &HeaderValue| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            };
+            Ok::<_, ClientError>((
+                resp.status().as_u16(),
+                header(CONTENT_TYPE),
+                header(WWW_AUTHENTICATE),
+            ))
+        };
+        // BottleCRM has `/api/auth/me/` and asks for a bearer token there; the core has no such
+        // route (404).
+        let (status, content_type, challenge) = get("api/auth/me/").await?;
+        if matches!(status, 200 | 401 | 403)
+            && content_type.contains("json")
+            && (status != 401 || challenge.starts_with("bearer"))
+        {
+            tracing::info!(dialect = "bottlecrm", "server dialect");
+            return Ok(Dialect::BottleCrm);
+        }
+        // Django-CRM 0.9 challenges with its own `JWT` scheme.
+        let (_, _, challenge) = get("api/profile/").await?;
+        if challenge.starts_with("jwt") {
+            return Err(ClientError::Unsupported(dialect::LEGACY_REFUSAL.into()));
+        }
+        tracing::info!(dialect = "core", "server dialect");
+        Ok(Dialect::Core)
     }
 
     pub fn with_refresh_sink(mut self, sink: TokenSink) -> Client {
@@ -334,7 +409,25 @@ impl Client {
             .send()
             .await
             .map_err(|e| ClientError::from_reqwest(&e))?;
-        let answer: LoginResponse = read_json(check(resp).await?).await?;
+        if matches!(resp.status().as_u16(), 404 | 405) {
+            // No password sign-in here: say how this server signs in instead.
+            match self.dialect().await? {
+                Dialect::BottleCrm => return Err(ClientError::Unsupported(
+                    "this BottleCRM server signs in with an emailed code, not a password: run `crmtui login --server URL --email EMAIL`, or use a personal access token (`--token`)".into(),
+                )),
+                Dialect::Core => {}
+            }
+        }
+        let answer: LoginResponse = match read_json(check(resp).await?).await {
+            Ok(a) => a,
+            // Django-CRM 0.9 answers `{"token"}`: the dialect check names it.
+            Err(e) => {
+                return Err(match self.dialect().await {
+                    Err(legacy @ ClientError::Unsupported(_)) => legacy,
+                    _ => e,
+                });
+            }
+        };
         self.set_tokens(Some(Tokens {
             access: answer.access_token.clone(),
             refresh: Some(answer.refresh_token.clone()),
@@ -343,7 +436,139 @@ impl Client {
     }
 
     pub async fn profile(&self) -> Result<Profile, ClientError> {
-        self.call(Method::GET, "api/profile/", None).await
+        match self.dialect().await? {
+            Dialect::Core => self.call(Method::GET, "api/profile/", None).await,
+            Dialect::BottleCrm => {
+                // The profile names no org; the org settings name the token's org.
+                let (profile, org) = tokio::join!(
+                    self.get_bytes("api/profile/"),
+                    self.get_bytes("api/org/settings/")
+                );
+                dialect::bottle_profile(&profile?, &org?).map_err(ClientError::Decode)
+            }
+        }
+    }
+
+    async fn get_bytes(&self, path: &str) -> Result<bytes::Bytes, ClientError> {
+        let url = self.url(path)?;
+        let resp = check(self.send(|http| Ok(http.get(url.clone()))).await?).await?;
+        resp.bytes()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))
+    }
+
+    /// Sends `body` with `method` and returns the answer's bytes, any success status.
+    async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<bytes::Bytes, ClientError> {
+        let url = self.url(path)?;
+        let resp = self
+            .send(|http| Ok(http.request(method.clone(), url.clone()).json(body)))
+            .await?;
+        check(resp)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))
+    }
+
+    // --- BottleCRM sign-in ----------------------------------------------------------------------
+
+    /// Asks the server to retire the session's refresh token, where it can (BottleCRM's
+    /// `/api/auth/logout/`). `false` when there is nothing to retire or the server cannot.
+    pub async fn sign_out(&self) -> Result<bool, ClientError> {
+        let Some(refresh) = self.tokens().and_then(|t| t.refresh) else {
+            return Ok(false);
+        };
+        if self.dialect().await? != Dialect::BottleCrm {
+            return Ok(false);
+        }
+        let url = self.url("api/auth/logout/")?;
+        let resp = self
+            .http
+            .post(url)
+            .json(&serde_json::json!({ "refresh": refresh }))
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        check(resp).await.map(|_| true)
+    }
+
+    /// Asks BottleCRM to email a 6-digit sign-in code to `email`. The server answers the same
+    /// whether or not the address is known (and sends nothing after 5 codes an hour).
+    pub async fn request_code(&self, email: &str) -> Result<(), ClientError> {
+        let url = self.url("api/auth/magic-link/request/")?;
+        let resp = self
+            .http
+            .post(url)
+            .json(&serde_json::json!({"email": email, "delivery": "code"}))
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        check(resp).await.map(drop)
+    }
+
+    /// Exchanges an emailed code for tokens; on success the client uses them.
+    pub async fn verify_code(
+        &self,
+        email: &str,
+        code: &str,
+    ) -> Result<dialect::CodeSignIn, ClientError> {
+        let url = self.url("api/auth/magic-link/verify-code/")?;
+        let resp = self
+            .http
+            .post(url)
+            .json(&serde_json::json!({"email": email, "code": code.trim()}))
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        let resp = match check(resp).await {
+            // "Invalid or expired code" is a 400: a refused sign-in, not a form error.
+            Err(ClientError::Api {
+                status: 400,
+                message,
+                ..
+            }) => return Err(ClientError::SessionExpired(message)),
+            other => other?,
+        };
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        let answer = dialect::code_sign_in(&bytes).map_err(ClientError::Decode)?;
+        self.set_tokens(Some(Tokens {
+            access: answer.access.clone(),
+            refresh: Some(answer.refresh.clone()),
+        }));
+        Ok(answer)
+    }
+
+    /// Binds the session to `org` (BottleCRM keeps the org in the token): new tokens replace
+    /// the current ones, the old refresh token is retired, and the refresh sink keeps the new
+    /// ones. A personal access token belongs to one org and cannot switch.
+    pub async fn switch_org(&self, org: Uuid) -> Result<dialect::CodeSignIn, ClientError> {
+        let refresh = self.tokens().and_then(|t| t.refresh);
+        let mut body = serde_json::json!({"org_id": org.to_string()});
+        if let Some(r) = &refresh {
+            body["refresh"] = serde_json::Value::String(r.clone());
+        }
+        let bytes = self
+            .send_json(Method::POST, "api/auth/switch-org/", &body)
+            .await?;
+        let mut answer = dialect::code_sign_in(&bytes).map_err(ClientError::Decode)?;
+        answer.current_org = answer.current_org.or(Some(org));
+        let tokens = Tokens {
+            access: answer.access.clone(),
+            refresh: Some(answer.refresh.clone()),
+        };
+        self.set_tokens(Some(tokens.clone()));
+        if let Some(sink) = &self.on_refresh {
+            sink(&tokens);
+        }
+        Ok(answer)
     }
 
     // --- accounts -----------------------------------------------------------------------------
@@ -355,6 +580,28 @@ impl Client {
         limit: usize,
         offset: usize,
     ) -> Result<AccountList, ClientError> {
+        let dialect = self.dialect().await?;
+        let bottle_tags = match dialect {
+            Dialect::BottleCrm if !filter.tags.is_empty() => {
+                let (ids, unknown) = self.lookup_tags(&filter.tags, false).await?;
+                if ids.is_empty() && !unknown.is_empty() {
+                    // No tag of that name: nothing can match, and the server would ignore
+                    // an empty tag filter and list everything.
+                    return Ok(AccountList {
+                        open_accounts: Vec::new(),
+                        closed_accounts: Vec::new(),
+                        accounts_count: 0,
+                        open_accounts_count: 0,
+                        closed_accounts_count: 0,
+                        contacts: Vec::new(),
+                        users: Vec::new(),
+                        teams: Vec::new(),
+                    });
+                }
+                Some(ids)
+            }
+            _ => None,
+        };
         let mut url = self.url("api/accounts/")?;
         {
             let mut q = url.query_pairs_mut();
@@ -367,11 +614,25 @@ impl Client {
                     q.append_pair(key, v);
                 }
             }
-            if !filter.tags.is_empty() {
-                q.append_pair("tags", &filter.tags.join(","));
+            match &bottle_tags {
+                // BottleCRM filters by tag ids, the parameter repeated.
+                Some(ids) => {
+                    for id in ids {
+                        q.append_pair("tags", &id.to_string());
+                    }
+                }
+                None if !filter.tags.is_empty() => {
+                    q.append_pair("tags", &filter.tags.join(","));
+                }
+                None => {}
             }
             if let Some(status) = filter.status {
-                q.append_pair("status", status.as_str());
+                match dialect {
+                    Dialect::Core => q.append_pair("status", status.as_str()),
+                    Dialect::BottleCrm => {
+                        q.append_pair("is_active", dialect::bottle_status_param(status))
+                    }
+                };
             }
             q.append_pair("limit", &limit.to_string());
             q.append_pair("offset", &offset.to_string());
@@ -397,10 +658,130 @@ impl Client {
     /// Creates an account. Real servers answer `{"id": ...}` rather than the account: then the
     /// account is fetched.
     pub async fn create_account(&self, input: &AccountInput) -> Result<Account, ClientError> {
+        let body = self.account_body(input).await?;
         let value: serde_json::Value = self
-            .call(Method::POST, "api/accounts/", Some(&Self::json(input)?))
-            .await?;
+            .call(Method::POST, "api/accounts/", Some(&body))
+            .await
+            .map_err(|e| self.our_fields(e))?;
         self.account_from_answer(value).await
+    }
+
+    /// The account body in the server's dialect (BottleCRM: its names, tag ids).
+    async fn account_body(&self, input: &AccountInput) -> Result<serde_json::Value, ClientError> {
+        match self.dialect().await? {
+            Dialect::Core => Self::json(input),
+            Dialect::BottleCrm => {
+                let tag_ids = match input.tags.clone() {
+                    Patch::Absent => None,
+                    Patch::Null => Some(Vec::new()),
+                    Patch::Value(names) => {
+                        let (ids, unknown) = self.lookup_tags(&names, true).await?;
+                        if !unknown.is_empty() {
+                            let message = format!(
+                                "no tag {} on this server (only an admin can create tags)",
+                                unknown.join(", ")
+                            );
+                            return Err(ClientError::Api {
+                                status: 400,
+                                message: message.clone(),
+                                fields: [("tags".to_string(), message)].into(),
+                            });
+                        }
+                        Some(ids)
+                    }
+                };
+                Ok(dialect::bottle_account_body(input, tag_ids))
+            }
+        }
+    }
+
+    /// BottleCRM's field names in a validation error, as the forms know them.
+    fn our_fields(&self, e: ClientError) -> ClientError {
+        match (self.known_dialect(), e) {
+            (
+                Some(Dialect::BottleCrm),
+                ClientError::Api {
+                    status,
+                    message,
+                    fields,
+                },
+            ) => ClientError::Api {
+                status,
+                message,
+                fields: fields
+                    .into_iter()
+                    .map(|(k, v)| (dialect::our_field_name(&k).to_string(), v))
+                    .collect(),
+            },
+            (_, e) => e,
+        }
+    }
+
+    /// Ids of the BottleCRM tags named `names` (any case), and the names no tag has. With
+    /// `create`, missing tags are created first (BottleCRM lets only admins do that; for
+    /// others they stay missing).
+    async fn lookup_tags(
+        &self,
+        names: &[String],
+        create: bool,
+    ) -> Result<(Vec<Uuid>, Vec<String>), ClientError> {
+        let cached = |names: &[String]| {
+            let map = self.tag_ids.lock().map(|m| m.clone()).unwrap_or_default();
+            let mut ids = Vec::new();
+            let mut missing = Vec::new();
+            for n in names {
+                let n = n.trim();
+                if n.is_empty() {
+                    continue;
+                }
+                match map.get(&n.to_lowercase()) {
+                    Some(id) if !ids.contains(id) => ids.push(*id),
+                    Some(_) => {}
+                    None => missing.push(n.to_string()),
+                }
+            }
+            (ids, missing)
+        };
+        let (_, missing) = cached(names);
+        if missing.is_empty() {
+            return Ok(cached(names));
+        }
+        // A name not seen yet: the tags may have changed since, so read them all again.
+        let fresh =
+            dialect::tag_ids(&self.get_bytes("api/tags/").await?).map_err(ClientError::Decode)?;
+        if let Ok(mut map) = self.tag_ids.lock() {
+            map.extend(fresh);
+        }
+        let (_, missing) = cached(names);
+        if create {
+            for name in &missing {
+                let made = self
+                    .send_json(
+                        Method::POST,
+                        "api/tags/",
+                        &serde_json::json!({"name": name}),
+                    )
+                    .await;
+                match made {
+                    Ok(bytes) => {
+                        let tag = serde_json::from_slice::<serde_json::Value>(&bytes)
+                            .ok()
+                            .and_then(|v| {
+                                let id = v.get("tag")?.get("id")?.as_str()?.to_string();
+                                Uuid::parse_str(&id).ok()
+                            });
+                        if let (Some(id), Ok(mut map)) = (tag, self.tag_ids.lock()) {
+                            map.insert(name.to_lowercase(), id);
+                        }
+                    }
+                    Err(ClientError::Api {
+                        status: 400 | 403, ..
+                    }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(cached(names))
     }
 
     /// Changes the fields present in `input` (PATCH: partial on every dialect).
@@ -409,13 +790,11 @@ impl Client {
         id: Uuid,
         input: &AccountInput,
     ) -> Result<Account, ClientError> {
+        let body = self.account_body(input).await?;
         let value: serde_json::Value = self
-            .call(
-                Method::PATCH,
-                &format!("api/accounts/{id}/"),
-                Some(&Self::json(input)?),
-            )
-            .await?;
+            .call(Method::PATCH, &format!("api/accounts/{id}/"), Some(&body))
+            .await
+            .map_err(|e| self.our_fields(e))?;
         match self.account_from_answer(value).await {
             Ok(a) => Ok(a),
             Err(_) => self.account(id).await.map(|d| d.account_obj),
@@ -451,22 +830,28 @@ impl Client {
         text: &str,
     ) -> Result<CommentAdded, ClientError> {
         let body = comment_body(text)?;
-        self.call(
-            Method::POST,
-            &format!("api/accounts/{account}/"),
-            Some(&body),
-        )
-        .await
+        let bytes = self
+            .send_json(Method::POST, &format!("api/accounts/{account}/"), &body)
+            .await?;
+        dialect::comment_added(&bytes, account, Some(text), None).map_err(ClientError::Decode)
     }
 
-    pub async fn edit_comment(&self, comment: Uuid, text: &str) -> Result<Comment, ClientError> {
+    /// Changes a comment's text. The core answers with the comment; BottleCRM only says it is
+    /// saved (`None`).
+    pub async fn edit_comment(
+        &self,
+        comment: Uuid,
+        text: &str,
+    ) -> Result<Option<Comment>, ClientError> {
         let body = comment_body(text)?;
-        self.call(
-            Method::PUT,
-            &format!("api/accounts/comment/{comment}/"),
-            Some(&body),
-        )
-        .await
+        let value: serde_json::Value = self
+            .call(
+                Method::PUT,
+                &format!("api/accounts/comment/{comment}/"),
+                Some(&body),
+            )
+            .await?;
+        Ok(serde_json::from_value(value).ok())
     }
 
     pub async fn delete_comment(&self, comment: Uuid) -> Result<(), ClientError> {
@@ -490,6 +875,10 @@ impl Client {
         let mime = mime_guess::from_path(path)
             .first_or_octet_stream()
             .to_string();
+        let field = match self.dialect().await? {
+            Dialect::Core => "attachment",
+            Dialect::BottleCrm => "account_attachment",
+        };
         let url = self.url(&format!("api/accounts/{account}/"))?;
         let resp = self
             .send(|http| {
@@ -499,10 +888,15 @@ impl Client {
                     .map_err(|e| ClientError::Local(format!("bad file type: {e}")))?;
                 Ok(http
                     .post(url.clone())
-                    .multipart(reqwest::multipart::Form::new().part("attachment", part)))
+                    .multipart(reqwest::multipart::Form::new().part(field, part)))
             })
             .await?;
-        read_json(check(resp).await?).await
+        let bytes = check(resp)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e))?;
+        dialect::comment_added(&bytes, account, None, Some(&file_name)).map_err(ClientError::Decode)
     }
 
     /// Downloads an attachment (its `attachment` link) to `dest`; returns the bytes written.
@@ -552,17 +946,47 @@ impl Client {
         .await
     }
 
+    /// Sends (or schedules) a mail about `account`. To BottleCRM, which mails only the
+    /// account's contacts and takes their ids, each recipient must be a contact's address (or
+    /// id): they are looked up in the account's contacts, and any other is a field error.
     pub async fn send_mail(
         &self,
         account: Uuid,
         mail: &MailInput,
     ) -> Result<MailSent, ClientError> {
-        self.call(
-            Method::POST,
-            &format!("api/accounts/{account}/create_mail/"),
-            Some(&Self::json(mail)?),
-        )
-        .await
+        let path = format!("api/accounts/{account}/create_mail/");
+        match self.dialect().await? {
+            Dialect::Core => {
+                self.call(Method::POST, &path, Some(&Self::json(mail)?))
+                    .await
+            }
+            Dialect::BottleCrm => {
+                let contacts = self.account_contacts(account).await?;
+                let ids = dialect::recipient_ids(&mail.recipients, &contacts).map_err(|unknown| {
+                    let message = format!(
+                        "not a contact of this account: {} (this server mails only the account's contacts)",
+                        unknown.join(", ")
+                    );
+                    ClientError::Api {
+                        status: 400,
+                        message: message.clone(),
+                        fields: [("recipients".to_string(), message)].into(),
+                    }
+                })?;
+                let body = dialect::bottle_mail_body(mail, &ids);
+                let bytes = self
+                    .send_json(Method::POST, &path, &body)
+                    .await
+                    .map_err(|e| self.our_fields(e))?;
+                dialect::bottle_mail_sent(&bytes).map_err(ClientError::Decode)
+            }
+        }
+    }
+
+    /// The contacts of `account` (from its detail): whom the composer offers when the server
+    /// mails only contacts ([`MailRecipients::AccountContacts`]).
+    pub async fn account_contacts(&self, account: Uuid) -> Result<Vec<Contact>, ClientError> {
+        self.account(account).await.map(|d| d.contacts)
     }
 
     /// Closes or reopens an account.

@@ -179,6 +179,47 @@ pub struct AccountDetail {
     pub users_mention: Vec<User>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Figures BottleCRM keeps on an account and the core does not; absent from the core's
+    /// answers (and from its JSON, so older clients read it unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<AccountFigures>,
+}
+
+/// `number_of_employees`, `annual_revenue` and `currency` of a BottleCRM account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AccountFigures {
+    #[serde(default)]
+    pub number_of_employees: Option<i64>,
+    /// A decimal string, as Django serializes it (e.g. `"1250000.00"`).
+    #[serde(default)]
+    pub annual_revenue: Option<String>,
+    /// ISO 4217 code of `annual_revenue`.
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+impl AccountFigures {
+    pub fn is_empty(&self) -> bool {
+        self.number_of_employees.is_none()
+            && self.annual_revenue.as_deref().is_none_or(str::is_empty)
+    }
+
+    /// Label and value of each figure that is set, for a detail view: `Employees 250`,
+    /// `Revenue 1250000.00 EUR`.
+    pub fn rows(&self) -> Vec<(&'static str, String)> {
+        let mut rows = Vec::new();
+        if let Some(n) = self.number_of_employees {
+            rows.push(("Employees", n.to_string()));
+        }
+        if let Some(r) = self.annual_revenue.as_deref().filter(|r| !r.is_empty()) {
+            let value = match self.currency.as_deref().filter(|c| !c.is_empty()) {
+                Some(c) => format!("{r} {c}"),
+                None => r.to_string(),
+            };
+            rows.push(("Revenue", value));
+        }
+        rows
+    }
 }
 
 /// The body of `POST /api/accounts/` and of `PUT`/`PATCH /api/accounts/{id}/`.

@@ -15,11 +15,12 @@ use super::app::App;
 use super::keymap::Keymap;
 use super::msg::{Msg, Ready, Request};
 use super::theme::Theme;
-use super::{Probe, probe, runtime, terminal, worker};
+use super::{runtime, terminal, worker};
 use crate::cli::TuiArgs;
 use crate::client::{self, Client, Timeouts, Tokens, session};
 use crate::config::Config;
 use crate::logging::init_file_logging;
+use crate::signin::{Probe, probe};
 
 /// Rows fetched per request unless the config says otherwise.
 pub const DEFAULT_PAGE_SIZE: usize = 100;

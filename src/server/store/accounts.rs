@@ -394,6 +394,7 @@ pub fn detail(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<AccountDetail, ApiE
         users_mention: users,
         tags: account.tags.clone(),
         account_obj: account,
+        figures: None,
     })
 }
 

@@ -182,12 +182,14 @@ async fn embedded(
         access: session.access_token.clone(),
         refresh: Some(session.refresh_token.clone()),
     };
+    // It is our own core: no need to find out which dialect it speaks.
     let client = Client::new(
         &format!("http://{addr}/"),
         Some(session.org_id),
         Some(tokens),
         timeouts(config),
-    )?;
+    )?
+    .with_dialect(crate::client::Dialect::Core);
     let ready = Ready {
         server: if demo {
             "demo workspace".into()
@@ -199,6 +201,7 @@ async fn embedded(
         admin: true,
         needs_sign_in: false,
         notes,
+        mail_recipients: crate::client::MailRecipients::Addresses,
     };
     Ok((client, ready, None, Some(core)))
 }
@@ -245,8 +248,10 @@ async fn remote(
         admin: false,
         needs_sign_in,
         notes,
+        mail_recipients: crate::client::MailRecipients::Addresses,
     };
     probe_until_answered(&client, &mut ready, &status).await?;
+    ready.mail_recipients = client.mail_recipients();
     Ok((client, ready, Some(on_sign_in), None))
 }
 

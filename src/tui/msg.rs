@@ -120,6 +120,8 @@ pub struct Ready {
     pub needs_sign_in: bool,
     /// Messages to show once (config problems, where the session came from).
     pub notes: Vec<String>,
+    /// Whom the server lets a mail go to: any address, or the account's contacts.
+    pub mail_recipients: crate::client::MailRecipients,
 }
 
 /// A password sign-in that worked.

@@ -108,6 +108,7 @@ pub fn ready() -> Ready {
         admin: true,
         needs_sign_in: false,
         notes: vec![],
+        mail_recipients: Default::default(),
     }
 }
 

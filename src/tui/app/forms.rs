@@ -63,7 +63,12 @@ impl App {
 
     pub(super) fn open_mail_form(&mut self) {
         let Some(a) = self.selected() else { return };
-        let form = mail::form(a, &self.keymap);
+        let recipients = self
+            .ready
+            .as_ref()
+            .map(|r| r.mail_recipients)
+            .unwrap_or_default();
+        let form = mail::form(a, self.detail.get(&a.id), recipients, &self.keymap);
         self.overlay = Some(Overlay::Form(FormKind::Mail(a.id), Box::new(form)));
     }
 

@@ -3,14 +3,31 @@
 use chrono::{DateTime, Utc};
 
 use super::form::{Field, FieldKind, Form};
-use crate::model::{Account, MailInput};
+use crate::client::MailRecipients;
+use crate::model::{Account, AccountDetail, MailInput};
 use crate::tui::keymap::{Action, Keymap};
 use crate::tui::sanitize;
 
-/// A mail about `account`, to its address.
-pub fn form(account: &Account, keymap: &Keymap) -> Form {
+/// The composer for `account`. A server that mails only the account's contacts (BottleCRM)
+/// gets their addresses in "To" (from the loaded `detail`), and a note that says so.
+pub fn form(
+    account: &Account,
+    detail: Option<&AccountDetail>,
+    recipients: MailRecipients,
+    keymap: &Keymap,
+) -> Form {
+    let contacts_only = recipients == MailRecipients::AccountContacts;
     let mut to: Vec<String> = Vec::new();
-    if !account.email.is_empty() {
+    if contacts_only {
+        to.extend(
+            detail
+                .map(|d| d.contacts.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter(|c| !c.email.is_empty())
+                .map(|c| sanitize::line(&c.email).into_owned()),
+        );
+    } else if !account.email.is_empty() {
         to.push(account.email.clone());
     }
     let name = sanitize::fit(&account.name, 40);
@@ -24,7 +41,12 @@ pub fn form(account: &Account, keymap: &Keymap) -> Form {
         ],
     )
     .with_note(format!(
-        "Send at: empty = now, or YYYY-MM-DD HH:MM (local time) · {} send",
+        "{}Send at: empty = now, or YYYY-MM-DD HH:MM (local time) · {} send",
+        if contacts_only {
+            "This server mails only this account's contacts · "
+        } else {
+            ""
+        },
         keymap.hint(Action::Submit)
     ))
 }
@@ -93,4 +115,42 @@ fn parse_local_time(raw: &str) -> Option<DateTime<Utc>> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail() -> AccountDetail {
+        let org = uuid::Uuid::nil().to_string();
+        let contact = |first: &str, email: &str| {
+            serde_json::json!({"id": uuid::Uuid::new_v4().to_string(), "first_name": first,
+                "email": email, "org": org, "created_on": "2026-01-01T00:00:00Z"})
+        };
+        serde_json::from_value(serde_json::json!({
+            "account_obj": {"id": uuid::Uuid::from_u128(1).to_string(), "name": "Acme",
+                "email": "office@acme.test", "created_on": "2026-01-01T00:00:00Z", "org": org},
+            "contacts": [contact("Ana", "ana@acme.test"), contact("Raj", ""),
+                         contact("Mei", "mei@acme.test")]
+        }))
+        .expect("detail")
+    }
+
+    #[test]
+    fn a_server_that_mails_only_contacts_gets_their_addresses() {
+        let d = detail();
+        let keymap = Keymap::default();
+        let to_contacts = form(
+            &d.account_obj,
+            Some(&d),
+            MailRecipients::AccountContacts,
+            &keymap,
+        );
+        assert_eq!(
+            to_contacts.value("recipients"),
+            "ana@acme.test, mei@acme.test"
+        );
+        let to_anyone = form(&d.account_obj, Some(&d), MailRecipients::Addresses, &keymap);
+        assert_eq!(to_anyone.value("recipients"), "office@acme.test");
+    }
 }

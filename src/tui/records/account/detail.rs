@@ -58,6 +58,12 @@ fn summary_lines(
             lines.push(kv(ctx, label, sanitize::fit(value, w)));
         }
     }
+    // Figures a BottleCRM server keeps (the core has none).
+    if let Some(figures) = detail.and_then(|d| d.figures.as_ref()) {
+        for (label, value) in figures.rows() {
+            lines.push(kv(ctx, label, sanitize::fit(&value, w)));
+        }
+    }
     address_lines(ctx, a, w, &mut lines);
     let assigned: Vec<String> = match detail {
         Some(d) => d

@@ -1444,18 +1444,7 @@ async fn links_shown_always_match_the_link_tables() {
 both_engines!(mail_goes_out_over_smtp_when_configured);
 async fn mail_goes_out_over_smtp_when_configured() {
     let (port, mut inbox) = fake_smtp().await;
-    let app = TestApp::with(|s| {
-        s.smtp = Some(crmtui::config::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port: Some(port),
-            username: None,
-            password_env: None,
-            tls: Some("none".into()),
-            from: "crm@example.com".into(),
-        });
-        s.mail_from = Some("crm@example.com".into());
-    })
-    .await;
+    let app = TestApp::with(smtp_to(port)).await;
     let ana = app.admin("Org A", "ana@a.example").await;
     let id = app.account(&ana, "Mailed Inc", json!({})).await["id"]
         .as_str()

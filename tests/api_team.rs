@@ -25,20 +25,6 @@ async fn on_postgres<F: std::future::Future<Output = ()>>(body: F) {
     }
 }
 
-fn smtp_to(port: u16) -> impl Fn(&mut Settings) + Clone {
-    move |s: &mut Settings| {
-        s.smtp = Some(crmtui::config::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port: Some(port),
-            username: None,
-            password_env: None,
-            tls: Some("none".into()),
-            from: "crm@example.com".into(),
-        });
-        s.mail_from = Some("crm@example.com".into());
-    }
-}
-
 #[tokio::test]
 async fn replicas_share_tokens_files_threads_and_access() {
     on_postgres(async {

@@ -436,3 +436,18 @@ pub async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) 
     });
     (port, rx)
 }
+
+/// Settings that send mail to the fake SMTP server on `port`, from crm@example.com.
+pub fn smtp_to(port: u16) -> impl Fn(&mut Settings) + Clone {
+    move |s: &mut Settings| {
+        s.smtp = Some(crmtui::config::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: Some(port),
+            username: None,
+            password_env: None,
+            tls: Some("none".into()),
+            from: "crm@example.com".into(),
+        });
+        s.mail_from = Some("crm@example.com".into());
+    }
+}

@@ -36,6 +36,9 @@ pub struct TuiArgs {
     /// Data dir of the embedded workspace (default: the XDG data dir).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Browse only: nothing can change the server (also `[ui] read_only = true`).
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]

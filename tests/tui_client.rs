@@ -318,6 +318,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
         req_rx,
         msg_tx,
         None,
+        false,
     ));
     let dir = tempfile::tempdir().expect("tempdir");
     req_tx
@@ -450,6 +451,7 @@ async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
         req_rx,
         msg_tx,
         None,
+        false,
     ));
     req_tx
         .send(Request {
@@ -516,5 +518,48 @@ async fn the_start_up_probe_tells_offline_not_a_crm_and_a_foreign_org_apart() {
     match probe(&foreign).await {
         Err(Probe::Refused(m)) => assert!(m.contains("member"), "{m}"),
         r => panic!("{r:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_worker_sends_no_write_to_the_server() {
+    use crmtui::tui::msg::{Cmd, Msg, Request};
+    let env = start().await;
+    let input = named("Kept");
+    let kept = env.client.create_account(&input).await.expect("create");
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        env.client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+        true,
+    ));
+    req_tx
+        .send(Request {
+            id: 1,
+            cmd: Cmd::Delete(kept.id),
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Deleted { req: 1, result, .. } => {
+            let e = result.expect_err("refused");
+            assert!(e.to_string().contains("read-only"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Reads still go through, and the account is still there.
+    req_tx
+        .send(Request {
+            id: 2,
+            cmd: Cmd::LoadDetail { id: kept.id },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Detail { req: 2, result, .. } => {
+            assert_eq!(result.expect("detail").account_obj.name, "Kept");
+        }
+        other => panic!("{other:?}"),
     }
 }

@@ -205,3 +205,58 @@ fn no_color_theme_has_no_colours() {
         assert_eq!(cell.bg, Color::Reset);
     }
 }
+
+#[test]
+fn copy_choice_80x24() {
+    let mut app = loaded_app(1204);
+    press(&mut app, code(KeyCode::Enter));
+    press(&mut app, key('y'));
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn read_only_hides_the_write_keys_80x24() {
+    let mut app = loaded_app(1204);
+    app.read_only = true;
+    let list = render(&mut app, 80, 24);
+    assert!(list.contains("read-only"), "{list}");
+    insta::assert_snapshot!("read_only_list_80x24", list);
+    press(&mut app, code(KeyCode::Enter));
+    let detail = render(&mut app, 80, 24);
+    for hidden in [
+        " new",
+        "edit",
+        "delete",
+        "close/reopen",
+        "comment ·",
+        "mail",
+        "attach",
+    ] {
+        let footer = detail.lines().last().unwrap_or_default();
+        assert!(!footer.contains(hidden), "{hidden:?} in {footer:?}");
+    }
+    insta::assert_snapshot!("read_only_detail_80x24", detail);
+    press(&mut app, key('?'));
+    let help = render(&mut app, 100, 80);
+    assert!(
+        !help.contains("(delete)") && !help.contains("(new)"),
+        "{help}"
+    );
+    assert!(help.contains("(copy)") && help.contains("(quit)"), "{help}");
+    insta::assert_snapshot!("read_only_help_80x24", render(&mut app, 80, 24));
+}
+
+#[test]
+fn the_copy_choice_fits_every_size() {
+    let mut app = loaded_app(20);
+    press(&mut app, key('y'));
+    for w in 1..=90 {
+        for h in [1, 2, 5, 8, 24] {
+            render(&mut app, w, h);
+        }
+    }
+    assert!(matches!(
+        app.overlay,
+        Some(crmtui::tui::overlay::Overlay::Pick(_))
+    ));
+}

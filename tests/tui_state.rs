@@ -971,3 +971,232 @@ fn paging_follows_the_list_height_of_the_last_frame() {
     press(&mut app, code(KeyCode::PageDown));
     assert_eq!(app.cursor(), 24);
 }
+
+// --- copy (`y`), open (`o`), the external editor, read-only -----------------------------------
+
+use crmtui::tui::msg::Effect;
+
+#[test]
+fn y_offers_the_records_values_and_copies_the_chosen_one() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('y'));
+    let Some(Overlay::Pick(pick)) = &app.overlay else {
+        panic!("no copy choice: {:?}", app.overlay);
+    };
+    let keys: String = pick.choices.iter().map(|c| c.key).collect();
+    assert_eq!(keys, "ynepwa");
+    press(&mut app, key('e'));
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy("contact0@example.com".into())]
+    );
+    assert_eq!(status_text(&app), "copied the email: contact0@example.com");
+
+    // `yy`: the id.
+    press(&mut app, key('y'));
+    press(&mut app, key('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy(account_id(0).to_string())]
+    );
+    // Esc copies nothing.
+    press(&mut app, key('y'));
+    press(&mut app, code(KeyCode::Esc));
+    assert!(app.overlay.is_none() && app.take_effects().is_empty());
+}
+
+#[test]
+fn y_in_the_thread_copies_the_selected_comment() {
+    let mut app = loaded_app(10);
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('j'));
+    press(&mut app, key('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy(
+            "Contract renewal due in March.\nCall Jane first.".into()
+        )]
+    );
+    assert_eq!(
+        status_text(&app),
+        "copied the comment: Contract renewal due in March."
+    );
+}
+
+#[test]
+fn with_the_clipboard_off_nothing_is_copied_and_the_user_is_told() {
+    let mut app = loaded_app(10);
+    app.clipboard = false;
+    press(&mut app, key('y'));
+    press(&mut app, key('n'));
+    assert!(app.take_effects().is_empty());
+    assert!(
+        status_text(&app).contains("clipboard is off"),
+        "{}",
+        status_text(&app)
+    );
+}
+
+#[test]
+fn o_opens_with_a_display_and_copies_over_ssh() {
+    let mut app = loaded_app(10);
+    app.desktop = true;
+    press(&mut app, key('o'));
+    // Website and email: a choice.
+    assert!(matches!(&app.overlay, Some(Overlay::Pick(_))));
+    press(&mut app, key('w'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Open("https://example.com/".into())]
+    );
+    press(&mut app, key('o'));
+    press(&mut app, key('e'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Open("mailto:contact0@example.com".into())]
+    );
+
+    // No local display (SSH): the URL is copied instead, and the status line says so.
+    app.desktop = false;
+    press(&mut app, key('o'));
+    press(&mut app, key('w'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy("https://example.com/".into())]
+    );
+    assert_eq!(
+        status_text(&app),
+        "no local display: copied the website instead: https://example.com/"
+    );
+    // Neither a display nor a clipboard: only the status line.
+    app.clipboard = false;
+    press(&mut app, key('o'));
+    press(&mut app, key('w'));
+    assert!(app.take_effects().is_empty());
+    assert!(status_text(&app).contains("https://example.com/"));
+}
+
+#[test]
+fn o_never_hands_another_scheme_to_the_opener() {
+    // A website the server sent as `javascript:` or `file:` is not offered; only the email is.
+    let mut page = page(0, 1, 1, 0);
+    page.open_accounts[0].website = "file:///etc/passwd".into();
+    let mut fresh = new_app();
+    fresh.desktop = true;
+    fresh.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = fresh.take_cmds();
+    let (req, epoch) = match &reqs[0].cmd {
+        Cmd::LoadPage { epoch, .. } => (reqs[0].id, *epoch),
+        other => panic!("{other:?}"),
+    };
+    fresh.on_msg(Msg::Page {
+        req,
+        epoch,
+        tab: AccountStatus::Open,
+        page: 0,
+        result: Ok(page),
+    });
+    press(&mut fresh, key('o'));
+    assert!(fresh.overlay.is_none(), "one choice is taken at once");
+    assert_eq!(
+        fresh.take_effects(),
+        vec![Effect::Open("mailto:contact0@example.com".into())]
+    );
+}
+
+#[test]
+fn ctrl_e_hands_the_comment_to_the_editor_and_takes_the_text_back() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('c'));
+    type_str(&mut app, "draft");
+    press(&mut app, ctrl('e'));
+    assert_eq!(app.take_effects(), vec![Effect::Edit("draft".into())]);
+    app.on_msg(Msg::Edited(Ok("line one\nline two".into())));
+    let Some(Overlay::Form(FormKind::Comment { .. }, form)) = &app.overlay else {
+        panic!("the comment editor closed: {:?}", app.overlay);
+    };
+    assert_eq!(form.value("comment"), "line one\nline two");
+
+    // A failing editor keeps the draft and says so.
+    app.on_msg(Msg::Edited(Err(
+        "the editor \"false\" failed (exit status: 1)".into(),
+    )));
+    let Some(Overlay::Form(_, form)) = &app.overlay else {
+        panic!("closed");
+    };
+    assert_eq!(form.value("comment"), "line one\nline two");
+    assert!(
+        status_text(&app).contains("draft is unchanged"),
+        "{}",
+        status_text(&app)
+    );
+}
+
+#[test]
+fn ctrl_e_in_the_mail_edits_the_body_whatever_field_has_the_focus() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('m'));
+    type_str(&mut app, "x"); // in "To"
+    press(&mut app, ctrl('e'));
+    assert_eq!(app.take_effects(), vec![Effect::Edit(String::new())]);
+    app.on_msg(Msg::Edited(Ok("Hello,\n\nsee you.".into())));
+    let Some(Overlay::Form(FormKind::Mail(_), form)) = &app.overlay else {
+        panic!("closed");
+    };
+    assert_eq!(form.value("html"), "Hello,\n\nsee you.");
+    assert_eq!(form.value("recipients"), "contact0@example.comx");
+    // Other forms have no long text: ctrl-e is an edit key there, nothing leaves.
+    press(&mut app, code(KeyCode::Esc));
+    press(&mut app, key('y'));
+    assert!(app.overlay.is_none());
+    press(&mut app, key('n'));
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Form(FormKind::NewAccount, _))
+    ));
+    press(&mut app, ctrl('e'));
+    assert!(app.take_effects().is_empty());
+}
+
+#[test]
+fn read_only_refuses_every_write_key_and_sends_nothing() {
+    use crmtui::tui::keymap::Action;
+    let mut app = loaded_app(10);
+    app.read_only = true;
+    for pane in [0, 1, 2] {
+        for _ in 0..pane {
+            press(&mut app, code(KeyCode::Tab));
+        }
+        for &action in Action::ALL.iter().filter(|a| a.writes()) {
+            app.act(action);
+            assert!(app.overlay.is_none(), "{action:?} opened {:?}", app.overlay);
+            assert!(
+                status_text(&app).starts_with("read-only:"),
+                "{action:?}: {}",
+                status_text(&app)
+            );
+        }
+        press(&mut app, code(KeyCode::Esc));
+    }
+    // From the command line too.
+    app.run_command("delete");
+    assert!(app.overlay.is_none());
+    assert!(app.take_cmds().iter().all(|r| !r.cmd.writes()));
+    // Reads and local actions still work.
+    press(&mut app, key('y'));
+    assert!(matches!(app.overlay, Some(Overlay::Pick(_))));
+}
+
+#[test]
+fn the_worker_refuses_writes_in_read_only_mode() {
+    use crmtui::tui::worker::refused;
+    let msg = refused(7, Cmd::Delete(account_id(1)));
+    assert!(
+        matches!(&msg, Msg::Deleted { req: 7, result: Err(ClientError::Local(m)), .. } if m.starts_with("read-only")),
+        "{msg:?}"
+    );
+    assert!(Cmd::Delete(account_id(1)).writes());
+    assert!(!Cmd::LoadDetail { id: account_id(1) }.writes());
+}

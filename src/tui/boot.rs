@@ -15,10 +15,10 @@ use super::app::App;
 use super::keymap::Keymap;
 use super::msg::{Msg, Ready, Request};
 use super::theme::Theme;
-use super::{Probe, probe, runtime, terminal, worker};
+use super::{Probe, clipboard, probe, runtime, terminal, worker};
 use crate::cli::TuiArgs;
 use crate::client::{self, Client, Timeouts, Tokens, session};
-use crate::config::Config;
+use crate::config::{ClipboardMode, Config};
 use crate::logging::init_file_logging;
 
 /// Rows fetched per request unless the config says otherwise.
@@ -74,6 +74,10 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
     let theme = Theme::pick(config.theme.as_deref(), no_color());
     let page_size = page_size(config.page_size.map(|n| n as i64), &mut notes);
     let mut app = App::new(keymap, theme, page_size);
+    let read_only = args.read_only || config.ui.read_only;
+    app.read_only = read_only;
+    app.clipboard = config.ui.clipboard == ClipboardMode::Osc52;
+    app.desktop = clipboard::has_local_display(|k| std::env::var(k).ok());
 
     let demo_dir = args
         .demo
@@ -122,7 +126,8 @@ async fn start_session(
     match started {
         Ok((client, ready, on_sign_in, core)) => {
             let _ = msgs.send(Msg::Ready(Box::new(ready)));
-            worker::run(client, requests, msgs, on_sign_in).await;
+            let read_only = args.read_only || config.ui.read_only;
+            worker::run(client, requests, msgs, on_sign_in, read_only).await;
             drop(core);
         }
         Err(e) => {

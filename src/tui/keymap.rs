@@ -36,7 +36,8 @@ macro_rules! actions {
                 match self { $(Action::$variant => Context::$ctx),* }
             }
 
-            fn default_keys(self) -> &'static [&'static str] {
+            /// The default keys, as written in the config.
+            pub fn default_keys(self) -> &'static [&'static str] {
                 match self { $(Action::$variant => &[$($key),*]),* }
             }
         }
@@ -72,11 +73,30 @@ actions! {
     Attach => "attach", Normal, "attach a file (by path)", ["a"];
     Download => "download", Normal, "save the selected attachment to a path", ["s"];
     SignIn => "sign_in", Normal, "sign in again", ["L"];
+    Copy => "copy", Normal, "copy the id, email, phone, a comment … (OSC 52)", ["y"];
+    OpenLink => "open_link", Normal, "open the website or email (over SSH: copy it)", ["o"];
     Submit => "submit", Form, "save / send", ["ctrl-s", "alt-enter"];
     Cancel => "cancel", Form, "cancel", ["esc"];
     NextField => "next_field", Form, "next field", ["tab", "down"];
     PrevField => "prev_field", Form, "previous field", ["backtab", "up"];
     Confirm => "confirm", Form, "answer yes in a confirmation", ["y"];
+    ExternalEditor => "external_editor", Form, "edit the text in $VISUAL / $EDITOR", ["ctrl-e"];
+}
+
+impl Action {
+    /// Whether the action changes something on the server: hidden and refused in read-only mode.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Action::New
+                | Action::Edit
+                | Action::Delete
+                | Action::CloseReopen
+                | Action::Comment
+                | Action::Mail
+                | Action::Attach
+        )
+    }
 }
 
 /// A key with its modifiers, as written in the config: `q`, `G`, `ctrl-c`, `alt-enter`, `f1`.

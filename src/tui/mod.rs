@@ -18,6 +18,8 @@
 
 pub mod app;
 pub mod boot;
+pub mod clipboard;
+pub mod editor;
 pub mod keymap;
 pub mod msg;
 pub mod overlay;

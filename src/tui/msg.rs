@@ -85,6 +85,40 @@ pub enum Cmd {
     },
 }
 
+impl Cmd {
+    /// Whether the command changes something on the server (refused in read-only mode).
+    pub fn writes(&self) -> bool {
+        match self {
+            Cmd::LoadPage { .. }
+            | Cmd::LoadDetail { .. }
+            | Cmd::Profile
+            | Cmd::Download { .. }
+            | Cmd::SignIn { .. } => false,
+            Cmd::Create(_)
+            | Cmd::Update(..)
+            | Cmd::Delete(_)
+            | Cmd::AddComment { .. }
+            | Cmd::EditComment { .. }
+            | Cmd::DeleteComment { .. }
+            | Cmd::Attach { .. }
+            | Cmd::DeleteAttachment { .. }
+            | Cmd::Mail { .. } => true,
+        }
+    }
+}
+
+/// Work on the terminal itself, done by the runtime (which owns it), never by the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Put the text on the user's clipboard (OSC 52).
+    Copy(String),
+    /// Suspend the TUI and edit the text in `$VISUAL`/`$EDITOR`; the result comes back as
+    /// [`Msg::Edited`].
+    Edit(String),
+    /// Open a URL with the desktop's opener (`xdg-open`, `open`).
+    Open(String),
+}
+
 /// A typed password. Its `Debug` is written by hand so that `{:?}` of a [`Cmd`] or [`Request`]
 /// (logs, test failures) never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -277,6 +311,8 @@ pub enum Msg {
         req: ReqId,
         result: Result<SignedIn, ClientError>,
     },
+    /// The external editor is done: the new text, or why the draft was kept.
+    Edited(Result<String, String>),
     /// Something for the status line from outside a request (e.g. the keyring failed).
     Warn(String),
     /// The task serving `req` panicked: no answer will come.

@@ -11,8 +11,11 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::app::App;
-use super::msg::{Msg, Request};
-use super::{terminal, ui};
+use super::msg::{Effect, Msg, Request};
+use super::{clipboard, editor, terminal, ui};
+
+/// The external editor running on a blocking thread, the TUI suspended meanwhile.
+type EditorJob = tokio::task::JoinHandle<Result<String, String>>;
 
 /// Runs until the app quits, the terminal closes or a stop signal comes.
 pub async fn event_loop(
@@ -22,7 +25,11 @@ pub async fn event_loop(
     requests: UnboundedSender<Request>,
     started: Instant,
 ) -> anyhow::Result<()> {
-    let mut events = EventStream::new();
+    // `None` while the external editor has the terminal: crossterm's reader would take its keys.
+    let mut events = Some(EventStream::new());
+    let mut editing: Option<EditorJob> = None;
+    // Answers of the effects that run in the background (the opener).
+    let (fx_tx, mut fx_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stop = stop_signal();
@@ -30,7 +37,7 @@ pub async fn event_loop(
     // When the oldest key not yet on screen arrived: key-to-frame latency, logged at debug.
     let mut key_at: Option<Instant> = None;
     loop {
-        if app.dirty {
+        if app.dirty && editing.is_none() {
             let mut layout = ui::ScreenLayout::default();
             terminal::draw(term, |f| layout = ui::draw(f, app))?;
             app.on_layout(&layout);
@@ -51,6 +58,40 @@ pub async fn event_loop(
         for r in app.take_cmds() {
             let _ = requests.send(r);
         }
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Copy(text) => {
+                    if let Err(e) = copy(term, &text) {
+                        app.on_msg(Msg::Warn(format!("cannot copy: {e}")));
+                    }
+                }
+                Effect::Open(url) => {
+                    let tx = fx_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(e) = open(&url) {
+                            let _ = tx.send(Msg::Warn(e));
+                        }
+                    });
+                }
+                Effect::Edit(text) if editing.is_none() => {
+                    events = None;
+                    match terminal::suspend(term) {
+                        Ok(()) => {
+                            editing =
+                                Some(tokio::task::spawn_blocking(move || editor::edit(&text)));
+                        }
+                        Err(e) => {
+                            terminal::resume(term)?;
+                            events = Some(EventStream::new());
+                            app.on_msg(Msg::Edited(Err(format!(
+                                "cannot hand the terminal to the editor: {e}"
+                            ))));
+                        }
+                    }
+                }
+                Effect::Edit(_) => {}
+            }
+        }
         if app.quit {
             return Ok(());
         }
@@ -61,7 +102,16 @@ pub async fn event_loop(
                     app.on_msg(msg);
                 }
             }
-            ev = events.next() => match ev {
+            done = editor_done(&mut editing) => {
+                editing = None;
+                terminal::resume(term)?;
+                events = Some(EventStream::new());
+                let result = done.unwrap_or_else(|e| Err(format!("the editor crashed: {e}")));
+                app.on_msg(Msg::Edited(result));
+                app.dirty = true;
+            }
+            Some(msg) = fx_rx.recv() => app.on_msg(msg),
+            ev = next_event(&mut events) => match ev {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     let now = Instant::now();
                     key_at.get_or_insert(now);
@@ -79,6 +129,51 @@ pub async fn event_loop(
             _ = tick.tick() => app.on_tick(Instant::now()),
             _ = &mut stop => app.quit = true,
         }
+    }
+}
+
+/// The next terminal event; never, while the editor has the terminal.
+async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<Event>> {
+    match events.as_mut() {
+        Some(stream) => stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The external editor's result once it exits; never, when none runs.
+async fn editor_done(
+    job: &mut Option<EditorJob>,
+) -> Result<Result<String, String>, tokio::task::JoinError> {
+    match job.as_mut() {
+        Some(handle) => handle.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes the clipboard escape straight to the terminal (wrapped when inside tmux).
+fn copy(term: &mut terminal::Term, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let out = term.backend_mut();
+    out.write_all(clipboard::osc52(text, clipboard::in_tmux()).as_bytes())?;
+    out.flush()
+}
+
+/// Runs the desktop opener on `url` (on a blocking thread) and waits for its verdict.
+fn open(url: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let program = clipboard::opener();
+    // Its own output would be drawn over the TUI.
+    let status = Command::new(program)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} could not open it ({status})"))
     }
 }
 

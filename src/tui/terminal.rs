@@ -51,6 +51,40 @@ pub fn leave(mut term: Term) {
     }
 }
 
+/// Hands the terminal to another program (the external editor): the shell's screen, cooked
+/// mode, a visible cursor. [`resume`] takes it back.
+pub fn suspend(term: &mut Term) -> std::io::Result<()> {
+    ACTIVE.store(false, Ordering::SeqCst);
+    execute!(
+        term.backend_mut(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    )?;
+    disable_raw_mode()
+}
+
+/// Takes the terminal back after [`suspend`], and makes the next frame redraw everything.
+pub fn resume(term: &mut Term) -> std::io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        term.backend_mut(),
+        EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    term.hide_cursor()?;
+    // Not `term.clear()`: it asks the terminal for the cursor position, an answer that can
+    // be lost while input changes hands. A blank screen and two blank buffers redraw it all.
+    execute!(
+        term.backend_mut(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    term.swap_buffers();
+    term.swap_buffers();
+    ACTIVE.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
 /// Puts the terminal back; safe to call more than once.
 pub fn restore() {
     ACTIVE.store(false, Ordering::SeqCst);

@@ -18,6 +18,7 @@ pub async fn run(
     mut rx: UnboundedReceiver<Request>,
     tx: UnboundedSender<Msg>,
     on_sign_in: Option<OnSignIn>,
+    read_only: bool,
 ) {
     let mut client = client;
     let mut pages: Vec<(u64, AbortHandle)> = Vec::new();
@@ -34,6 +35,11 @@ pub async fn run(
             }
         }
         pages.retain(|(_, h)| !h.is_finished());
+        if read_only && cmd.writes() {
+            // The last guard of read-only mode: whatever the UI let through, no write leaves.
+            let _ = tx.send(refused(req, cmd));
+            continue;
+        }
         if let Cmd::SignIn { email, password } = cmd {
             // Sign-in changes the client itself (tokens, maybe the org), so it runs inline.
             let result = sign_in(&mut client, &email, password.as_str()).await;
@@ -207,6 +213,47 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             result: Err(ClientError::Local("sign-in runs inline".into())),
         },
+    }
+}
+
+/// The answer to a write refused in read-only mode: the failure its own answer would carry.
+pub fn refused(req: u64, cmd: Cmd) -> Msg {
+    let e = ClientError::Local("read-only: nothing may change the server".into());
+    match cmd {
+        Cmd::Create(_) => Msg::Saved {
+            req,
+            created: true,
+            result: Err(e),
+        },
+        Cmd::Update(..) => Msg::Saved {
+            req,
+            created: false,
+            result: Err(e),
+        },
+        Cmd::Delete(id) => Msg::Deleted {
+            req,
+            id,
+            result: Err(e),
+        },
+        Cmd::AddComment { owner, .. } => thread(req, owner, ThreadChange::CommentPosted, Err(e)),
+        Cmd::EditComment { owner, .. } => thread(req, owner, ThreadChange::CommentSaved, Err(e)),
+        Cmd::DeleteComment { owner, .. } => {
+            thread(req, owner, ThreadChange::CommentDeleted, Err(e))
+        }
+        Cmd::Attach { owner, .. } => thread(req, owner, ThreadChange::FileAttached, Err(e)),
+        Cmd::DeleteAttachment { owner, .. } => {
+            thread(req, owner, ThreadChange::AttachmentDeleted, Err(e))
+        }
+        Cmd::Mail { .. } => Msg::MailSent {
+            req,
+            result: Err(e),
+        },
+        // Reads are never refused; this answers them as failed rather than hanging.
+        Cmd::LoadPage { .. }
+        | Cmd::LoadDetail { .. }
+        | Cmd::Profile
+        | Cmd::Download { .. }
+        | Cmd::SignIn { .. } => Msg::Warn(e.to_string()),
     }
 }
 

@@ -39,6 +39,13 @@ impl App {
 
     /// Runs a normal-mode action (from a key or the command line).
     pub fn act(&mut self, action: Action) {
+        if self.read_only && action.writes() {
+            self.warn(format!(
+                "read-only: {} is off (started read-only)",
+                action.name()
+            ));
+            return;
+        }
         let page = self.list.height.max(1) as isize;
         match action {
             Action::Quit => self.quit = true,
@@ -68,12 +75,15 @@ impl App {
             Action::Attach => self.open_attach_form(),
             Action::Download => self.open_download(),
             Action::SignIn => self.open_sign_in(),
+            Action::Copy => self.copy(),
+            Action::OpenLink => self.open_link(),
             // Form-only actions do nothing here.
             Action::Submit
             | Action::Cancel
             | Action::NextField
             | Action::PrevField
-            | Action::Confirm => {}
+            | Action::Confirm
+            | Action::ExternalEditor => {}
         }
     }
 
@@ -302,6 +312,15 @@ impl App {
                 self.name_filter_key(input, before, action, ev)
             }
             Overlay::Form(kind, form) => self.form_key(kind, form, action, ev),
+            Overlay::Pick(pick) => {
+                if action == Some(Action::Cancel) {
+                    return;
+                }
+                match pick.choose(&ev).cloned() {
+                    Some(choice) => self.picked(pick.verb, choice),
+                    None => self.overlay = Some(Overlay::Pick(pick)),
+                }
+            }
         }
     }
 
@@ -356,6 +375,10 @@ impl App {
             } else {
                 self.overlay = Some(Overlay::Form(kind, form));
             }
+            return;
+        }
+        if action == Some(Action::ExternalEditor) && kind.has_long_text() {
+            self.external_editor(kind, form);
             return;
         }
         match form_keys::key(&mut form, action, ev) {

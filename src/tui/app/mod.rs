@@ -9,6 +9,7 @@
 //! means for the others. Keys are handled in `keys.rs`, answers in `replies.rs`, forms in
 //! `forms.rs`.
 
+mod effects;
 mod forms;
 mod keys;
 mod replies;
@@ -19,7 +20,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::keymap::{Action, Keymap};
-use super::msg::{Ready, Request};
+use super::msg::{Effect, Ready, Request};
 use super::overlay::{self, Overlay};
 use super::panes::{DetailPane, Io, ListPane, Pane, ThreadItem, ThreadPane};
 use super::records::{Accounts, DrawCtx, RecordKind, Thread, Users};
@@ -75,6 +76,14 @@ pub struct App {
     pub users: Users,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
+    /// Browse only: write keys are hidden and refused (`--read-only`, `[ui] read_only`).
+    pub read_only: bool,
+    /// `y` copies with OSC 52 (`[ui] clipboard = "osc52"`).
+    pub clipboard: bool,
+    /// A local display the desktop opener can use (not over SSH): `o` opens rather than copies.
+    pub desktop: bool,
+    /// Work on the terminal for the runtime (copy, the external editor, the opener).
+    effects: Vec<Effect>,
     /// Every request in flight, with what its answer must be matched with.
     requests: Requests,
     /// When to apply the `/` filter being typed.
@@ -103,6 +112,10 @@ impl App {
             users: Users::default(),
             overlay: None,
             status: None,
+            read_only: false,
+            clipboard: true,
+            desktop: false,
+            effects: Vec::new(),
             requests: Requests::default(),
             filter_due: None,
             retry_due: None,
@@ -224,6 +237,11 @@ impl App {
 
     pub fn take_cmds(&mut self) -> Vec<Request> {
         self.requests.take_outbox()
+    }
+
+    /// The work on the terminal queued since the last call, for the runtime.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
     }
 
     // --- the status line -----------------------------------------------------------------------

@@ -55,6 +55,7 @@ impl App {
             Msg::MailSent { req, result } => self.on_mail_sent(req, result),
             Msg::SignedIn { req, result } => self.on_signed_in(req, result),
             Msg::Warn(text) => self.warn(text),
+            Msg::Edited(result) => self.on_edited(result),
             Msg::Crashed { req } => self.on_crashed(req),
         }
     }

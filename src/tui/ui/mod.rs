@@ -110,6 +110,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             ));
         }
     }
+    if app.read_only {
+        left.push(Span::styled(" · read-only", t.warn()));
+    }
     counts_spans(app, &app.list, &mut left);
     let mut right = Vec::new();
     match &app.link {
@@ -215,43 +218,51 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 fn hints_line(app: &App, width: usize) -> Line<'static> {
     let t = &app.theme;
     let k = |a: Action| app.keymap.hint(a);
-    let items: Vec<(String, &str)> = match app.pane {
+    let items: Vec<(Action, &str)> = match app.pane {
         Pane::List => vec![
-            (k(Action::Open), "open"),
-            (k(Action::Filter), "filter"),
-            (k(Action::FilterForm), "filters"),
-            (k(Action::NextTab), Accounts::tab_name(app.list.next_tab())),
-            (k(Action::New), "new"),
-            (k(Action::Edit), "edit"),
-            (k(Action::Delete), "delete"),
-            (k(Action::Comment), "comment"),
-            (k(Action::Mail), "mail"),
-            (k(Action::Command), "cmd"),
-            (k(Action::Quit), "quit"),
+            (Action::Open, "open"),
+            (Action::Filter, "filter"),
+            (Action::FilterForm, "filters"),
+            (Action::NextTab, Accounts::tab_name(app.list.next_tab())),
+            (Action::New, "new"),
+            (Action::Edit, "edit"),
+            (Action::Delete, "delete"),
+            (Action::Comment, "comment"),
+            (Action::Mail, "mail"),
+            (Action::Command, "cmd"),
+            (Action::Quit, "quit"),
         ],
         Pane::Detail => vec![
-            (k(Action::Edit), "edit"),
-            (k(Action::CloseReopen), "close/reopen"),
-            (k(Action::Comment), "comment"),
-            (k(Action::Mail), "mail"),
-            (k(Action::Attach), "attach"),
-            (k(Action::Delete), "delete"),
-            (k(Action::NextPane), "comments"),
-            (k(Action::Back), "back"),
+            (Action::Edit, "edit"),
+            (Action::CloseReopen, "close/reopen"),
+            (Action::Comment, "comment"),
+            (Action::Mail, "mail"),
+            (Action::Attach, "attach"),
+            (Action::Delete, "delete"),
+            (Action::Copy, "copy"),
+            (Action::OpenLink, "open link"),
+            (Action::NextPane, "comments"),
+            (Action::Back, "back"),
         ],
         Pane::Thread => vec![
-            (k(Action::Comment), "comment"),
-            (k(Action::Edit), "edit"),
-            (k(Action::Delete), "delete"),
-            (k(Action::Attach), "attach"),
-            (k(Action::Download), "save file"),
-            (k(Action::Back), "back"),
+            (Action::Comment, "comment"),
+            (Action::Edit, "edit"),
+            (Action::Delete, "delete"),
+            (Action::Attach, "attach"),
+            (Action::Download, "save file"),
+            (Action::Copy, "copy"),
+            (Action::Back, "back"),
         ],
     };
+    // Read-only: write keys are not offered.
+    let items = items
+        .into_iter()
+        .filter(|(a, _)| !(app.read_only && a.writes()))
+        .map(|(a, label)| (k(a), label));
     // Only whole hints: the ones that do not fit are left out (all are in `?` help).
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (i, (key, label)) in items.into_iter().enumerate() {
+    for (i, (key, label)) in items.enumerate() {
         let sep = if i > 0 { 3 } else { 0 };
         let w = sep + sanitize::width(&key) + 1 + sanitize::width(label);
         if used + w > width {

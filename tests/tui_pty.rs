@@ -367,3 +367,50 @@ fn read_only_refuses_writes_in_a_real_terminal() {
     tui.wait_text("open 1");
     tui.quit();
 }
+
+#[test]
+fn export_writes_the_filtered_list_and_asks_before_replacing() {
+    let mut tui = Tui::start(&[]);
+    tui.wait_text("No open accounts yet");
+    tui.create_account("Alpha Export", "Porto");
+    tui.create_account("Beta, \"Quoted\"", "Lisbon");
+    tui.create_account("Gamma Other", "Faro");
+    tui.wait_text("open 3");
+    tui.keys("/");
+    tui.keys("a");
+    tui.keys("\r");
+    // A relative path: beside the process (the test's home).
+    tui.keys(":export out.csv\r");
+    tui.wait_text("exported 3 rows to out.csv");
+    let home = tui.home().to_path_buf();
+    let text = std::fs::read_to_string(home.join("out.csv")).expect("the export");
+    assert!(text.starts_with("id,name,email,phone,"), "{text}");
+    assert!(text.contains(",\"Beta, \"\"Quoted\"\"\","), "{text}");
+    assert_eq!(text.lines().count(), 4, "{text}");
+
+    tui.keys("/");
+    tui.keys("\x15export\r"); // ctrl-u clears the line first
+    tui.wait_for("the filtered list", |s| s.contains("open 1"));
+    tui.keys(":export out.csv\r");
+    tui.wait_text("out.csv exists. Replace it?");
+    tui.keys("y");
+    tui.wait_text("exported 1 row to out.csv");
+    let text = std::fs::read_to_string(home.join("out.csv")).expect("the export");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("Alpha Export"), "{text}");
+
+    tui.keys(":export out.json\r");
+    tui.wait_text("exported 1 row to out.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.join("out.json")).expect("json"))
+            .expect("valid JSON");
+    assert_eq!(json[0]["name"], "Alpha Export");
+    // No temp file left beside them.
+    let parts: Vec<_> = std::fs::read_dir(&home)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(parts.is_empty(), "{parts:?}");
+    tui.quit();
+}

@@ -260,3 +260,21 @@ fn the_copy_choice_fits_every_size() {
         Some(crmtui::tui::overlay::Overlay::Pick(_))
     ));
 }
+
+#[test]
+fn export_progress_80x24() {
+    let mut app = loaded_app(1204);
+    app.run_command("export ~/accounts.csv");
+    let req = app
+        .take_cmds()
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Export(_)))
+        .map(|r| r.id)
+        .expect("export");
+    app.on_msg(Msg::ExportProgress {
+        req,
+        done: 500,
+        total: 1204,
+    });
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}

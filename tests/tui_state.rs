@@ -1200,3 +1200,116 @@ fn the_worker_refuses_writes_in_read_only_mode() {
     assert!(Cmd::Delete(account_id(1)).writes());
     assert!(!Cmd::LoadDetail { id: account_id(1) }.writes());
 }
+
+// --- :export ----------------------------------------------------------------------------------
+
+fn export_job(reqs: &[crmtui::tui::msg::Request]) -> (u64, crmtui::tui::msg::ExportJob) {
+    reqs.iter()
+        .find_map(|r| match &r.cmd {
+            Cmd::Export(job) => Some((r.id, (**job).clone())),
+            _ => None,
+        })
+        .expect("an export request")
+}
+
+#[test]
+fn export_sends_the_filtered_list_and_shows_progress() {
+    use crmtui::tui::msg::ExportFormat;
+    let mut app = loaded_app(1204);
+    app.run_command("filter city=Austin");
+    serve(&mut app, 1204);
+    app.run_command("export /tmp/out.CSV");
+    let (req, job) = export_job(&app.take_cmds());
+    assert_eq!(job.format, ExportFormat::Csv);
+    assert_eq!(job.filter.city.as_deref(), Some("Austin"));
+    assert_eq!(job.tab, AccountStatus::Open);
+    assert!(!job.overwrite);
+    assert_eq!(app.busy_label(), Some("exporting"));
+    app.on_msg(Msg::ExportProgress {
+        req,
+        done: 500,
+        total: 1204,
+    });
+    assert_eq!(status_text(&app), "exporting: 500/1204 rows · esc cancels");
+    // Only one at a time.
+    app.run_command("export /tmp/other.json");
+    assert!(app.take_cmds().is_empty());
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path.clone(),
+        result: Ok(1204),
+    });
+    assert_eq!(status_text(&app), "exported 1204 rows to /tmp/out.CSV");
+    assert!(app.busy_label().is_none());
+}
+
+#[test]
+fn export_needs_a_known_extension() {
+    let mut app = loaded_app(10);
+    app.run_command("export /tmp/out.xlsx");
+    assert!(app.take_cmds().is_empty());
+    assert!(status_text(&app).contains("must end in .csv or .json"));
+    app.run_command("export");
+    assert!(app.take_cmds().is_empty());
+}
+
+#[test]
+fn export_over_an_existing_file_asks_first() {
+    use crmtui::tui::msg::{FieldError, TaskError};
+    let mut app = loaded_app(10);
+    app.run_command("export /tmp/out.json");
+    let (req, job) = export_job(&app.take_cmds());
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path.clone(),
+        result: Err(TaskError::Field(FieldError::exists("path"))),
+    });
+    let Some(Overlay::Confirm { text, .. }) = &app.overlay else {
+        panic!("no confirmation: {:?}", app.overlay);
+    };
+    assert_eq!(text, "/tmp/out.json exists. Replace it?");
+    press(&mut app, key('y'));
+    let (_, again) = export_job(&app.take_cmds());
+    assert!(again.overwrite);
+    assert_eq!(again.path, job.path);
+    // `n` keeps the file and sends nothing.
+    let mut app = loaded_app(10);
+    app.run_command("export /tmp/out.json");
+    let (req, job) = export_job(&app.take_cmds());
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path,
+        result: Err(TaskError::Field(FieldError::exists("path"))),
+    });
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_none() && app.take_cmds().is_empty());
+}
+
+#[test]
+fn esc_cancels_the_export_and_its_late_answer_is_ignored() {
+    let mut app = loaded_app(10);
+    press(&mut app, code(KeyCode::Enter)); // the detail: Esc would go back to the list
+    app.run_command("export /tmp/out.csv");
+    let (req, job) = export_job(&app.take_cmds());
+    press(&mut app, code(KeyCode::Esc));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r.cmd, Cmd::Cancel { req: c } if c == req)),
+        "{reqs:?}"
+    );
+    assert_eq!(app.pane, Pane::Detail, "Esc cancelled, it did not go back");
+    assert_eq!(status_text(&app), "export cancelled; nothing was written");
+    assert!(app.busy_label().is_none());
+    app.on_msg(Msg::ExportProgress {
+        req,
+        done: 5,
+        total: 10,
+    });
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path,
+        result: Ok(10),
+    });
+    assert_eq!(status_text(&app), "export cancelled; nothing was written");
+}

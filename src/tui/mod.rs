@@ -20,6 +20,7 @@ pub mod app;
 pub mod boot;
 pub mod clipboard;
 pub mod editor;
+pub mod export;
 pub mod keymap;
 pub mod msg;
 pub mod overlay;

@@ -83,6 +83,43 @@ pub enum Cmd {
         email: String,
         password: Password,
     },
+    /// Every page of the filtered list of `tab`, written to `path` (see [`super::export`]).
+    Export(Box<ExportJob>),
+    /// Stop the request `req` (an export); its answer never comes.
+    Cancel {
+        req: ReqId,
+    },
+}
+
+/// What `:export` writes, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportJob {
+    pub path: PathBuf,
+    pub format: ExportFormat,
+    pub filter: AccountFilter,
+    pub tab: AccountStatus,
+    /// Rows per request.
+    pub limit: usize,
+    /// Replace an existing file (the user said yes).
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    /// By the path's extension.
+    pub fn from_path(path: &std::path::Path) -> Option<ExportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "json" => Some(ExportFormat::Json),
+            _ => None,
+        }
+    }
 }
 
 impl Cmd {
@@ -93,7 +130,9 @@ impl Cmd {
             | Cmd::LoadDetail { .. }
             | Cmd::Profile
             | Cmd::Download { .. }
-            | Cmd::SignIn { .. } => false,
+            | Cmd::SignIn { .. }
+            | Cmd::Export(_)
+            | Cmd::Cancel { .. } => false,
             Cmd::Create(_)
             | Cmd::Update(..)
             | Cmd::Delete(_)
@@ -310,6 +349,19 @@ pub enum Msg {
     SignedIn {
         req: ReqId,
         result: Result<SignedIn, ClientError>,
+    },
+    /// An export wrote `done` of `total` rows.
+    ExportProgress {
+        req: ReqId,
+        done: usize,
+        total: usize,
+    },
+    /// An export is done: the rows written, or why not (a [`FieldError::exists`] when the file
+    /// is there and may not be replaced).
+    Exported {
+        req: ReqId,
+        path: PathBuf,
+        result: Result<usize, TaskError>,
     },
     /// The external editor is done: the new text, or why the draft was kept.
     Edited(Result<String, String>),

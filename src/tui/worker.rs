@@ -23,6 +23,8 @@ pub async fn run(
     let mut client = client;
     let mut pages: Vec<(u64, AbortHandle)> = Vec::new();
     let mut latest_epoch = 0;
+    // Exports in flight, to stop on `Cmd::Cancel`.
+    let mut exports: Vec<(u64, AbortHandle)> = Vec::new();
     while let Some(Request { id: req, cmd }) = rx.recv().await {
         if let Cmd::LoadPage { epoch, .. } = &cmd
             && *epoch > latest_epoch
@@ -35,6 +37,27 @@ pub async fn run(
             }
         }
         pages.retain(|(_, h)| !h.is_finished());
+        exports.retain(|(_, h)| !h.is_finished());
+        if let Cmd::Cancel { req: target } = cmd {
+            // Aborting drops the export's temp file: nothing half-written stays.
+            for (_, h) in exports.iter().filter(|(r, _)| *r == target) {
+                h.abort();
+            }
+            continue;
+        }
+        if let Cmd::Export(job) = cmd {
+            let (c, t) = (client.clone(), tx.clone());
+            let handle = spawn_watched(req, tx.clone(), async move {
+                let result = super::export::run(&c, &t, req, &job).await;
+                Msg::Exported {
+                    req,
+                    path: job.path,
+                    result,
+                }
+            });
+            exports.push((req, handle));
+            continue;
+        }
         if read_only && cmd.writes() {
             // The last guard of read-only mode: whatever the UI let through, no write leaves.
             let _ = tx.send(refused(req, cmd));
@@ -213,6 +236,12 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             result: Err(ClientError::Local("sign-in runs inline".into())),
         },
+        Cmd::Export(job) => Msg::Exported {
+            req,
+            path: job.path,
+            result: Err(ClientError::Local("exports run apart".into()).into()),
+        },
+        Cmd::Cancel { .. } => Msg::Warn("nothing to cancel".into()),
     }
 }
 
@@ -253,7 +282,9 @@ pub fn refused(req: u64, cmd: Cmd) -> Msg {
         | Cmd::LoadDetail { .. }
         | Cmd::Profile
         | Cmd::Download { .. }
-        | Cmd::SignIn { .. } => Msg::Warn(e.to_string()),
+        | Cmd::SignIn { .. }
+        | Cmd::Export(_)
+        | Cmd::Cancel { .. } => Msg::Warn(e.to_string()),
     }
 }
 

@@ -159,6 +159,9 @@ impl App {
 
     /// `Esc`: back to the list; on the list, clear the filter.
     fn back(&mut self) {
+        if self.cancel_export() {
+            return;
+        }
         if self.pane != Pane::List {
             self.pane = Pane::List;
         } else if !self.list.filter.is_empty() {
@@ -421,6 +424,10 @@ impl App {
                 self.form_closed();
                 return;
             }
+            Confirm::ReplaceExport(path) => {
+                self.export_to(path, true);
+                return;
+            }
             Confirm::DeleteAccount(id) => (Cmd::Delete(id), "deleting"),
             Confirm::DeleteComment { owner, comment } => {
                 (Cmd::DeleteComment { owner, comment }, "deleting comment")
@@ -455,6 +462,7 @@ impl App {
             Command::Filter(None) => self.open_filter_form(),
             Command::Filter(Some(expr)) => self.apply_filter_expr(&expr),
             Command::Act(action) => self.act(action),
+            Command::Export(path) => self.export(&path),
             Command::Unknown(other) => self.error(format!(
                 ":{other}: unknown command (try :accounts, :filter, :clear, :help, :q)"
             )),

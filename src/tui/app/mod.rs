@@ -10,6 +10,7 @@
 //! `forms.rs`.
 
 mod effects;
+mod export;
 mod forms;
 mod keys;
 mod replies;
@@ -256,6 +257,15 @@ impl App {
 
     pub fn error(&mut self, text: impl Into<String>) {
         self.set_status(text.into(), Level::Error, 15);
+    }
+
+    /// A status that stays until replaced (progress).
+    pub fn progress(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            level: Level::Info,
+            until: None,
+        });
     }
 
     fn set_status(&mut self, text: String, level: Level, secs: u64) {

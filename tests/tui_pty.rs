@@ -414,3 +414,22 @@ fn export_writes_the_filtered_list_and_asks_before_replacing() {
     assert!(parts.is_empty(), "{parts:?}");
     tui.quit();
 }
+
+#[test]
+fn mouse_clicks_select_when_turned_on() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("config").join("crmtui");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(dir.join("config.toml"), "[ui]\nmouse = true\n").expect("config");
+    let mut tui = Tui::start_in(home, &[], &[]);
+    tui.wait_text("No open accounts yet");
+    tui.wait_bytes("mouse capture on", b"\x1b[?1000h");
+    tui.create_account("Mouse One", "Porto");
+    tui.create_account("Mouse Two", "Faro");
+    // Newest first: "Mouse Two" on screen row 5, "Mouse One" on row 6 (1-based, SGR).
+    tui.wait_for("the detail of Mouse Two", |s| s.contains("┌ Mouse Two"));
+    tui.keys("\x1b[<0;6;6M\x1b[<0;6;6m");
+    tui.wait_for("the detail of Mouse One", |s| s.contains("┌ Mouse One"));
+    tui.quit();
+    assert!(tui.raw_contains(b"\x1b[?1000l"), "mouse capture left on");
+}

@@ -1313,3 +1313,78 @@ fn esc_cancels_the_export_and_its_late_answer_is_ignored() {
     });
     assert_eq!(status_text(&app), "export cancelled; nothing was written");
 }
+
+// --- the mouse ----------------------------------------------------------------------------------
+
+fn mouse(
+    kind: crossterm::event::MouseEventKind,
+    column: u16,
+    row: u16,
+) -> crossterm::event::MouseEvent {
+    crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    }
+}
+
+#[test]
+fn the_mouse_scrolls_the_pane_under_it_and_a_click_selects() {
+    use crossterm::event::{MouseButton, MouseEventKind as M};
+    let mut app = loaded_app(1204);
+    app.mouse = true;
+    // At 80x24 the list's first row is screen row 4 (header, filter bar, border, column titles).
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 7));
+    assert_eq!(app.cursor(), 3);
+    assert_eq!(app.pane, Pane::List);
+    // The wheel over the list moves it; over the detail it scrolls the detail, focus unchanged.
+    app.on_mouse(mouse(M::ScrollDown, 5, 10));
+    assert_eq!(app.cursor(), 6);
+    let before = app.detail.scroll;
+    app.on_mouse(mouse(M::ScrollDown, 60, 6));
+    assert_eq!(app.detail.scroll, before + 3);
+    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.cursor(), 6);
+    // A click in the thread focuses it; clicks on borders and the header select nothing.
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 18));
+    assert_eq!(app.pane, Pane::Thread);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 0));
+    assert_eq!(app.pane, Pane::Thread);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 0, 7));
+    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.cursor(), 6, "the border is no row");
+    // After scrolling far, a click maps through the list's scroll.
+    app.on_mouse(mouse(M::ScrollDown, 5, 10));
+    for _ in 0..20 {
+        app.on_mouse(mouse(M::ScrollDown, 5, 10));
+    }
+    render(&mut app, 80, 24);
+    let scroll = app.list.scroll;
+    assert!(scroll > 0);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 4));
+    assert_eq!(app.cursor(), scroll);
+}
+
+#[test]
+fn the_mouse_is_off_by_default_and_never_acts_behind_an_overlay() {
+    use crossterm::event::{MouseButton, MouseEventKind as M};
+    let mut app = loaded_app(1204);
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 7));
+    app.on_mouse(mouse(M::ScrollDown, 5, 7));
+    assert_eq!(app.cursor(), 0);
+    app.mouse = true;
+    press(&mut app, key('?'));
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 7));
+    assert_eq!(app.cursor(), 0);
+    // On a narrow screen only the focused pane is drawn: the click goes to it.
+    press(&mut app, code(KeyCode::Esc));
+    render(&mut app, 50, 20);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 5));
+    assert_eq!(app.cursor(), 1);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 45, 19));
+    assert_eq!(app.pane, Pane::List);
+}

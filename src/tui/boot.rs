@@ -77,6 +77,7 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
     let read_only = args.read_only || config.ui.read_only;
     app.read_only = read_only;
     app.clipboard = config.ui.clipboard == ClipboardMode::Osc52;
+    app.mouse = config.ui.mouse;
     app.desktop = clipboard::has_local_display(|k| std::env::var(k).ok());
 
     let demo_dir = args
@@ -93,7 +94,7 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
         req_rx,
     ));
 
-    let mut term = terminal::enter().context("cannot set up the terminal")?;
+    let mut term = terminal::enter(app.mouse).context("cannot set up the terminal")?;
     let result = runtime::event_loop(&mut term, &mut app, msg_rx, req_tx, started).await;
     terminal::leave(term);
     boot.abort();

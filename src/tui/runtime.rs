@@ -119,6 +119,7 @@ pub async fn event_loop(
                 }
                 Some(Ok(Event::Paste(text))) => app.on_paste(&text),
                 Some(Ok(Event::Resize(_, _))) => app.on_resize(),
+                Some(Ok(Event::Mouse(m))) => app.on_mouse(m),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     tracing::error!(error = %e, "terminal input failed");

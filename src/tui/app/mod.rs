@@ -13,6 +13,7 @@ mod effects;
 mod export;
 mod forms;
 mod keys;
+mod mouse;
 mod replies;
 
 use std::time::{Duration, Instant};
@@ -83,6 +84,10 @@ pub struct App {
     pub clipboard: bool,
     /// A local display the desktop opener can use (not over SSH): `o` opens rather than copies.
     pub desktop: bool,
+    /// Mouse events are taken (`[ui] mouse = true`).
+    pub mouse: bool,
+    /// The layout of the last frame drawn: where the mouse points.
+    layout: ScreenLayout,
     /// Work on the terminal for the runtime (copy, the external editor, the opener).
     effects: Vec<Effect>,
     /// Every request in flight, with what its answer must be matched with.
@@ -116,6 +121,8 @@ impl App {
             read_only: false,
             clipboard: true,
             desktop: false,
+            mouse: false,
+            layout: ScreenLayout::default(),
             effects: Vec::new(),
             requests: Requests::default(),
             filter_due: None,
@@ -421,6 +428,7 @@ impl App {
     /// A frame was drawn with `layout`: the state follows the sizes it used (called by the
     /// runtime after each draw; drawing itself changes nothing).
     pub fn on_layout(&mut self, layout: &ScreenLayout) {
+        self.layout = *layout;
         if let Some(rows) = layout.list_rows {
             let (list, mut io) = self.list_io();
             list.follow_layout(rows, &mut io);

@@ -34,6 +34,36 @@ pub struct ScreenLayout {
     pub detail_max_scroll: Option<u16>,
     /// The furthest the help can scroll.
     pub help_max_scroll: Option<u16>,
+    /// Where each pane was drawn (for the mouse); `None`: not on screen.
+    pub list_area: Option<Rect>,
+    pub detail_area: Option<Rect>,
+    pub thread_area: Option<Rect>,
+    /// The list's rows: the screen row of the first one and the list row it shows.
+    pub list_rows_at: Option<(u16, usize)>,
+}
+
+impl ScreenLayout {
+    /// The pane drawn at a screen cell.
+    pub fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
+        let pos = ratatui::layout::Position::new(column, row);
+        [
+            (Pane::List, self.list_area),
+            (Pane::Detail, self.detail_area),
+            (Pane::Thread, self.thread_area),
+        ]
+        .into_iter()
+        .find(|(_, r)| r.is_some_and(|r| r.contains(pos)))
+        .map(|(p, _)| p)
+    }
+
+    /// The list row drawn at screen row `y`, if a row of the list is there.
+    pub fn list_row_at(&self, column: u16, y: u16) -> Option<usize> {
+        let area = self.list_area?;
+        let (first_y, first_row) = self.list_rows_at?;
+        let last_y = area.y + area.height.saturating_sub(1);
+        let inside = column > area.x && column + 1 < area.x + area.width;
+        (inside && y >= first_y && y < last_y).then(|| first_row + usize::from(y - first_y))
+    }
 }
 
 pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
@@ -67,19 +97,37 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
             .max(6);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(detail_rows), Constraint::Fill(1)]).areas(right);
-        layout.list_rows = Some(list::draw(frame, app, &app.list, left));
+        draw_list(frame, app, left, &mut layout);
         layout.detail_max_scroll = detail::draw_detail(frame, app, top);
+        layout.detail_area = Some(top);
         detail::draw_thread(frame, app, bottom);
+        layout.thread_area = Some(bottom);
     } else {
         match app.pane {
-            Pane::List => layout.list_rows = Some(list::draw(frame, app, &app.list, body)),
-            Pane::Detail => layout.detail_max_scroll = detail::draw_detail(frame, app, body),
-            Pane::Thread => detail::draw_thread(frame, app, body),
+            Pane::List => draw_list(frame, app, body, &mut layout),
+            Pane::Detail => {
+                layout.detail_max_scroll = detail::draw_detail(frame, app, body);
+                layout.detail_area = Some(body);
+            }
+            Pane::Thread => {
+                detail::draw_thread(frame, app, body);
+                layout.thread_area = Some(body);
+            }
         }
     }
     draw_status(frame, app, status);
     layout.help_max_scroll = overlay::draw(frame, app, area, filter_bar, status);
     layout
+}
+
+/// The list, and where its rows went.
+fn draw_list(frame: &mut Frame, app: &App, area: Rect, layout: &mut ScreenLayout) {
+    let rows = list::draw(frame, app, &app.list, area);
+    layout.list_rows = Some(rows);
+    layout.list_area = Some(area);
+    // Inside the border, under the header row; scrolled as the draw scrolled it.
+    let scroll = visible_scroll(app.list.scroll, app.list.cursor(), rows);
+    layout.list_rows_at = Some((area.y.saturating_add(2), scroll));
 }
 
 fn thousands(n: i64) -> String {

@@ -52,6 +52,15 @@ pub enum Command {
     Login(LoginArgs),
     /// Forget the stored session.
     Logout(LogoutArgs),
+    /// Where the config file is; `--defaults` prints the default keymap and themes to copy from.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print the default keymap (a `[keys]` table) and the built-in themes.
+    #[arg(long)]
+    pub defaults: bool,
 }
 
 /// Which database a core uses.

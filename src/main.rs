@@ -29,6 +29,7 @@ fn main() -> ExitCode {
             }
             Some(Command::Login(args)) => crmtui::tui::login(args, cli.tui.config).await,
             Some(Command::Logout(args)) => crmtui::tui::logout(args, cli.tui.config).await,
+            Some(Command::Config(args)) => crmtui::tui::defaults::config(&args, cli.tui.config),
             None => crmtui::tui::run(cli.tui).await,
         }
     });

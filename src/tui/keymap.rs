@@ -99,6 +99,35 @@ impl Action {
     }
 }
 
+/// The default keymap as a file (`assets/keymap.toml`, embedded): what `crmtui config
+/// --defaults` prints for users to copy into their `[keys]` table. A test keeps it equal to
+/// [`defaults_toml`], which writes it from the actions table.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+
+/// The default keymap written from the actions table, help text as comments.
+pub fn defaults_toml() -> String {
+    let mut out = String::from(
+        "# crmtui default keymap. Copy the lines you change into the [keys] table of your config.\n\
+         # A key given to an action is taken away from the other actions of the same context.\n",
+    );
+    for (ctx, title) in [
+        (Context::Normal, "Browsing"),
+        (Context::Form, "In forms, editors and confirmations"),
+    ] {
+        out.push_str(&format!("\n# {title}\n"));
+        for a in Action::ALL.iter().filter(|a| a.context() == ctx) {
+            let keys = a
+                .default_keys()
+                .iter()
+                .map(|k| format!("{:?}", k))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&format!("{} = [{keys}]  # {}\n", a.name(), a.help()));
+        }
+    }
+    out
+}
+
 /// A key with its modifiers, as written in the config: `q`, `G`, `ctrl-c`, `alt-enter`, `f1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
@@ -372,6 +401,26 @@ mod tests {
         assert_eq!(Key::parse("shift-tab"), Key::parse("backtab"));
         assert!(Key::parse("hyper-q").is_err());
         assert_eq!(Key::parse("f5").map(|k| k.code), Ok(KeyCode::F(5)));
+    }
+
+    #[test]
+    fn the_keymap_asset_is_the_actions_table() {
+        let generated = defaults_toml();
+        if std::env::var_os("CRMTUI_UPDATE_ASSETS").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keymap.toml");
+            std::fs::write(path, &generated).expect("write the asset");
+            return;
+        }
+        assert_eq!(
+            DEFAULT_KEYMAP, generated,
+            "assets/keymap.toml is stale: run with CRMTUI_UPDATE_ASSETS=1"
+        );
+        // And it reads back as the defaults, with no problem.
+        let table: BTreeMap<String, Vec<String>> =
+            toml::from_str(DEFAULT_KEYMAP).expect("the asset is TOML");
+        let (map, problems) = Keymap::with_overrides(&table);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(map.bindings, Keymap::default().bindings);
     }
 
     #[test]

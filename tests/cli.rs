@@ -46,3 +46,33 @@ fn config_defaults_prints_the_embedded_keymap_and_themes() {
     assert!(text.contains("config.toml"), "{text}");
     assert!(text.contains("not created yet"), "{text}");
 }
+
+#[test]
+fn completions_for_each_shell_name_the_subcommands() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef crmtui"),
+        ("fish", "complete -c crmtui"),
+    ] {
+        let text = stdout(&crmtui(&["completions", shell]));
+        assert!(text.contains(marker), "{shell}: {text}");
+        for sub in ["serve", "login", "config", "completions"] {
+            assert!(text.contains(sub), "{shell} lacks {sub}");
+        }
+        assert!(text.contains("read-only"), "{shell} lacks --read-only");
+    }
+    let out = crmtui(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn man_prints_a_roff_page() {
+    let text = stdout(&crmtui(&["man"]));
+    assert!(text.contains(".TH crmtui"), "{text}");
+    assert!(text.contains("read\\-only"), "{text}");
+    assert!(text.contains("completions"), "{text}");
+}

@@ -282,6 +282,8 @@ dir=$(dirname "$0")
 cp "$f" "$dir/seen.txt"
 stat -c %a "$f" > "$dir/mode.txt"
 if [ -e "$dir/fail" ]; then exit 3; fi
+# ctrl-c typed in the editor: the whole foreground group gets SIGINT, crmtui too.
+if [ -e "$dir/sigint" ]; then trap '' INT; kill -INT 0; fi
 printf 'Written in the editor\nsecond line\n' > "$f"
 "#;
     std::fs::write(&script, body).expect("script");
@@ -328,6 +330,16 @@ printf 'Written in the editor\nsecond line\n' > "$f"
     let screen = tui.wait_text("draft is unchanged");
     assert!(screen.contains("keep me"), "{screen}");
     assert!(screen.contains("Comment on Pty Edit Co"), "{screen}");
+
+    // A SIGINT while the editor runs is the editor's: crmtui stays and takes the text back.
+    std::fs::remove_file(home.join("fail")).expect("marker");
+    std::fs::write(home.join("sigint"), "").expect("marker");
+    tui.keys("\x05");
+    tui.wait_text("Written in the editor");
+    assert!(
+        matches!(tui.child.try_wait(), Ok(None)),
+        "crmtui died of the editor's SIGINT"
+    );
     tui.keys("\x1b");
     tui.keys("y");
     tui.quit();

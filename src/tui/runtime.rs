@@ -33,6 +33,7 @@ pub async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stop = stop_signal();
+    let mut interrupt = interrupt_signal();
     let mut first_data_logged = false;
     // When the oldest key not yet on screen arrived: key-to-frame latency, logged at debug.
     let mut key_at: Option<Instant> = None;
@@ -129,6 +130,13 @@ pub async fn event_loop(
             },
             _ = tick.tick() => app.on_tick(Instant::now()),
             _ = &mut stop => app.quit = true,
+            // In raw mode ctrl-c is a key; a SIGINT comes from `kill`, or from ctrl-c while the
+            // external editor has the terminal: that one is the editor's, not ours.
+            _ = next_interrupt(&mut interrupt) => {
+                if editing.is_none() {
+                    app.quit = true;
+                }
+            }
         }
     }
 }
@@ -176,6 +184,32 @@ fn open(url: &str) -> Result<(), String> {
     } else {
         Err(format!("{program} could not open it ({status})"))
     }
+}
+
+#[cfg(unix)]
+type Interrupt = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Interrupt = Option<()>;
+
+fn interrupt_signal() -> Interrupt {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::interrupt()).ok()
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+async fn next_interrupt(sig: &mut Interrupt) {
+    #[cfg(unix)]
+    if let Some(s) = sig.as_mut()
+        && s.recv().await.is_some()
+    {
+        return;
+    }
+    let _ = sig;
+    std::future::pending::<()>().await;
 }
 
 /// SIGTERM or SIGHUP (the SSH connection dropped): quit cleanly.

@@ -1388,3 +1388,23 @@ fn the_mouse_is_off_by_default_and_never_acts_behind_an_overlay() {
     app.on_mouse(mouse(M::Down(MouseButton::Left), 45, 19));
     assert_eq!(app.pane, Pane::List);
 }
+
+#[test]
+fn a_click_in_the_thread_selects_the_comment_or_file_under_it() {
+    use crossterm::event::{MouseButton, MouseEventKind as M};
+    let mut app = loaded_app(10);
+    app.mouse = true;
+    // At 80x24 the thread's box starts on row 13: ana's comment on 14-15, yours on 16-18, the
+    // "Attachments" heading on 19 and the file on 20.
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 20));
+    assert_eq!(app.pane, Pane::Thread);
+    assert_eq!(app.thread.cursor, 2);
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 19));
+    assert_eq!(app.thread.cursor, 2, "the heading is no item");
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 17));
+    assert_eq!(app.thread.cursor, 1);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 14));
+    assert_eq!(app.thread.cursor, 0);
+}

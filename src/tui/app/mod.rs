@@ -428,7 +428,7 @@ impl App {
     /// A frame was drawn with `layout`: the state follows the sizes it used (called by the
     /// runtime after each draw; drawing itself changes nothing).
     pub fn on_layout(&mut self, layout: &ScreenLayout) {
-        self.layout = *layout;
+        self.layout = layout.clone();
         if let Some(rows) = layout.list_rows {
             let (list, mut io) = self.list_io();
             list.follow_layout(rows, &mut io);

@@ -1,6 +1,6 @@
 //! The mouse (`[ui] mouse = true`): the wheel scrolls the pane under the pointer, a click
-//! focuses the pane and, in the list, selects the row. Where things are comes from the layout
-//! of the last frame drawn, so a click means what the user saw.
+//! focuses the pane and selects the list row or the thread item under it. Where things are
+//! comes from the layout of the last frame drawn, so a click means what the user saw.
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
@@ -29,6 +29,11 @@ impl App {
                     && row < self.total()
                 {
                     self.set_cursor(row);
+                }
+                if pane == Pane::Thread
+                    && let Some(item) = self.layout.thread_item_at(ev.column, ev.row)
+                {
+                    self.select_thread_item(item);
                 }
             }
             _ => return,

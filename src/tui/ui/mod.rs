@@ -26,7 +26,7 @@ const SPLIT_MIN_WIDTH: u16 = 72;
 
 /// The sizes a frame was drawn with, for the state to follow (see [`App::on_layout`]). `None`:
 /// that part was not drawn.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScreenLayout {
     /// Rows of the list shown at once.
     pub list_rows: Option<usize>,
@@ -40,6 +40,8 @@ pub struct ScreenLayout {
     pub thread_area: Option<Rect>,
     /// The list's rows: the screen row of the first one and the list row it shows.
     pub list_rows_at: Option<(u16, usize)>,
+    /// The thread's item on each of its visible lines (`None`: a heading).
+    pub thread_lines: Vec<Option<usize>>,
 }
 
 impl ScreenLayout {
@@ -54,6 +56,17 @@ impl ScreenLayout {
         .into_iter()
         .find(|(_, r)| r.is_some_and(|r| r.contains(pos)))
         .map(|(p, _)| p)
+    }
+
+    /// The thread item drawn at a screen cell.
+    pub fn thread_item_at(&self, column: u16, y: u16) -> Option<usize> {
+        let area = self.thread_area?;
+        let inside = column > area.x && column + 1 < area.x + area.width;
+        let line = usize::from(y.checked_sub(area.y + 1)?);
+        if !inside {
+            return None;
+        }
+        self.thread_lines.get(line).copied().flatten()
     }
 
     /// The list row drawn at screen row `y`, if a row of the list is there.
@@ -100,7 +113,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
         draw_list(frame, app, left, &mut layout);
         layout.detail_max_scroll = detail::draw_detail(frame, app, top);
         layout.detail_area = Some(top);
-        detail::draw_thread(frame, app, bottom);
+        layout.thread_lines = detail::draw_thread(frame, app, bottom);
         layout.thread_area = Some(bottom);
     } else {
         match app.pane {
@@ -110,7 +123,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
                 layout.detail_area = Some(body);
             }
             Pane::Thread => {
-                detail::draw_thread(frame, app, body);
+                layout.thread_lines = detail::draw_thread(frame, app, body);
                 layout.thread_area = Some(body);
             }
         }

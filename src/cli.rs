@@ -36,6 +36,9 @@ pub struct TuiArgs {
     /// Data dir of the embedded workspace (default: the XDG data dir).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Browse only: nothing can change the server (also `[ui] read_only = true`).
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +52,40 @@ pub enum Command {
     Login(LoginArgs),
     /// Forget the stored session.
     Logout(LogoutArgs),
+    /// Where the config file is; `--defaults` prints the default keymap and themes to copy from.
+    Config(ConfigArgs),
+    /// Print a shell completion script (e.g. `crmtui completions bash > /etc/bash_completion.d/crmtui`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `crmtui man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+/// `crmtui completions SHELL`: the script on stdout.
+pub fn print_completions(shell: clap_complete::Shell) -> std::io::Result<()> {
+    use clap::CommandFactory as _;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "crmtui", &mut out);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &out)
+}
+
+/// `crmtui man`: the page in roff on stdout.
+pub fn print_man() -> std::io::Result<()> {
+    use clap::CommandFactory as _;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &out)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print the default keymap (a `[keys]` table) and the built-in themes.
+    #[arg(long)]
+    pub defaults: bool,
 }
 
 /// Which database a core uses.

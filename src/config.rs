@@ -28,8 +28,33 @@ pub struct Config {
     pub connect_timeout_secs: Option<u64>,
     /// Key overrides: action name to a list of keys, e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// How the TUI talks to the terminal around it (clipboard, mouse) and what it may do.
+    pub ui: UiConfig,
     pub core: CoreConfig,
     pub smtp: Option<SmtpConfig>,
+}
+
+/// The `[ui]` table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// `osc52` (the default: works through SSH and tmux) or `off`.
+    pub clipboard: ClipboardMode,
+    /// Browse only: every key that would change the server is hidden and refused.
+    pub read_only: bool,
+    /// Wheel scrolls the pane under the pointer, a click selects (off: the terminal keeps
+    /// its own selection).
+    pub mouse: bool,
+}
+
+/// Where `y` copies to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClipboardMode {
+    /// The terminal's clipboard escape (OSC 52), which reaches the local clipboard over SSH.
+    #[default]
+    Osc52,
+    Off,
 }
 
 /// The bundled core (`crmtui serve` and the embedded one).

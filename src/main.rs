@@ -29,6 +29,11 @@ fn main() -> ExitCode {
             }
             Some(Command::Login(args)) => crmtui::signin::login(args, cli.tui.config).await,
             Some(Command::Logout(args)) => crmtui::signin::logout(args, cli.tui.config).await,
+            Some(Command::Completions(args)) => {
+                crmtui::cli::print_completions(args.shell).map_err(anyhow::Error::from)
+            }
+            Some(Command::Man) => crmtui::cli::print_man().map_err(anyhow::Error::from),
+            Some(Command::Config(args)) => crmtui::tui::defaults::config(&args, cli.tui.config),
             None => crmtui::tui::run(cli.tui).await,
         }
     });

@@ -318,6 +318,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
         req_rx,
         msg_tx,
         None,
+        false,
     ));
     let dir = tempfile::tempdir().expect("tempdir");
     req_tx
@@ -450,6 +451,7 @@ async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
         req_rx,
         msg_tx,
         None,
+        false,
     ));
     req_tx
         .send(Request {
@@ -516,5 +518,156 @@ async fn the_start_up_probe_tells_offline_not_a_crm_and_a_foreign_org_apart() {
     match probe(&foreign).await {
         Err(Probe::Refused(m)) => assert!(m.contains("member"), "{m}"),
         r => panic!("{r:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_worker_sends_no_write_to_the_server() {
+    use crmtui::tui::msg::{Cmd, Msg, Request};
+    let env = start().await;
+    let input = named("Kept");
+    let kept = env.client.create_account(&input).await.expect("create");
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        env.client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+        true,
+    ));
+    req_tx
+        .send(Request {
+            id: 1,
+            cmd: Cmd::Delete(kept.id),
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Deleted { req: 1, result, .. } => {
+            let e = result.expect_err("refused");
+            assert!(e.to_string().contains("read-only"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Reads still go through, and the account is still there.
+    req_tx
+        .send(Request {
+            id: 2,
+            cmd: Cmd::LoadDetail { id: kept.id },
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Detail { req: 2, result, .. } => {
+            assert_eq!(result.expect("detail").account_obj.name, "Kept");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn export_fetches_every_page_and_cancel_leaves_nothing_behind() {
+    use crmtui::model::{AccountFilter, AccountStatus};
+    use crmtui::tui::msg::{Cmd, ExportFormat, ExportJob, Msg, Request};
+    let env = start().await;
+    for i in 0..7 {
+        env.client
+            .create_account(&named(&format!("Export {i}")))
+            .await
+            .expect("create");
+    }
+    env.client
+        .create_account(&named("Someone Else"))
+        .await
+        .expect("create");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        env.client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+        true, // an export is no write: read-only allows it
+    ));
+    let job = |name: &str, format| ExportJob {
+        path: dir.path().join(name),
+        format,
+        filter: AccountFilter {
+            name: Some("export".into()),
+            ..Default::default()
+        },
+        tab: AccountStatus::Open,
+        limit: 3,
+        overwrite: false,
+    };
+    req_tx
+        .send(Request {
+            id: 1,
+            cmd: Cmd::Export(Box::new(job("out.csv", ExportFormat::Csv))),
+        })
+        .expect("send");
+    let mut progress = Vec::new();
+    loop {
+        match msg_rx.recv().await.expect("answer") {
+            Msg::ExportProgress { done, total, .. } => progress.push((done, total)),
+            Msg::Exported { req: 1, result, .. } => {
+                assert_eq!(result.expect("exported"), 7);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(progress, vec![(3, 7), (6, 7), (7, 7)], "three pages of 3");
+    let text = std::fs::read_to_string(dir.path().join("out.csv")).expect("file");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[1].to_string())
+        .collect();
+    assert_eq!(names.len(), 7, "{text}");
+    assert!(names.iter().all(|n| n.starts_with("Export ")), "{names:?}");
+
+    // Again: the file exists, nothing is replaced without a yes.
+    req_tx
+        .send(Request {
+            id: 2,
+            cmd: Cmd::Export(Box::new(job("out.csv", ExportFormat::Csv))),
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Exported { req: 2, result, .. } => {
+            assert!(
+                matches!(result, Err(crmtui::tui::msg::TaskError::Field(ref e)) if e.is_exists()),
+                "{result:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Cancelled at once: no file, no temp file.
+    req_tx
+        .send(Request {
+            id: 3,
+            cmd: Cmd::Export(Box::new(job("cancelled.json", ExportFormat::Json))),
+        })
+        .expect("send");
+    req_tx
+        .send(Request {
+            id: 4,
+            cmd: Cmd::Cancel { req: 3 },
+        })
+        .expect("send");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["out.csv".to_string()], "left behind: {left:?}");
+    while let Ok(m) = msg_rx.try_recv() {
+        assert!(
+            !matches!(m, Msg::Exported { req: 3, .. }),
+            "a cancelled export answered: {m:?}"
+        );
     }
 }

@@ -9,6 +9,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 struct Tui {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the app wrote, for escapes the screen does not show (OSC 52).
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _home: tempfile::TempDir,
@@ -16,7 +18,11 @@ struct Tui {
 
 impl Tui {
     fn start(args: &[&str]) -> Tui {
-        let home = tempfile::tempdir().expect("tempdir");
+        Tui::start_in(tempfile::tempdir().expect("tempdir"), args, &[])
+    }
+
+    /// In `home`, with `env` set on top of the test's own environment.
+    fn start_in(home: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -37,19 +43,30 @@ impl Tui {
         cmd.env("XDG_STATE_HOME", home.path().join("state"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        // The test's own terminal must not leak in (a tmux pane, an SSH session, an editor).
+        for var in ["TMUX", "SSH_CONNECTION", "SSH_TTY", "VISUAL", "EDITOR"] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(home.path());
         let child = pair.slave.spawn_command(cmd).expect("spawn crmtui");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
         let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
-        let (s, w) = (screen.clone(), writer.clone());
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (s, w, r) = (screen.clone(), writer.clone(), raw.clone());
         std::thread::spawn(move || {
             let _keep = pair.master;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
+                }
+                if let Ok(mut r) = r.lock() {
+                    r.extend_from_slice(&buf[..n]);
                 }
                 let Ok(mut p) = s.lock() else { break };
                 p.process(&buf[..n]);
@@ -65,6 +82,7 @@ impl Tui {
         });
         Tui {
             screen,
+            raw,
             writer,
             child,
             _home: home,
@@ -89,6 +107,52 @@ impl Tui {
                 panic!("timed out waiting for {what}; the screen:\n{text}");
             }
             std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// Waits until the app has written `bytes` (anywhere in its output).
+    fn wait_bytes(&self, what: &str, bytes: &[u8]) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = self
+                .raw
+                .lock()
+                .map(|r| r.windows(bytes.len()).any(|w| w == bytes))
+                .unwrap_or(false);
+            if seen {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what}; the screen:\n{}",
+                    self.contents()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn raw_contains(&self, bytes: &[u8]) -> bool {
+        self.raw
+            .lock()
+            .map(|r| r.windows(bytes.len()).any(|w| w == bytes))
+            .unwrap_or(false)
+    }
+
+    fn home(&self) -> &std::path::Path {
+        self._home.path()
+    }
+
+    fn quit(&mut self) {
+        self.keys("q");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "exit status {status:?}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "crmtui did not exit on q");
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -171,4 +235,213 @@ fn create_comment_and_filter_in_a_real_terminal() {
         .map(|p| p.screen().alternate_screen())
         .unwrap_or(true);
     assert!(!alt, "left the alternate screen");
+}
+
+#[test]
+fn y_copies_with_osc52_and_wraps_it_inside_tmux() {
+    let mut tui = Tui::start(&[]);
+    tui.wait_text("No open accounts yet");
+    tui.create_account("Pty Copy Co", "Lisbon");
+    tui.keys("y");
+    tui.wait_text("Copy");
+    tui.keys("n");
+    tui.wait_text("copied the name: Pty Copy Co");
+    // base64("Pty Copy Co") = UHR5IENvcHkgQ28=
+    tui.wait_bytes("the OSC 52 sequence", b"\x1b]52;c;UHR5IENvcHkgQ28=\x07");
+    assert!(
+        !tui.raw_contains(b"\x1bPtmux;"),
+        "wrapped for tmux outside tmux"
+    );
+    tui.quit();
+
+    // Inside tmux: the same sequence in tmux's passthrough, its ESC doubled.
+    let mut tui = Tui::start_in(
+        tempfile::tempdir().expect("tempdir"),
+        &[],
+        &[("TMUX", "/tmp/tmux-1000/default,1234,0")],
+    );
+    tui.wait_text("No open accounts yet");
+    tui.create_account("Pty Copy Co", "Lisbon");
+    tui.keys("yn");
+    tui.wait_bytes(
+        "the wrapped OSC 52 sequence",
+        b"\x1bPtmux;\x1b\x1b]52;c;UHR5IENvcHkgQ28=\x07\x1b\\",
+    );
+    tui.quit();
+}
+
+#[test]
+fn ctrl_e_edits_the_comment_in_the_editor_and_a_failing_one_keeps_the_draft() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    // The editor: records the draft and its file mode, writes two lines; fails when told to.
+    let script = home.path().join("fake editor.sh");
+    let body = r#"#!/bin/sh
+for f; do :; done
+dir=$(dirname "$0")
+cp "$f" "$dir/seen.txt"
+stat -c %a "$f" > "$dir/mode.txt"
+if [ -e "$dir/fail" ]; then exit 3; fi
+# ctrl-c typed in the editor: the whole foreground group gets SIGINT, crmtui too.
+if [ -e "$dir/sigint" ]; then trap '' INT; kill -INT 0; fi
+printf 'Written in the editor\nsecond line\n' > "$f"
+"#;
+    std::fs::write(&script, body).expect("script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    // Quoted, with an argument: split as a shell would.
+    let visual = format!("'{}' --wait", script.display());
+    let mut tui = Tui::start_in(home, &[], &[("VISUAL", &visual)]);
+    tui.wait_text("No open accounts yet");
+    tui.create_account("Pty Edit Co", "Porto");
+
+    tui.keys("c");
+    tui.wait_text("Comment on Pty Edit Co");
+    tui.keys("my draft");
+    tui.keys("\x05"); // ctrl-e
+    tui.wait_text("text taken from the editor");
+    // The TUI left the alternate screen for the editor (and came back, below).
+    assert!(tui.raw_contains(b"\x1b[?1049l"), "never suspended");
+    let screen = tui.wait_text("Written in the editor");
+    assert!(screen.contains("second line"), "{screen}");
+    let alt = tui.screen.lock().map(|p| p.screen().alternate_screen());
+    assert_eq!(alt.ok(), Some(true), "the TUI took the screen back");
+    let home = tui.home().to_path_buf();
+    assert_eq!(
+        std::fs::read_to_string(home.join("seen.txt"))
+            .ok()
+            .as_deref(),
+        Some("my draft")
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("mode.txt"))
+            .ok()
+            .as_deref(),
+        Some("600\n")
+    );
+    tui.keys("\x13"); // ctrl-s
+    tui.wait_text("comment posted");
+
+    // A failing editor: the draft stays, and the status line says so.
+    std::fs::write(home.join("fail"), "").expect("marker");
+    tui.keys("c");
+    tui.wait_text("Comment on Pty Edit Co");
+    tui.keys("keep me");
+    tui.keys("\x05");
+    let screen = tui.wait_text("draft is unchanged");
+    assert!(screen.contains("keep me"), "{screen}");
+    assert!(screen.contains("Comment on Pty Edit Co"), "{screen}");
+
+    // A SIGINT while the editor runs is the editor's: crmtui stays and takes the text back.
+    std::fs::remove_file(home.join("fail")).expect("marker");
+    std::fs::write(home.join("sigint"), "").expect("marker");
+    tui.keys("\x05");
+    tui.wait_text("Written in the editor");
+    assert!(
+        matches!(tui.child.try_wait(), Ok(None)),
+        "crmtui died of the editor's SIGINT"
+    );
+    tui.keys("\x1b");
+    tui.keys("y");
+    tui.quit();
+}
+
+#[test]
+fn read_only_refuses_writes_in_a_real_terminal() {
+    let mut tui = Tui::start(&[]);
+    tui.wait_text("No open accounts yet");
+    tui.create_account("Ro Co", "Faro");
+    tui.quit();
+    // The same workspace again, read-only.
+    let home = std::mem::replace(&mut tui._home, tempfile::tempdir().expect("tempdir"));
+    let mut tui = Tui::start_in(home, &["--read-only"], &[]);
+    let screen = tui.wait_text("Ro Co");
+    assert!(screen.contains("read-only"), "{screen}");
+    for hidden in ["n new", "e edit", "d delete"] {
+        assert!(!screen.contains(hidden), "{hidden:?} offered:\n{screen}");
+    }
+    tui.keys("d");
+    tui.wait_text("read-only: delete is off");
+    tui.keys("n");
+    tui.wait_text("read-only: new is off");
+    tui.keys(":delete\r");
+    tui.wait_text("read-only: delete is off");
+    let screen = tui.contents();
+    assert!(!screen.contains("Delete the account"), "{screen}");
+    assert!(!screen.contains("New account"), "{screen}");
+    // Reading still works.
+    tui.keys("yn");
+    tui.wait_text("copied the name: Ro Co");
+    tui.quit();
+    // Nothing changed: the account is still there, open.
+    let home = std::mem::replace(&mut tui._home, tempfile::tempdir().expect("tempdir"));
+    let mut tui = Tui::start_in(home, &[], &[]);
+    tui.wait_text("Ro Co");
+    tui.wait_text("open 1");
+    tui.quit();
+}
+
+#[test]
+fn export_writes_the_filtered_list_and_asks_before_replacing() {
+    let mut tui = Tui::start(&[]);
+    tui.wait_text("No open accounts yet");
+    tui.create_account("Alpha Export", "Porto");
+    tui.create_account("Beta, \"Quoted\"", "Lisbon");
+    tui.create_account("Gamma Other", "Faro");
+    tui.wait_text("open 3");
+    tui.keys("/");
+    tui.keys("a");
+    tui.keys("\r");
+    // A relative path: beside the process (the test's home).
+    tui.keys(":export out.csv\r");
+    tui.wait_text("exported 3 rows to out.csv");
+    let home = tui.home().to_path_buf();
+    let text = std::fs::read_to_string(home.join("out.csv")).expect("the export");
+    assert!(text.starts_with("id,name,email,phone,"), "{text}");
+    assert!(text.contains(",\"Beta, \"\"Quoted\"\"\","), "{text}");
+    assert_eq!(text.lines().count(), 4, "{text}");
+
+    tui.keys("/");
+    tui.keys("\x15export\r"); // ctrl-u clears the line first
+    tui.wait_for("the filtered list", |s| s.contains("open 1"));
+    tui.keys(":export out.csv\r");
+    tui.wait_text("out.csv exists. Replace it?");
+    tui.keys("y");
+    tui.wait_text("exported 1 row to out.csv");
+    let text = std::fs::read_to_string(home.join("out.csv")).expect("the export");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("Alpha Export"), "{text}");
+
+    tui.keys(":export out.json\r");
+    tui.wait_text("exported 1 row to out.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.join("out.json")).expect("json"))
+            .expect("valid JSON");
+    assert_eq!(json[0]["name"], "Alpha Export");
+    // No temp file left beside them.
+    let parts: Vec<_> = std::fs::read_dir(&home)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(parts.is_empty(), "{parts:?}");
+    tui.quit();
+}
+
+#[test]
+fn mouse_clicks_select_when_turned_on() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("config").join("crmtui");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(dir.join("config.toml"), "[ui]\nmouse = true\n").expect("config");
+    let mut tui = Tui::start_in(home, &[], &[]);
+    tui.wait_text("No open accounts yet");
+    tui.wait_bytes("mouse capture on", b"\x1b[?1000h");
+    tui.create_account("Mouse One", "Porto");
+    tui.create_account("Mouse Two", "Faro");
+    // Newest first: "Mouse Two" on screen row 5, "Mouse One" on row 6 (1-based, SGR).
+    tui.wait_for("the detail of Mouse Two", |s| s.contains("┌ Mouse Two"));
+    tui.keys("\x1b[<0;6;6M\x1b[<0;6;6m");
+    tui.wait_for("the detail of Mouse One", |s| s.contains("┌ Mouse One"));
+    tui.quit();
+    assert!(tui.raw_contains(b"\x1b[?1000l"), "mouse capture left on");
 }

@@ -205,3 +205,136 @@ fn no_color_theme_has_no_colours() {
         assert_eq!(cell.bg, Color::Reset);
     }
 }
+
+#[test]
+fn copy_choice_80x24() {
+    let mut app = loaded_app(1204);
+    press(&mut app, code(KeyCode::Enter));
+    press(&mut app, key('y'));
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn read_only_hides_the_write_keys_80x24() {
+    let mut app = loaded_app(1204);
+    app.read_only = true;
+    let list = render(&mut app, 80, 24);
+    assert!(list.contains("read-only"), "{list}");
+    insta::assert_snapshot!("read_only_list_80x24", list);
+    press(&mut app, code(KeyCode::Enter));
+    let detail = render(&mut app, 80, 24);
+    for hidden in [
+        " new",
+        "edit",
+        "delete",
+        "close/reopen",
+        "comment ·",
+        "mail",
+        "attach",
+    ] {
+        let footer = detail.lines().last().unwrap_or_default();
+        assert!(!footer.contains(hidden), "{hidden:?} in {footer:?}");
+    }
+    insta::assert_snapshot!("read_only_detail_80x24", detail);
+    press(&mut app, key('?'));
+    let help = render(&mut app, 100, 80);
+    assert!(
+        !help.contains("(delete)") && !help.contains("(new)"),
+        "{help}"
+    );
+    assert!(help.contains("(copy)") && help.contains("(quit)"), "{help}");
+    insta::assert_snapshot!("read_only_help_80x24", render(&mut app, 80, 24));
+}
+
+#[test]
+fn the_copy_choice_fits_every_size() {
+    let mut app = loaded_app(20);
+    press(&mut app, key('y'));
+    for w in 1..=90 {
+        for h in [1, 2, 5, 8, 24] {
+            render(&mut app, w, h);
+        }
+    }
+    assert!(matches!(
+        app.overlay,
+        Some(crmtui::tui::overlay::Overlay::Pick(_))
+    ));
+}
+
+#[test]
+fn export_progress_80x24() {
+    let mut app = loaded_app(1204);
+    app.run_command("export ~/accounts.csv");
+    let req = app
+        .take_cmds()
+        .iter()
+        .find(|r| matches!(r.cmd, Cmd::Export(_)))
+        .map(|r| r.id)
+        .expect("export");
+    app.on_msg(Msg::ExportProgress {
+        req,
+        done: 500,
+        total: 1204,
+    });
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+/// Compares `text` with the file at `rel` (from the crate root); `CRMTUI_UPDATE_ASSETS=1`
+/// rewrites it instead.
+fn check_asset(rel: &str, text: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    if std::env::var_os("CRMTUI_UPDATE_ASSETS").is_some() {
+        std::fs::write(&path, text).expect("write the asset");
+        return;
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == text,
+        "{rel} drifted from the screen; run `CRMTUI_UPDATE_ASSETS=1 cargo test --test tui_snapshots`\n{text}"
+    );
+}
+
+/// The README's screenshots are these screens at 80x24, so they never drift from the code.
+#[test]
+fn readme_screenshots_are_the_80x24_screens() {
+    let mut app = loaded_app(1204);
+    let list = render(&mut app, 80, 24);
+    let mut shots = vec![("list", list.clone())];
+    press(&mut app, code(KeyCode::Enter));
+    shots.push(("detail", render(&mut app, 80, 24)));
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('j'));
+    shots.push(("comments", render(&mut app, 80, 24)));
+    press(&mut app, key('y'));
+    shots.push(("copy", render(&mut app, 80, 24)));
+    press(&mut app, code(KeyCode::Esc));
+    press(&mut app, key('c'));
+    type_str(&mut app, "Called Jane: renewal in March.");
+    shots.push(("comment_editor", render(&mut app, 80, 24)));
+    press(&mut app, code(KeyCode::Esc));
+    press(&mut app, key('y'));
+    press(&mut app, key('?'));
+    shots.push(("help", render(&mut app, 80, 24)));
+    for (name, text) in &shots {
+        check_asset(&format!("assets/screenshots/{name}_80x24.txt"), text);
+    }
+    // The one shown inline in the README, between its markers.
+    let readme_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
+    let (start, end) = (
+        "<!-- screenshot: list_80x24 -->\n```\n",
+        "```\n<!-- /screenshot -->",
+    );
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        panic!("README.md has no list screenshot markers");
+    };
+    let inline = &readme[a + start.len()..b];
+    if inline != list {
+        if std::env::var_os("CRMTUI_UPDATE_ASSETS").is_some() {
+            let new = format!("{}{list}{}", &readme[..a + start.len()], &readme[b..]);
+            std::fs::write(&readme_path, new).expect("write README.md");
+        } else {
+            panic!("the README's screenshot drifted; run with CRMTUI_UPDATE_ASSETS=1");
+        }
+    }
+}

@@ -971,3 +971,440 @@ fn paging_follows_the_list_height_of_the_last_frame() {
     press(&mut app, code(KeyCode::PageDown));
     assert_eq!(app.cursor(), 24);
 }
+
+// --- copy (`y`), open (`o`), the external editor, read-only -----------------------------------
+
+use crmtui::tui::msg::Effect;
+
+#[test]
+fn y_offers_the_records_values_and_copies_the_chosen_one() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('y'));
+    let Some(Overlay::Pick(pick)) = &app.overlay else {
+        panic!("no copy choice: {:?}", app.overlay);
+    };
+    let keys: String = pick.choices.iter().map(|c| c.key).collect();
+    assert_eq!(keys, "ynepwa");
+    press(&mut app, key('e'));
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy("contact0@example.com".into())]
+    );
+    assert_eq!(status_text(&app), "copied the email: contact0@example.com");
+
+    // `yy`: the id.
+    press(&mut app, key('y'));
+    press(&mut app, key('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy(account_id(0).to_string())]
+    );
+    // Esc copies nothing.
+    press(&mut app, key('y'));
+    press(&mut app, code(KeyCode::Esc));
+    assert!(app.overlay.is_none() && app.take_effects().is_empty());
+}
+
+#[test]
+fn y_in_the_thread_copies_the_selected_comment() {
+    let mut app = loaded_app(10);
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('j'));
+    press(&mut app, key('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy(
+            "Contract renewal due in March.\nCall Jane first.".into()
+        )]
+    );
+    assert_eq!(
+        status_text(&app),
+        "copied the comment: Contract renewal due in March."
+    );
+}
+
+#[test]
+fn with_the_clipboard_off_nothing_is_copied_and_the_user_is_told() {
+    let mut app = loaded_app(10);
+    app.clipboard = false;
+    press(&mut app, key('y'));
+    press(&mut app, key('n'));
+    assert!(app.take_effects().is_empty());
+    assert!(
+        status_text(&app).contains("clipboard is off"),
+        "{}",
+        status_text(&app)
+    );
+}
+
+#[test]
+fn o_opens_with_a_display_and_copies_over_ssh() {
+    let mut app = loaded_app(10);
+    app.desktop = true;
+    press(&mut app, key('o'));
+    // Website and email: a choice.
+    assert!(matches!(&app.overlay, Some(Overlay::Pick(_))));
+    press(&mut app, key('w'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Open("https://example.com/".into())]
+    );
+    press(&mut app, key('o'));
+    press(&mut app, key('e'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Open("mailto:contact0@example.com".into())]
+    );
+
+    // No local display (SSH): the URL is copied instead, and the status line says so.
+    app.desktop = false;
+    press(&mut app, key('o'));
+    press(&mut app, key('w'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy("https://example.com/".into())]
+    );
+    assert_eq!(
+        status_text(&app),
+        "no local display: copied the website instead: https://example.com/"
+    );
+    // Neither a display nor a clipboard: only the status line.
+    app.clipboard = false;
+    press(&mut app, key('o'));
+    press(&mut app, key('w'));
+    assert!(app.take_effects().is_empty());
+    assert!(status_text(&app).contains("https://example.com/"));
+}
+
+#[test]
+fn o_never_hands_another_scheme_to_the_opener() {
+    // A website the server sent as `javascript:` or `file:` is not offered; only the email is.
+    let mut page = page(0, 1, 1, 0);
+    page.open_accounts[0].website = "file:///etc/passwd".into();
+    let mut fresh = new_app();
+    fresh.desktop = true;
+    fresh.on_msg(Msg::Ready(Box::new(ready())));
+    let reqs = fresh.take_cmds();
+    let (req, epoch) = match &reqs[0].cmd {
+        Cmd::LoadPage { epoch, .. } => (reqs[0].id, *epoch),
+        other => panic!("{other:?}"),
+    };
+    fresh.on_msg(Msg::Page {
+        req,
+        epoch,
+        tab: AccountStatus::Open,
+        page: 0,
+        result: Ok(page),
+    });
+    press(&mut fresh, key('o'));
+    assert!(fresh.overlay.is_none(), "one choice is taken at once");
+    assert_eq!(
+        fresh.take_effects(),
+        vec![Effect::Open("mailto:contact0@example.com".into())]
+    );
+}
+
+#[test]
+fn ctrl_e_hands_the_comment_to_the_editor_and_takes_the_text_back() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('c'));
+    type_str(&mut app, "draft");
+    press(&mut app, ctrl('e'));
+    assert_eq!(app.take_effects(), vec![Effect::Edit("draft".into())]);
+    app.on_msg(Msg::Edited(Ok("line one\nline two".into())));
+    let Some(Overlay::Form(FormKind::Comment { .. }, form)) = &app.overlay else {
+        panic!("the comment editor closed: {:?}", app.overlay);
+    };
+    assert_eq!(form.value("comment"), "line one\nline two");
+
+    // A failing editor keeps the draft and says so.
+    app.on_msg(Msg::Edited(Err(
+        "the editor \"false\" failed (exit status: 1)".into(),
+    )));
+    let Some(Overlay::Form(_, form)) = &app.overlay else {
+        panic!("closed");
+    };
+    assert_eq!(form.value("comment"), "line one\nline two");
+    assert!(
+        status_text(&app).contains("draft is unchanged"),
+        "{}",
+        status_text(&app)
+    );
+}
+
+#[test]
+fn ctrl_e_in_the_mail_edits_the_body_whatever_field_has_the_focus() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('m'));
+    type_str(&mut app, "x"); // in "To"
+    press(&mut app, ctrl('e'));
+    assert_eq!(app.take_effects(), vec![Effect::Edit(String::new())]);
+    app.on_msg(Msg::Edited(Ok("Hello,\n\nsee you.".into())));
+    let Some(Overlay::Form(FormKind::Mail(_), form)) = &app.overlay else {
+        panic!("closed");
+    };
+    assert_eq!(form.value("html"), "Hello,\n\nsee you.");
+    assert_eq!(form.value("recipients"), "contact0@example.comx");
+    // Other forms have no long text: ctrl-e is an edit key there, nothing leaves.
+    press(&mut app, code(KeyCode::Esc));
+    press(&mut app, key('y'));
+    assert!(app.overlay.is_none());
+    press(&mut app, key('n'));
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Form(FormKind::NewAccount, _))
+    ));
+    press(&mut app, ctrl('e'));
+    assert!(app.take_effects().is_empty());
+}
+
+#[test]
+fn read_only_refuses_every_write_key_and_sends_nothing() {
+    use crmtui::tui::keymap::Action;
+    let mut app = loaded_app(10);
+    app.read_only = true;
+    for pane in [0, 1, 2] {
+        for _ in 0..pane {
+            press(&mut app, code(KeyCode::Tab));
+        }
+        for &action in Action::ALL.iter().filter(|a| a.writes()) {
+            app.act(action);
+            assert!(app.overlay.is_none(), "{action:?} opened {:?}", app.overlay);
+            assert!(
+                status_text(&app).starts_with("read-only:"),
+                "{action:?}: {}",
+                status_text(&app)
+            );
+        }
+        press(&mut app, code(KeyCode::Esc));
+    }
+    // From the command line too.
+    app.run_command("delete");
+    assert!(app.overlay.is_none());
+    assert!(app.take_cmds().iter().all(|r| !r.cmd.writes()));
+    // Reads and local actions still work.
+    press(&mut app, key('y'));
+    assert!(matches!(app.overlay, Some(Overlay::Pick(_))));
+}
+
+#[test]
+fn the_worker_refuses_writes_in_read_only_mode() {
+    use crmtui::tui::worker::refused;
+    let msg = refused(7, Cmd::Delete(account_id(1)));
+    assert!(
+        matches!(&msg, Msg::Deleted { req: 7, result: Err(ClientError::Local(m)), .. } if m.starts_with("read-only")),
+        "{msg:?}"
+    );
+    assert!(Cmd::Delete(account_id(1)).writes());
+    assert!(!Cmd::LoadDetail { id: account_id(1) }.writes());
+}
+
+// --- :export ----------------------------------------------------------------------------------
+
+fn export_job(reqs: &[crmtui::tui::msg::Request]) -> (u64, crmtui::tui::msg::ExportJob) {
+    reqs.iter()
+        .find_map(|r| match &r.cmd {
+            Cmd::Export(job) => Some((r.id, (**job).clone())),
+            _ => None,
+        })
+        .expect("an export request")
+}
+
+#[test]
+fn export_sends_the_filtered_list_and_shows_progress() {
+    use crmtui::tui::msg::ExportFormat;
+    let mut app = loaded_app(1204);
+    app.run_command("filter city=Austin");
+    serve(&mut app, 1204);
+    app.run_command("export /tmp/out.CSV");
+    let (req, job) = export_job(&app.take_cmds());
+    assert_eq!(job.format, ExportFormat::Csv);
+    assert_eq!(job.filter.city.as_deref(), Some("Austin"));
+    assert_eq!(job.tab, AccountStatus::Open);
+    assert!(!job.overwrite);
+    assert_eq!(app.busy_label(), Some("exporting"));
+    app.on_msg(Msg::ExportProgress {
+        req,
+        done: 500,
+        total: 1204,
+    });
+    assert_eq!(status_text(&app), "exporting: 500/1204 rows · esc cancels");
+    // Only one at a time.
+    app.run_command("export /tmp/other.json");
+    assert!(app.take_cmds().is_empty());
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path.clone(),
+        result: Ok(1204),
+    });
+    assert_eq!(status_text(&app), "exported 1204 rows to /tmp/out.CSV");
+    assert!(app.busy_label().is_none());
+}
+
+#[test]
+fn export_needs_a_known_extension() {
+    let mut app = loaded_app(10);
+    app.run_command("export /tmp/out.xlsx");
+    assert!(app.take_cmds().is_empty());
+    assert!(status_text(&app).contains("must end in .csv or .json"));
+    app.run_command("export");
+    assert!(app.take_cmds().is_empty());
+}
+
+#[test]
+fn export_over_an_existing_file_asks_first() {
+    use crmtui::tui::msg::{FieldError, TaskError};
+    let mut app = loaded_app(10);
+    app.run_command("export /tmp/out.json");
+    let (req, job) = export_job(&app.take_cmds());
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path.clone(),
+        result: Err(TaskError::Field(FieldError::exists("path"))),
+    });
+    let Some(Overlay::Confirm { text, .. }) = &app.overlay else {
+        panic!("no confirmation: {:?}", app.overlay);
+    };
+    assert_eq!(text, "/tmp/out.json exists. Replace it?");
+    press(&mut app, key('y'));
+    let (_, again) = export_job(&app.take_cmds());
+    assert!(again.overwrite);
+    assert_eq!(again.path, job.path);
+    // `n` keeps the file and sends nothing.
+    let mut app = loaded_app(10);
+    app.run_command("export /tmp/out.json");
+    let (req, job) = export_job(&app.take_cmds());
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path,
+        result: Err(TaskError::Field(FieldError::exists("path"))),
+    });
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_none() && app.take_cmds().is_empty());
+}
+
+#[test]
+fn esc_cancels_the_export_and_its_late_answer_is_ignored() {
+    let mut app = loaded_app(10);
+    press(&mut app, code(KeyCode::Enter)); // the detail: Esc would go back to the list
+    app.run_command("export /tmp/out.csv");
+    let (req, job) = export_job(&app.take_cmds());
+    press(&mut app, code(KeyCode::Esc));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r.cmd, Cmd::Cancel { req: c } if c == req)),
+        "{reqs:?}"
+    );
+    assert_eq!(app.pane, Pane::Detail, "Esc cancelled, it did not go back");
+    assert_eq!(status_text(&app), "export cancelled; nothing was written");
+    assert!(app.busy_label().is_none());
+    app.on_msg(Msg::ExportProgress {
+        req,
+        done: 5,
+        total: 10,
+    });
+    app.on_msg(Msg::Exported {
+        req,
+        path: job.path,
+        result: Ok(10),
+    });
+    assert_eq!(status_text(&app), "export cancelled; nothing was written");
+}
+
+// --- the mouse ----------------------------------------------------------------------------------
+
+fn mouse(
+    kind: crossterm::event::MouseEventKind,
+    column: u16,
+    row: u16,
+) -> crossterm::event::MouseEvent {
+    crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    }
+}
+
+#[test]
+fn the_mouse_scrolls_the_pane_under_it_and_a_click_selects() {
+    use crossterm::event::{MouseButton, MouseEventKind as M};
+    let mut app = loaded_app(1204);
+    app.mouse = true;
+    // At 80x24 the list's first row is screen row 4 (header, filter bar, border, column titles).
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 7));
+    assert_eq!(app.cursor(), 3);
+    assert_eq!(app.pane, Pane::List);
+    // The wheel over the list moves it; over the detail it scrolls the detail, focus unchanged.
+    app.on_mouse(mouse(M::ScrollDown, 5, 10));
+    assert_eq!(app.cursor(), 6);
+    let before = app.detail.scroll;
+    app.on_mouse(mouse(M::ScrollDown, 60, 6));
+    assert_eq!(app.detail.scroll, before + 3);
+    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.cursor(), 6);
+    // A click in the thread focuses it; clicks on borders and the header select nothing.
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 18));
+    assert_eq!(app.pane, Pane::Thread);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 0));
+    assert_eq!(app.pane, Pane::Thread);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 0, 7));
+    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.cursor(), 6, "the border is no row");
+    // After scrolling far, a click maps through the list's scroll.
+    app.on_mouse(mouse(M::ScrollDown, 5, 10));
+    for _ in 0..20 {
+        app.on_mouse(mouse(M::ScrollDown, 5, 10));
+    }
+    render(&mut app, 80, 24);
+    let scroll = app.list.scroll;
+    assert!(scroll > 0);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 4));
+    assert_eq!(app.cursor(), scroll);
+}
+
+#[test]
+fn the_mouse_is_off_by_default_and_never_acts_behind_an_overlay() {
+    use crossterm::event::{MouseButton, MouseEventKind as M};
+    let mut app = loaded_app(1204);
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 7));
+    app.on_mouse(mouse(M::ScrollDown, 5, 7));
+    assert_eq!(app.cursor(), 0);
+    app.mouse = true;
+    press(&mut app, key('?'));
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 7));
+    assert_eq!(app.cursor(), 0);
+    // On a narrow screen only the focused pane is drawn: the click goes to it.
+    press(&mut app, code(KeyCode::Esc));
+    render(&mut app, 50, 20);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 5, 5));
+    assert_eq!(app.cursor(), 1);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 45, 19));
+    assert_eq!(app.pane, Pane::List);
+}
+
+#[test]
+fn a_click_in_the_thread_selects_the_comment_or_file_under_it() {
+    use crossterm::event::{MouseButton, MouseEventKind as M};
+    let mut app = loaded_app(10);
+    app.mouse = true;
+    // At 80x24 the thread's box starts on row 13: ana's comment on 14-15, yours on 16-18, the
+    // "Attachments" heading on 19 and the file on 20.
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 20));
+    assert_eq!(app.pane, Pane::Thread);
+    assert_eq!(app.thread.cursor, 2);
+    render(&mut app, 80, 24);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 19));
+    assert_eq!(app.thread.cursor, 2, "the heading is no item");
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 17));
+    assert_eq!(app.thread.cursor, 1);
+    app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 14));
+    assert_eq!(app.thread.cursor, 0);
+}

@@ -15,10 +15,10 @@ use super::app::App;
 use super::keymap::Keymap;
 use super::msg::{Msg, Ready, Request};
 use super::theme::Theme;
-use super::{runtime, terminal, worker};
+use super::{clipboard, runtime, terminal, worker};
 use crate::cli::TuiArgs;
 use crate::client::{self, Client, Timeouts, Tokens, session};
-use crate::config::Config;
+use crate::config::{ClipboardMode, Config};
 use crate::logging::init_file_logging;
 use crate::signin::{Probe, probe};
 
@@ -75,6 +75,11 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
     let theme = Theme::pick(config.theme.as_deref(), no_color());
     let page_size = page_size(config.page_size.map(|n| n as i64), &mut notes);
     let mut app = App::new(keymap, theme, page_size);
+    let read_only = args.read_only || config.ui.read_only;
+    app.read_only = read_only;
+    app.clipboard = config.ui.clipboard == ClipboardMode::Osc52;
+    app.mouse = config.ui.mouse;
+    app.desktop = clipboard::has_local_display(|k| std::env::var(k).ok());
 
     let demo_dir = args
         .demo
@@ -90,7 +95,7 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
         req_rx,
     ));
 
-    let mut term = terminal::enter().context("cannot set up the terminal")?;
+    let mut term = terminal::enter(app.mouse).context("cannot set up the terminal")?;
     let result = runtime::event_loop(&mut term, &mut app, msg_rx, req_tx, started).await;
     terminal::leave(term);
     boot.abort();
@@ -123,7 +128,8 @@ async fn start_session(
     match started {
         Ok((client, ready, on_sign_in, core)) => {
             let _ = msgs.send(Msg::Ready(Box::new(ready)));
-            worker::run(client, requests, msgs, on_sign_in).await;
+            let read_only = args.read_only || config.ui.read_only;
+            worker::run(client, requests, msgs, on_sign_in, read_only).await;
             drop(core);
         }
         Err(e) => {

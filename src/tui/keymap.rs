@@ -36,7 +36,8 @@ macro_rules! actions {
                 match self { $(Action::$variant => Context::$ctx),* }
             }
 
-            fn default_keys(self) -> &'static [&'static str] {
+            /// The default keys, as written in the config.
+            pub fn default_keys(self) -> &'static [&'static str] {
                 match self { $(Action::$variant => &[$($key),*]),* }
             }
         }
@@ -72,11 +73,59 @@ actions! {
     Attach => "attach", Normal, "attach a file (by path)", ["a"];
     Download => "download", Normal, "save the selected attachment to a path", ["s"];
     SignIn => "sign_in", Normal, "sign in again", ["L"];
+    Copy => "copy", Normal, "copy the id, email, phone, a comment … (OSC 52)", ["y"];
+    OpenLink => "open_link", Normal, "open the website or email (over SSH: copy it)", ["o"];
     Submit => "submit", Form, "save / send", ["ctrl-s", "alt-enter"];
     Cancel => "cancel", Form, "cancel", ["esc"];
     NextField => "next_field", Form, "next field", ["tab", "down"];
     PrevField => "prev_field", Form, "previous field", ["backtab", "up"];
     Confirm => "confirm", Form, "answer yes in a confirmation", ["y"];
+    ExternalEditor => "external_editor", Form, "edit the text in $VISUAL / $EDITOR", ["ctrl-e"];
+}
+
+impl Action {
+    /// Whether the action changes something on the server: hidden and refused in read-only mode.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Action::New
+                | Action::Edit
+                | Action::Delete
+                | Action::CloseReopen
+                | Action::Comment
+                | Action::Mail
+                | Action::Attach
+        )
+    }
+}
+
+/// The default keymap as a file (`assets/keymap.toml`, embedded): what `crmtui config
+/// --defaults` prints for users to copy into their `[keys]` table. A test keeps it equal to
+/// [`defaults_toml`], which writes it from the actions table.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+
+/// The default keymap written from the actions table, help text as comments.
+pub fn defaults_toml() -> String {
+    let mut out = String::from(
+        "# crmtui default keymap. Copy the lines you change into the [keys] table of your config.\n\
+         # A key given to an action is taken away from the other actions of the same context.\n",
+    );
+    for (ctx, title) in [
+        (Context::Normal, "Browsing"),
+        (Context::Form, "In forms, editors and confirmations"),
+    ] {
+        out.push_str(&format!("\n# {title}\n"));
+        for a in Action::ALL.iter().filter(|a| a.context() == ctx) {
+            let keys = a
+                .default_keys()
+                .iter()
+                .map(|k| format!("{:?}", k))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&format!("{} = [{keys}]  # {}\n", a.name(), a.help()));
+        }
+    }
+    out
 }
 
 /// A key with its modifiers, as written in the config: `q`, `G`, `ctrl-c`, `alt-enter`, `f1`.
@@ -352,6 +401,26 @@ mod tests {
         assert_eq!(Key::parse("shift-tab"), Key::parse("backtab"));
         assert!(Key::parse("hyper-q").is_err());
         assert_eq!(Key::parse("f5").map(|k| k.code), Ok(KeyCode::F(5)));
+    }
+
+    #[test]
+    fn the_keymap_asset_is_the_actions_table() {
+        let generated = defaults_toml();
+        if std::env::var_os("CRMTUI_UPDATE_ASSETS").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keymap.toml");
+            std::fs::write(path, &generated).expect("write the asset");
+            return;
+        }
+        assert_eq!(
+            DEFAULT_KEYMAP, generated,
+            "assets/keymap.toml is stale: run with CRMTUI_UPDATE_ASSETS=1"
+        );
+        // And it reads back as the defaults, with no problem.
+        let table: BTreeMap<String, Vec<String>> =
+            toml::from_str(DEFAULT_KEYMAP).expect("the asset is TOML");
+        let (map, problems) = Keymap::with_overrides(&table);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(map.bindings, Keymap::default().bindings);
     }
 
     #[test]

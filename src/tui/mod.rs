@@ -19,6 +19,10 @@
 
 pub mod app;
 pub mod boot;
+pub mod clipboard;
+pub mod defaults;
+pub mod editor;
+pub mod export;
 pub mod keymap;
 pub mod msg;
 pub mod overlay;

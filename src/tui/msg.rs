@@ -83,6 +83,79 @@ pub enum Cmd {
         email: String,
         password: Password,
     },
+    /// Every page of the filtered list of `tab`, written to `path` (see [`super::export`]).
+    Export(Box<ExportJob>),
+    /// Stop the request `req` (an export); its answer never comes.
+    Cancel {
+        req: ReqId,
+    },
+}
+
+/// What `:export` writes, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportJob {
+    pub path: PathBuf,
+    pub format: ExportFormat,
+    pub filter: AccountFilter,
+    pub tab: AccountStatus,
+    /// Rows per request.
+    pub limit: usize,
+    /// Replace an existing file (the user said yes).
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    /// By the path's extension.
+    pub fn from_path(path: &std::path::Path) -> Option<ExportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "json" => Some(ExportFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+impl Cmd {
+    /// Whether the command changes something on the server (refused in read-only mode).
+    pub fn writes(&self) -> bool {
+        match self {
+            Cmd::LoadPage { .. }
+            | Cmd::LoadDetail { .. }
+            | Cmd::Profile
+            | Cmd::Download { .. }
+            | Cmd::SignIn { .. }
+            | Cmd::Export(_)
+            | Cmd::Cancel { .. } => false,
+            Cmd::Create(_)
+            | Cmd::Update(..)
+            | Cmd::Delete(_)
+            | Cmd::AddComment { .. }
+            | Cmd::EditComment { .. }
+            | Cmd::DeleteComment { .. }
+            | Cmd::Attach { .. }
+            | Cmd::DeleteAttachment { .. }
+            | Cmd::Mail { .. } => true,
+        }
+    }
+}
+
+/// Work on the terminal itself, done by the runtime (which owns it), never by the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Put the text on the user's clipboard (OSC 52).
+    Copy(String),
+    /// Suspend the TUI and edit the text in `$VISUAL`/`$EDITOR`; the result comes back as
+    /// [`Msg::Edited`].
+    Edit(String),
+    /// Open a URL with the desktop's opener (`xdg-open`, `open`).
+    Open(String),
 }
 
 /// A typed password. Its `Debug` is written by hand so that `{:?}` of a [`Cmd`] or [`Request`]
@@ -279,6 +352,21 @@ pub enum Msg {
         req: ReqId,
         result: Result<SignedIn, ClientError>,
     },
+    /// An export wrote `done` of `total` rows.
+    ExportProgress {
+        req: ReqId,
+        done: usize,
+        total: usize,
+    },
+    /// An export is done: the rows written, or why not (a [`FieldError::exists`] when the file
+    /// is there and may not be replaced).
+    Exported {
+        req: ReqId,
+        path: PathBuf,
+        result: Result<usize, TaskError>,
+    },
+    /// The external editor is done: the new text, or why the draft was kept.
+    Edited(Result<String, String>),
     /// Something for the status line from outside a request (e.g. the keyring failed).
     Warn(String),
     /// The task serving `req` panicked: no answer will come.

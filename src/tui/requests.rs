@@ -22,6 +22,8 @@ pub enum Purpose {
     Toggle(AccountStatus),
     /// A mail, with the time it is scheduled for (`None`: now).
     Mail(Option<DateTime<Utc>>),
+    /// `:export`: at most one at a time; `Esc` cancels it.
+    Export,
     /// Nothing to match but the id (a form keeps its own request id).
     Other,
 }
@@ -63,6 +65,21 @@ impl Requests {
         self.live.insert(id, InFlight { label, purpose });
         self.outbox.push(Request { id, cmd });
         id
+    }
+
+    /// Queues `cmd` without waiting for an answer (none comes: a cancel).
+    pub fn notify(&mut self, cmd: Cmd) {
+        let id = self.next;
+        self.next += 1;
+        self.outbox.push(Request { id, cmd });
+    }
+
+    /// The export in flight, if any.
+    pub fn export(&self) -> Option<ReqId> {
+        self.live
+            .iter()
+            .find(|(_, r)| r.purpose == Purpose::Export)
+            .map(|(id, _)| *id)
     }
 
     /// The requests queued since the last call, for the runtime to hand to the worker.

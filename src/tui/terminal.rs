@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::ThreadId;
 
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -22,8 +24,12 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
 /// The TUI owns the screen: other threads' panic messages would be drawn over it.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Mouse capture is on (`[ui] mouse`): to be turned off again on the way out.
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
-pub fn enter() -> std::io::Result<Term> {
+/// Takes the terminal; `mouse`: capture the mouse too.
+pub fn enter(mouse: bool) -> std::io::Result<Term> {
+    MOUSE.store(mouse, Ordering::SeqCst);
     let _ = UI_THREAD.set(std::thread::current().id());
     install_panic_hook();
     enable_raw_mode()?;
@@ -33,6 +39,9 @@ pub fn enter() -> std::io::Result<Term> {
 
 fn setup() -> std::io::Result<Term> {
     execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if MOUSE.load(Ordering::SeqCst) {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
     term.hide_cursor()?;
     term.clear()?;
@@ -51,9 +60,49 @@ pub fn leave(mut term: Term) {
     }
 }
 
+/// Hands the terminal to another program (the external editor): the shell's screen, cooked
+/// mode, a visible cursor. [`resume`] takes it back.
+pub fn suspend(term: &mut Term) -> std::io::Result<()> {
+    ACTIVE.store(false, Ordering::SeqCst);
+    if MOUSE.load(Ordering::SeqCst) {
+        execute!(term.backend_mut(), DisableMouseCapture)?;
+    }
+    execute!(
+        term.backend_mut(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    )?;
+    disable_raw_mode()
+}
+
+/// Takes the terminal back after [`suspend`], and makes the next frame redraw everything.
+pub fn resume(term: &mut Term) -> std::io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        term.backend_mut(),
+        EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    term.hide_cursor()?;
+    // Not `term.clear()`: it asks the terminal for the cursor position, an answer that can
+    // be lost while input changes hands. A blank screen and two blank buffers redraw it all.
+    execute!(
+        term.backend_mut(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    term.swap_buffers();
+    term.swap_buffers();
+    ACTIVE.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
 /// Puts the terminal back; safe to call more than once.
 pub fn restore() {
     ACTIVE.store(false, Ordering::SeqCst);
+    if MOUSE.load(Ordering::SeqCst) {
+        let _ = execute!(stdout(), DisableMouseCapture);
+    }
     let _ = execute!(
         stdout(),
         DisableBracketedPaste,

@@ -18,10 +18,13 @@ pub async fn run(
     mut rx: UnboundedReceiver<Request>,
     tx: UnboundedSender<Msg>,
     on_sign_in: Option<OnSignIn>,
+    read_only: bool,
 ) {
     let mut client = client;
     let mut pages: Vec<(u64, AbortHandle)> = Vec::new();
     let mut latest_epoch = 0;
+    // Exports in flight, to stop on `Cmd::Cancel`.
+    let mut exports: Vec<(u64, AbortHandle)> = Vec::new();
     while let Some(Request { id: req, cmd }) = rx.recv().await {
         if let Cmd::LoadPage { epoch, .. } = &cmd
             && *epoch > latest_epoch
@@ -34,6 +37,32 @@ pub async fn run(
             }
         }
         pages.retain(|(_, h)| !h.is_finished());
+        exports.retain(|(_, h)| !h.is_finished());
+        if let Cmd::Cancel { req: target } = cmd {
+            // Aborting drops the export's temp file: nothing half-written stays.
+            for (_, h) in exports.iter().filter(|(r, _)| *r == target) {
+                h.abort();
+            }
+            continue;
+        }
+        if let Cmd::Export(job) = cmd {
+            let (c, t) = (client.clone(), tx.clone());
+            let handle = spawn_watched(req, tx.clone(), async move {
+                let result = super::export::run(&c, &t, req, &job).await;
+                Msg::Exported {
+                    req,
+                    path: job.path,
+                    result,
+                }
+            });
+            exports.push((req, handle));
+            continue;
+        }
+        if read_only && cmd.writes() {
+            // The last guard of read-only mode: whatever the UI let through, no write leaves.
+            let _ = tx.send(refused(req, cmd));
+            continue;
+        }
         if let Cmd::SignIn { email, password } = cmd {
             // Sign-in changes the client itself (tokens, maybe the org), so it runs inline.
             let result = sign_in(&mut client, &email, password.as_str()).await;
@@ -207,6 +236,55 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             result: Err(ClientError::Local("sign-in runs inline".into())),
         },
+        Cmd::Export(job) => Msg::Exported {
+            req,
+            path: job.path,
+            result: Err(ClientError::Local("exports run apart".into()).into()),
+        },
+        Cmd::Cancel { .. } => Msg::Warn("nothing to cancel".into()),
+    }
+}
+
+/// The answer to a write refused in read-only mode: the failure its own answer would carry.
+pub fn refused(req: u64, cmd: Cmd) -> Msg {
+    let e = ClientError::Local("read-only: nothing may change the server".into());
+    match cmd {
+        Cmd::Create(_) => Msg::Saved {
+            req,
+            created: true,
+            result: Err(e),
+        },
+        Cmd::Update(..) => Msg::Saved {
+            req,
+            created: false,
+            result: Err(e),
+        },
+        Cmd::Delete(id) => Msg::Deleted {
+            req,
+            id,
+            result: Err(e),
+        },
+        Cmd::AddComment { owner, .. } => thread(req, owner, ThreadChange::CommentPosted, Err(e)),
+        Cmd::EditComment { owner, .. } => thread(req, owner, ThreadChange::CommentSaved, Err(e)),
+        Cmd::DeleteComment { owner, .. } => {
+            thread(req, owner, ThreadChange::CommentDeleted, Err(e))
+        }
+        Cmd::Attach { owner, .. } => thread(req, owner, ThreadChange::FileAttached, Err(e)),
+        Cmd::DeleteAttachment { owner, .. } => {
+            thread(req, owner, ThreadChange::AttachmentDeleted, Err(e))
+        }
+        Cmd::Mail { .. } => Msg::MailSent {
+            req,
+            result: Err(e),
+        },
+        // Reads are never refused; this answers them as failed rather than hanging.
+        Cmd::LoadPage { .. }
+        | Cmd::LoadDetail { .. }
+        | Cmd::Profile
+        | Cmd::Download { .. }
+        | Cmd::SignIn { .. }
+        | Cmd::Export(_)
+        | Cmd::Cancel { .. } => Msg::Warn(e.to_string()),
     }
 }
 

@@ -39,6 +39,13 @@ impl App {
 
     /// Runs a normal-mode action (from a key or the command line).
     pub fn act(&mut self, action: Action) {
+        if self.read_only && action.writes() {
+            self.warn(format!(
+                "read-only: {} is off (started read-only)",
+                action.name()
+            ));
+            return;
+        }
         let page = self.list.height.max(1) as isize;
         match action {
             Action::Quit => self.quit = true,
@@ -68,12 +75,15 @@ impl App {
             Action::Attach => self.open_attach_form(),
             Action::Download => self.open_download(),
             Action::SignIn => self.open_sign_in(),
+            Action::Copy => self.copy(),
+            Action::OpenLink => self.open_link(),
             // Form-only actions do nothing here.
             Action::Submit
             | Action::Cancel
             | Action::NextField
             | Action::PrevField
-            | Action::Confirm => {}
+            | Action::Confirm
+            | Action::ExternalEditor => {}
         }
     }
 
@@ -149,6 +159,9 @@ impl App {
 
     /// `Esc`: back to the list; on the list, clear the filter.
     fn back(&mut self) {
+        if self.cancel_export() {
+            return;
+        }
         if self.pane != Pane::List {
             self.pane = Pane::List;
         } else if !self.list.filter.is_empty() {
@@ -302,6 +315,15 @@ impl App {
                 self.name_filter_key(input, before, action, ev)
             }
             Overlay::Form(kind, form) => self.form_key(kind, form, action, ev),
+            Overlay::Pick(pick) => {
+                if action == Some(Action::Cancel) {
+                    return;
+                }
+                match pick.choose(&ev).cloned() {
+                    Some(choice) => self.picked(pick.verb, choice),
+                    None => self.overlay = Some(Overlay::Pick(pick)),
+                }
+            }
         }
     }
 
@@ -358,6 +380,10 @@ impl App {
             }
             return;
         }
+        if action == Some(Action::ExternalEditor) && kind.has_long_text() {
+            self.external_editor(kind, form);
+            return;
+        }
         match form_keys::key(&mut form, action, ev) {
             FormKey::Stay => self.overlay = Some(Overlay::Form(kind, form)),
             FormKey::Submit => self.submit(kind, form),
@@ -398,6 +424,10 @@ impl App {
                 self.form_closed();
                 return;
             }
+            Confirm::ReplaceExport(path) => {
+                self.export_to(path, true);
+                return;
+            }
             Confirm::DeleteAccount(id) => (Cmd::Delete(id), "deleting"),
             Confirm::DeleteComment { owner, comment } => {
                 (Cmd::DeleteComment { owner, comment }, "deleting comment")
@@ -432,6 +462,7 @@ impl App {
             Command::Filter(None) => self.open_filter_form(),
             Command::Filter(Some(expr)) => self.apply_filter_expr(&expr),
             Command::Act(action) => self.act(action),
+            Command::Export(path) => self.export(&path),
             Command::Unknown(other) => self.error(format!(
                 ":{other}: unknown command (try :accounts, :filter, :clear, :help, :q)"
             )),

@@ -9,8 +9,11 @@
 //! means for the others. Keys are handled in `keys.rs`, answers in `replies.rs`, forms in
 //! `forms.rs`.
 
+mod effects;
+mod export;
 mod forms;
 mod keys;
+mod mouse;
 mod replies;
 
 use std::time::{Duration, Instant};
@@ -19,7 +22,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::keymap::{Action, Keymap};
-use super::msg::{Ready, Request};
+use super::msg::{Effect, Ready, Request};
 use super::overlay::{self, Overlay};
 use super::panes::{DetailPane, Io, ListPane, Pane, ThreadItem, ThreadPane};
 use super::records::{Accounts, DrawCtx, RecordKind, Thread, Users};
@@ -75,6 +78,18 @@ pub struct App {
     pub users: Users,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
+    /// Browse only: write keys are hidden and refused (`--read-only`, `[ui] read_only`).
+    pub read_only: bool,
+    /// `y` copies with OSC 52 (`[ui] clipboard = "osc52"`).
+    pub clipboard: bool,
+    /// A local display the desktop opener can use (not over SSH): `o` opens rather than copies.
+    pub desktop: bool,
+    /// Mouse events are taken (`[ui] mouse = true`).
+    pub mouse: bool,
+    /// The layout of the last frame drawn: where the mouse points.
+    layout: ScreenLayout,
+    /// Work on the terminal for the runtime (copy, the external editor, the opener).
+    effects: Vec<Effect>,
     /// Every request in flight, with what its answer must be matched with.
     requests: Requests,
     /// When to apply the `/` filter being typed.
@@ -103,6 +118,12 @@ impl App {
             users: Users::default(),
             overlay: None,
             status: None,
+            read_only: false,
+            clipboard: true,
+            desktop: false,
+            mouse: false,
+            layout: ScreenLayout::default(),
+            effects: Vec::new(),
             requests: Requests::default(),
             filter_due: None,
             retry_due: None,
@@ -226,6 +247,11 @@ impl App {
         self.requests.take_outbox()
     }
 
+    /// The work on the terminal queued since the last call, for the runtime.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
     // --- the status line -----------------------------------------------------------------------
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -238,6 +264,15 @@ impl App {
 
     pub fn error(&mut self, text: impl Into<String>) {
         self.set_status(text.into(), Level::Error, 15);
+    }
+
+    /// A status that stays until replaced (progress).
+    pub fn progress(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            level: Level::Info,
+            until: None,
+        });
     }
 
     fn set_status(&mut self, text: String, level: Level, secs: u64) {
@@ -393,6 +428,7 @@ impl App {
     /// A frame was drawn with `layout`: the state follows the sizes it used (called by the
     /// runtime after each draw; drawing itself changes nothing).
     pub fn on_layout(&mut self, layout: &ScreenLayout) {
+        self.layout = layout.clone();
         if let Some(rows) = layout.list_rows {
             let (list, mut io) = self.list_io();
             list.follow_layout(rows, &mut io);

@@ -55,6 +55,9 @@ impl App {
             Msg::MailSent { req, result } => self.on_mail_sent(req, result),
             Msg::SignedIn { req, result } => self.on_signed_in(req, result),
             Msg::Warn(text) => self.warn(text),
+            Msg::Edited(result) => self.on_edited(result),
+            Msg::ExportProgress { req, done, total } => self.on_export_progress(req, done, total),
+            Msg::Exported { req, path, result } => self.on_exported(req, path, result),
             Msg::Crashed { req } => self.on_crashed(req),
         }
     }

@@ -11,6 +11,10 @@ pub const HELP: &[(&str, &str)] = &[
         "filter (name=, city=, industry=, tags=, status=)",
     ),
     (":clear", "clear every filter"),
+    (
+        ":export PATH.csv|PATH.json",
+        "write the filtered list (every page); esc cancels",
+    ),
     (":new  :edit  :comment  :mail", "as the keys"),
     (":q", "quit"),
 ];
@@ -26,6 +30,8 @@ pub enum Command {
     Tab(AccountStatus),
     /// `:filter [EXPR]`: without an expression, the filter form.
     Filter(Option<String>),
+    /// `:export PATH`: the filtered list to a file.
+    Export(String),
     /// A command that does what a key does.
     Act(Action),
     Unknown(String),
@@ -64,6 +70,7 @@ pub fn parse(line: &str) -> Command {
         "mail" => Command::Act(Action::Mail),
         "delete" => Command::Act(Action::Delete),
         "signin" | "login" => Command::Act(Action::SignIn),
+        "export" | "w" => Command::Export(rest.to_string()),
         other => Command::Unknown(other.to_string()),
     }
 }

@@ -19,6 +19,8 @@ pub enum Confirm {
         owner: Owner,
         attachment: Uuid,
     },
+    /// `:export` to a file that exists: `y` replaces it.
+    ReplaceExport(std::path::PathBuf),
     /// `Esc` in a form with typed changes: `y` throws them away, `n` goes back to the form.
     Discard {
         kind: FormKind,

@@ -189,6 +189,28 @@ impl Form {
         }
     }
 
+    /// Focuses the first several-line field (the text `$EDITOR` edits); `false` if none.
+    pub fn focus_long_text(&mut self) -> bool {
+        if self.focused_kind() == FieldKind::Multi {
+            return true;
+        }
+        let Some(i) = self.fields.iter().position(|f| f.kind == FieldKind::Multi) else {
+            return false;
+        };
+        self.focus = i;
+        self.restyle();
+        true
+    }
+
+    /// Replaces the focused field's text (from the external editor), cursor at the end.
+    pub fn set_focused_value(&mut self, value: &str) {
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            let fresh = Field::new(f.key, f.label, f.kind, value);
+            f.input = fresh.input;
+        }
+        self.restyle();
+    }
+
     pub fn get(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
     }

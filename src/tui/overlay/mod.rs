@@ -6,6 +6,7 @@ pub mod command;
 pub mod confirm;
 pub mod form;
 pub mod mail;
+pub mod pick;
 pub mod sign_in;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -34,6 +35,8 @@ pub enum Overlay {
         text: String,
         what: Confirm,
     },
+    /// `y` or `o`: which of the record's values.
+    Pick(pick::Pick),
 }
 
 /// What a form is for: it decides what submitting it sends.
@@ -59,6 +62,13 @@ impl FormKind {
                 | FormKind::Mail(_)
                 | FormKind::Comment { .. }
         )
+    }
+}
+
+impl FormKind {
+    /// Forms with a long text (a comment, a mail's body) that `ctrl-e` hands to `$EDITOR`.
+    pub fn has_long_text(&self) -> bool {
+        matches!(self, FormKind::Mail(_) | FormKind::Comment { .. })
     }
 }
 

@@ -308,7 +308,7 @@ fn is_mine(me: Option<Uuid>, author: Option<Uuid>) -> bool {
     matches!((me, author), (Some(me), Some(a)) if me == a)
 }
 
-fn expand_home(raw: &str) -> PathBuf {
+pub(crate) fn expand_home(raw: &str) -> PathBuf {
     if let Some(rest) = raw.strip_prefix("~/")
         && let Some(home) = std::env::var_os("HOME")
     {

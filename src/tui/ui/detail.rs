@@ -91,7 +91,8 @@ fn capitalized(word: &str) -> String {
 }
 
 /// Draws the thread pane: the selected record's comments, then its attachments.
-pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) {
+/// Draws the thread; returns the item shown on each of its visible lines (for the mouse).
+pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) -> Vec<Option<usize>> {
     let focused = app.pane == Pane::Thread;
     let t = app.theme;
     let width = area.width.saturating_sub(2) as usize;
@@ -107,7 +108,7 @@ pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) {
     let b = block(app, title, None, focused);
     let Some(thread) = thread else {
         frame.render_widget(Paragraph::new(Line::styled("", t.dim())).block(b), area);
-        return;
+        return Vec::new();
     };
     if thread.is_empty() {
         let hint = Line::from(vec![
@@ -118,7 +119,7 @@ pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(" attaches a file.", t.dim()),
         ]);
         frame.render_widget(Paragraph::new(hint).block(b), area);
-        return;
+        return Vec::new();
     }
     let cursor = app.thread.cursor.min(thread.len().saturating_sub(1));
     let style = |i: usize| -> Style {
@@ -132,15 +133,19 @@ pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) {
     };
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut selected_range = (0usize, 0usize);
+    // The item of each line, in step with `lines`.
+    let mut items: Vec<Option<usize>> = Vec::new();
     for (i, c) in thread.comments.iter().enumerate() {
         let start = lines.len();
         comment_lines(app, c, width, style(i), &mut lines);
+        items.resize(lines.len(), Some(i));
         if i == cursor {
             selected_range = (start, lines.len());
         }
     }
     if !thread.attachments.is_empty() {
         lines.push(Line::styled("Attachments", t.dim()));
+        items.push(None);
     }
     for (j, a) in thread.attachments.iter().enumerate() {
         let i = thread.comments.len() + j;
@@ -148,6 +153,7 @@ pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) {
             selected_range = (lines.len(), lines.len() + 1);
         }
         lines.push(attachment_line(app, a, width, style(i)));
+        items.push(Some(i));
     }
     // Scroll so that the selected item is in view.
     let h = area.height.saturating_sub(2) as usize;
@@ -159,6 +165,7 @@ pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) {
             .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         area,
     );
+    items.into_iter().skip(scroll).take(h).collect()
 }
 
 /// A comment: who and when (in `head` style), then its text.

@@ -180,14 +180,19 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
             ),
         ];
     }
-    vec![
+    let mut lines = vec![
         Line::raw(format!(" No {} {}s yet.", K::tab_name(list.tab), K::NOUN)),
         Line::raw(""),
-        Line::from(vec![
+    ];
+    // Read-only: creating is not offered.
+    if !app.read_only {
+        lines.push(Line::from(vec![
             Span::raw(" Press "),
             Span::styled(k(Action::New), t.key()),
             Span::raw(format!(" to create {},", K::A_NOUN)),
-        ]),
+        ]));
+    }
+    lines.extend([
         Line::from(vec![
             Span::raw(" "),
             Span::styled(k(Action::NextTab), t.key()),
@@ -201,5 +206,6 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
             Span::styled(k(Action::Help), t.key()),
             Span::raw(" for every key."),
         ]),
-    ]
+    ]);
+    lines
 }

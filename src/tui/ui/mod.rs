@@ -26,7 +26,7 @@ const SPLIT_MIN_WIDTH: u16 = 72;
 
 /// The sizes a frame was drawn with, for the state to follow (see [`App::on_layout`]). `None`:
 /// that part was not drawn.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScreenLayout {
     /// Rows of the list shown at once.
     pub list_rows: Option<usize>,
@@ -34,6 +34,49 @@ pub struct ScreenLayout {
     pub detail_max_scroll: Option<u16>,
     /// The furthest the help can scroll.
     pub help_max_scroll: Option<u16>,
+    /// Where each pane was drawn (for the mouse); `None`: not on screen.
+    pub list_area: Option<Rect>,
+    pub detail_area: Option<Rect>,
+    pub thread_area: Option<Rect>,
+    /// The list's rows: the screen row of the first one and the list row it shows.
+    pub list_rows_at: Option<(u16, usize)>,
+    /// The thread's item on each of its visible lines (`None`: a heading).
+    pub thread_lines: Vec<Option<usize>>,
+}
+
+impl ScreenLayout {
+    /// The pane drawn at a screen cell.
+    pub fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
+        let pos = ratatui::layout::Position::new(column, row);
+        [
+            (Pane::List, self.list_area),
+            (Pane::Detail, self.detail_area),
+            (Pane::Thread, self.thread_area),
+        ]
+        .into_iter()
+        .find(|(_, r)| r.is_some_and(|r| r.contains(pos)))
+        .map(|(p, _)| p)
+    }
+
+    /// The thread item drawn at a screen cell.
+    pub fn thread_item_at(&self, column: u16, y: u16) -> Option<usize> {
+        let area = self.thread_area?;
+        let inside = column > area.x && column + 1 < area.x + area.width;
+        let line = usize::from(y.checked_sub(area.y + 1)?);
+        if !inside {
+            return None;
+        }
+        self.thread_lines.get(line).copied().flatten()
+    }
+
+    /// The list row drawn at screen row `y`, if a row of the list is there.
+    pub fn list_row_at(&self, column: u16, y: u16) -> Option<usize> {
+        let area = self.list_area?;
+        let (first_y, first_row) = self.list_rows_at?;
+        let last_y = area.y + area.height.saturating_sub(1);
+        let inside = column > area.x && column + 1 < area.x + area.width;
+        (inside && y >= first_y && y < last_y).then(|| first_row + usize::from(y - first_y))
+    }
 }
 
 pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
@@ -67,19 +110,37 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
             .max(6);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(detail_rows), Constraint::Fill(1)]).areas(right);
-        layout.list_rows = Some(list::draw(frame, app, &app.list, left));
+        draw_list(frame, app, left, &mut layout);
         layout.detail_max_scroll = detail::draw_detail(frame, app, top);
-        detail::draw_thread(frame, app, bottom);
+        layout.detail_area = Some(top);
+        layout.thread_lines = detail::draw_thread(frame, app, bottom);
+        layout.thread_area = Some(bottom);
     } else {
         match app.pane {
-            Pane::List => layout.list_rows = Some(list::draw(frame, app, &app.list, body)),
-            Pane::Detail => layout.detail_max_scroll = detail::draw_detail(frame, app, body),
-            Pane::Thread => detail::draw_thread(frame, app, body),
+            Pane::List => draw_list(frame, app, body, &mut layout),
+            Pane::Detail => {
+                layout.detail_max_scroll = detail::draw_detail(frame, app, body);
+                layout.detail_area = Some(body);
+            }
+            Pane::Thread => {
+                layout.thread_lines = detail::draw_thread(frame, app, body);
+                layout.thread_area = Some(body);
+            }
         }
     }
     draw_status(frame, app, status);
     layout.help_max_scroll = overlay::draw(frame, app, area, filter_bar, status);
     layout
+}
+
+/// The list, and where its rows went.
+fn draw_list(frame: &mut Frame, app: &App, area: Rect, layout: &mut ScreenLayout) {
+    let rows = list::draw(frame, app, &app.list, area);
+    layout.list_rows = Some(rows);
+    layout.list_area = Some(area);
+    // Inside the border, under the header row; scrolled as the draw scrolled it.
+    let scroll = visible_scroll(app.list.scroll, app.list.cursor(), rows);
+    layout.list_rows_at = Some((area.y.saturating_add(2), scroll));
 }
 
 fn thousands(n: i64) -> String {
@@ -109,6 +170,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
                 t.dim(),
             ));
         }
+    }
+    if app.read_only {
+        left.push(Span::styled(" · read-only", t.warn()));
     }
     counts_spans(app, &app.list, &mut left);
     let mut right = Vec::new();
@@ -215,43 +279,51 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 fn hints_line(app: &App, width: usize) -> Line<'static> {
     let t = &app.theme;
     let k = |a: Action| app.keymap.hint(a);
-    let items: Vec<(String, &str)> = match app.pane {
+    let items: Vec<(Action, &str)> = match app.pane {
         Pane::List => vec![
-            (k(Action::Open), "open"),
-            (k(Action::Filter), "filter"),
-            (k(Action::FilterForm), "filters"),
-            (k(Action::NextTab), Accounts::tab_name(app.list.next_tab())),
-            (k(Action::New), "new"),
-            (k(Action::Edit), "edit"),
-            (k(Action::Delete), "delete"),
-            (k(Action::Comment), "comment"),
-            (k(Action::Mail), "mail"),
-            (k(Action::Command), "cmd"),
-            (k(Action::Quit), "quit"),
+            (Action::Open, "open"),
+            (Action::Filter, "filter"),
+            (Action::FilterForm, "filters"),
+            (Action::NextTab, Accounts::tab_name(app.list.next_tab())),
+            (Action::New, "new"),
+            (Action::Edit, "edit"),
+            (Action::Delete, "delete"),
+            (Action::Comment, "comment"),
+            (Action::Mail, "mail"),
+            (Action::Command, "cmd"),
+            (Action::Quit, "quit"),
         ],
         Pane::Detail => vec![
-            (k(Action::Edit), "edit"),
-            (k(Action::CloseReopen), "close/reopen"),
-            (k(Action::Comment), "comment"),
-            (k(Action::Mail), "mail"),
-            (k(Action::Attach), "attach"),
-            (k(Action::Delete), "delete"),
-            (k(Action::NextPane), "comments"),
-            (k(Action::Back), "back"),
+            (Action::Edit, "edit"),
+            (Action::CloseReopen, "close/reopen"),
+            (Action::Comment, "comment"),
+            (Action::Mail, "mail"),
+            (Action::Attach, "attach"),
+            (Action::Delete, "delete"),
+            (Action::Copy, "copy"),
+            (Action::OpenLink, "open link"),
+            (Action::NextPane, "comments"),
+            (Action::Back, "back"),
         ],
         Pane::Thread => vec![
-            (k(Action::Comment), "comment"),
-            (k(Action::Edit), "edit"),
-            (k(Action::Delete), "delete"),
-            (k(Action::Attach), "attach"),
-            (k(Action::Download), "save file"),
-            (k(Action::Back), "back"),
+            (Action::Comment, "comment"),
+            (Action::Edit, "edit"),
+            (Action::Delete, "delete"),
+            (Action::Attach, "attach"),
+            (Action::Download, "save file"),
+            (Action::Copy, "copy"),
+            (Action::Back, "back"),
         ],
     };
+    // Read-only: write keys are not offered.
+    let items = items
+        .into_iter()
+        .filter(|(a, _)| !(app.read_only && a.writes()))
+        .map(|(a, label)| (k(a), label));
     // Only whole hints: the ones that do not fit are left out (all are in `?` help).
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (i, (key, label)) in items.into_iter().enumerate() {
+    for (i, (key, label)) in items.enumerate() {
         let sep = if i > 0 { 3 } else { 0 };
         let w = sep + sanitize::width(&key) + 1 + sanitize::width(label);
         if used + w > width {

@@ -9,6 +9,7 @@ use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::overlay::Overlay;
 use crate::tui::overlay::form::{Field, FieldKind, Form};
+use crate::tui::overlay::pick::Pick;
 use crate::tui::sanitize;
 
 /// A rectangle of at most `w` x `h` centred in `area`.
@@ -56,6 +57,7 @@ pub fn draw(
             frame.render_widget(input, rest);
         }
         Some(Overlay::Confirm { text, .. }) => draw_confirm(frame, app, text, area),
+        Some(Overlay::Pick(pick)) => draw_pick(frame, app, pick, area),
         Some(Overlay::Form(_, form)) => draw_form(frame, &t, form, area, status),
     }
     None
@@ -72,7 +74,10 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect
     ] {
         lines.push(Line::styled(title, t.title()));
         for (keys, name, help, c) in &rows {
-            if *c == ctx {
+            // Read-only: what cannot be done is not offered.
+            let refused =
+                app.read_only && Action::ALL.iter().any(|a| a.name() == *name && a.writes());
+            if *c == ctx && !refused {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {:<22}", sanitize::truncate(keys, 21)), t.key()),
                     Span::raw(format!("{help} ")),
@@ -109,6 +114,39 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect
         r,
     );
     max
+}
+
+/// The values `y` copies (or `o` opens), one letter each.
+fn draw_pick(frame: &mut Frame, app: &App, pick: &Pick, area: Rect) {
+    let t = app.theme;
+    let w = 56.min(area.width.saturating_sub(2)).max(10);
+    let inner = w.saturating_sub(4) as usize;
+    let mut body: Vec<Line> = pick
+        .choices
+        .iter()
+        .map(|c| {
+            let label = c.label.trim_start_matches("the ");
+            let value_w = inner.saturating_sub(12);
+            Line::from(vec![
+                Span::styled(format!("{} ", c.key), t.key()),
+                Span::raw(format!("{label:<9} ")),
+                Span::styled(sanitize::fit(&c.value, value_w), t.dim()),
+            ])
+        })
+        .collect();
+    body.push(Line::raw(""));
+    body.push(Line::from(vec![
+        Span::styled(app.keymap.hint(Action::Cancel), t.key()),
+        Span::raw(" cancel"),
+    ]));
+    let h = body.len() as u16 + 2;
+    let r = centered(area, w, h);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.accent())
+        .title(Span::styled(pick.verb.title(), t.title()));
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(body).block(b), r);
 }
 
 fn draw_confirm(frame: &mut Frame, app: &App, text: &str, area: Rect) {

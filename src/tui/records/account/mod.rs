@@ -15,6 +15,7 @@ use crate::model::{
 };
 use crate::tui::msg::Cmd;
 use crate::tui::overlay::form::{FieldKind, Form};
+use crate::tui::overlay::pick::Choice;
 use crate::tui::sanitize;
 use crate::tui::theme::Theme;
 
@@ -308,6 +309,85 @@ pub fn split_tags(raw: &str) -> Vec<String> {
         .filter(|t| !t.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// What `y` can copy from an account, each with its letter (the empty ones left out).
+pub fn copy_choices(a: &Account) -> Vec<Choice> {
+    let address = [
+        &a.billing_address_line,
+        &a.billing_street,
+        &a.billing_city,
+        &a.billing_state,
+        &a.billing_postcode,
+        &a.billing_country,
+    ]
+    .into_iter()
+    .map(|s| s.trim())
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
+    [
+        ('y', "the id", a.id.to_string()),
+        ('n', "the name", a.name.clone()),
+        ('e', "the email", a.email.clone()),
+        ('p', "the phone", a.phone.clone()),
+        ('w', "the website", a.website.clone()),
+        ('a', "the address", address),
+    ]
+    .into_iter()
+    .filter(|(_, _, v)| !v.trim().is_empty())
+    .map(|(key, label, value)| Choice {
+        key,
+        label,
+        value: value.trim().to_string(),
+    })
+    .collect()
+}
+
+/// What `o` can open for an account: the website (http or https only: the server's text never
+/// names another scheme for the opener) and the email as `mailto:`.
+pub fn open_choices(a: &Account) -> Vec<Choice> {
+    let mut out = Vec::new();
+    if let Some(url) = web_url(&a.website) {
+        out.push(Choice {
+            key: 'w',
+            label: "the website",
+            value: url,
+        });
+    }
+    let email = a.email.trim();
+    if !email.is_empty() && email.contains('@') && !email.contains(char::is_whitespace) {
+        let mut url = url::Url::parse("mailto:").ok();
+        if let Some(u) = url.as_mut() {
+            u.set_path(email);
+        }
+        if let Some(u) = url {
+            out.push(Choice {
+                key: 'e',
+                label: "the email",
+                value: u.to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// A website as an http(s) URL (`example.com` gets `https://`), or `None`.
+fn web_url(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.contains(char::is_whitespace) {
+        return None;
+    }
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let url = url::Url::parse(&with_scheme).ok()?;
+    matches!(url.scheme(), "http" | "https")
+        .then(|| url.host_str().is_some())
+        .filter(|h| *h)
+        .map(|_| url.to_string())
 }
 
 #[cfg(test)]

@@ -1,0 +1,104 @@
+//! `:export PATH`: the filtered list, every page, to a CSV or JSON file (the worker fetches and
+//! writes it, see [`crate::tui::export`]); progress in the status line, `Esc` cancels, an existing
+//! file is replaced only after a yes.
+
+use std::path::PathBuf;
+
+use super::App;
+use crate::tui::keymap::Action;
+use crate::tui::msg::{Cmd, ExportFormat, ExportJob, ReqId, TaskError};
+use crate::tui::overlay::{Confirm, Overlay};
+use crate::tui::panes::thread::expand_home;
+use crate::tui::requests::Purpose;
+use crate::tui::sanitize;
+
+/// Rows per request while exporting: fewer round trips than the list's pages.
+const EXPORT_PAGE: usize = 500;
+
+impl App {
+    /// `:export PATH`.
+    pub(super) fn export(&mut self, raw: &str) {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            self.error(":export PATH.csv or PATH.json");
+            return;
+        }
+        self.export_to(expand_home(raw), false);
+    }
+
+    pub(super) fn export_to(&mut self, path: PathBuf, overwrite: bool) {
+        let shown = sanitize::fit(&path.display().to_string(), 40);
+        let Some(format) = ExportFormat::from_path(&path) else {
+            self.error(format!(
+                ":export {shown}: the name must end in .csv or .json"
+            ));
+            return;
+        };
+        if self.requests.export().is_some() {
+            let esc = self.keymap.hint(Action::Back);
+            self.warn(format!("an export is running ({esc} cancels it)"));
+            return;
+        }
+        if !self.live() {
+            self.error("cannot export: not connected");
+            return;
+        }
+        let job = ExportJob {
+            path,
+            format,
+            filter: self.list.filter.clone(),
+            tab: self.list.tab,
+            limit: EXPORT_PAGE,
+            overwrite,
+        };
+        self.requests
+            .send(Cmd::Export(Box::new(job)), "exporting", Purpose::Export);
+        self.progress(format!("exporting to {shown}…"));
+    }
+
+    /// `Esc` with an export running stops it; `true` if there was one.
+    pub(super) fn cancel_export(&mut self) -> bool {
+        let Some(req) = self.requests.export() else {
+            return false;
+        };
+        self.requests.finish(req);
+        self.requests.notify(Cmd::Cancel { req });
+        self.info("export cancelled; nothing was written");
+        true
+    }
+
+    pub(super) fn on_export_progress(&mut self, req: ReqId, done: usize, total: usize) {
+        if self.requests.contains(req) {
+            let esc = self.keymap.hint(Action::Back);
+            self.progress(format!("exporting: {done}/{total} rows · {esc} cancels"));
+        }
+    }
+
+    pub(super) fn on_exported(
+        &mut self,
+        req: ReqId,
+        path: PathBuf,
+        result: Result<usize, TaskError>,
+    ) {
+        // Cancelled: whatever comes now is not news.
+        if self.requests.finish(req).is_none() {
+            return;
+        }
+        let shown = sanitize::fit(&path.display().to_string(), 40);
+        match result {
+            Ok(n) => {
+                let rows = if n == 1 { "row" } else { "rows" };
+                self.info(format!("exported {n} {rows} to {shown}"));
+            }
+            Err(TaskError::Field(e)) if e.is_exists() => {
+                self.status = None;
+                self.overlay = Some(Overlay::Confirm {
+                    text: format!("{shown} exists. Replace it?"),
+                    what: Confirm::ReplaceExport(path),
+                });
+            }
+            Err(TaskError::Field(e)) => self.error(format!("cannot export to {shown}: {e}")),
+            Err(TaskError::Client(e)) => self.failed("exporting", &e),
+        }
+    }
+}

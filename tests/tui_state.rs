@@ -375,6 +375,40 @@ fn deleting_needs_confirmation() {
 }
 
 #[test]
+fn a_deleted_account_is_not_asked_for_again_while_the_list_reloads() {
+    let mut app = loaded_app(10);
+    press(&mut app, key('d'));
+    press(&mut app, key('y'));
+    let req = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Delete(_)))
+        .expect("delete sent")
+        .id;
+    app.on_msg(Msg::Deleted {
+        req,
+        id: account_id(0),
+        result: Ok(()),
+    });
+    // The old page still shows the account until page 0 comes back; the detail's debounce
+    // must not fetch it (the server would answer 404, shown as an error).
+    app.on_tick(later(3_000));
+    let cmds = app.take_cmds();
+    assert!(
+        !cmds
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::LoadDetail { id } if id == account_id(0))),
+        "{:?}",
+        cmds.iter().map(|r| &r.cmd).collect::<Vec<_>>()
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("deleted"))
+    );
+}
+
+#[test]
 fn own_comments_can_be_edited_others_not() {
     let mut app = loaded_app(10);
     press(&mut app, code(KeyCode::Tab));

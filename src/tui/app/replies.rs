@@ -216,7 +216,7 @@ impl App {
         self.requests.finish(req);
         match result {
             Ok(()) => {
-                self.detail.forget(&id);
+                self.detail.gone(id);
                 self.info("account deleted");
                 self.reload();
             }

@@ -2,7 +2,7 @@
 //! moving back and forth does not ask again), the one asked for next (debounced while the
 //! cursor moves), why one could not be loaded, and how far the pane is scrolled.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -24,6 +24,9 @@ pub struct DetailPane<K: RecordKind> {
     /// Why a record's detail could not be loaded.
     pub error: Option<(Uuid, String)>,
     pub scroll: u16,
+    /// Records this session deleted: the list may show one until it reloads, and asking for
+    /// its detail meanwhile would only answer 404.
+    gone: HashSet<Uuid>,
 }
 
 impl<K: RecordKind> Default for DetailPane<K> {
@@ -34,6 +37,7 @@ impl<K: RecordKind> Default for DetailPane<K> {
             due: None,
             error: None,
             scroll: 0,
+            gone: HashSet::new(),
         }
     }
 }
@@ -66,6 +70,12 @@ impl<K: RecordKind> DetailPane<K> {
         self.cache.remove(id);
     }
 
+    /// The record was deleted here: never ask for its detail again.
+    pub fn gone(&mut self, id: Uuid) {
+        self.forget(&id);
+        self.gone.insert(id);
+    }
+
     pub fn clear(&mut self) {
         self.cache.clear();
         self.order.clear();
@@ -73,7 +83,7 @@ impl<K: RecordKind> DetailPane<K> {
 
     /// Asks for the detail of `id`, unless it is already being waited for.
     pub fn load(&self, id: Uuid, requests: &mut Requests) {
-        if requests.awaited_detail() == Some(id) {
+        if requests.awaited_detail() == Some(id) || self.gone.contains(&id) {
             return;
         }
         requests.send(K::load_detail(id), K::LOADING_DETAIL, Purpose::Detail(id));

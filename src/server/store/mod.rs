@@ -6,6 +6,7 @@
 //! keeps exactly one write connection and several read connections (WAL lets readers run beside
 //! the writer). PostgreSQL gets a pool of connections that reconnect after the server went away.
 
+pub mod account_row;
 pub mod accounts;
 pub mod contacts;
 pub mod db;
@@ -176,9 +177,24 @@ impl Store {
                 (Backend::Pg(pool), spool)
             }
         };
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner { engine, files_dir }),
-        })
+        };
+        // Rows stored before `row_json` existed get it now, before anything is served.
+        store
+            .write_blocking(|db| {
+                account_row::backfill_json(db)?;
+                contacts::backfill_json(db)?;
+                Ok(())
+            })
+            .map_err(|e| OpenError::Migrate {
+                path: match location {
+                    Location::Sqlite(dir) => dir.clone(),
+                    Location::Postgres(url) => redact_url(url).into(),
+                },
+                cause: e.to_string(),
+            })?;
+        Ok(store)
     }
 
     pub fn engine(&self) -> Engine {
@@ -212,7 +228,7 @@ impl Store {
         .await
     }
 
-    /// Runs a small, bounded read (a few primary-key lookups) on the calling thread when an
+    /// Runs a small, bounded read (a few index lookups, no scan) on the calling thread when an
     /// in-process read connection is idle, and like [`Store::read`] otherwise. Handing work to
     /// a blocking thread costs more than such a lookup.
     pub async fn read_small<T, F>(&self, f: F) -> Result<T, ApiError>

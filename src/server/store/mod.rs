@@ -228,7 +228,7 @@ impl Store {
         .await
     }
 
-    /// Runs a small, bounded read (a few index lookups, no scan) on the calling thread when an
+    /// Runs a small, bounded read (a few primary-key lookups) on the calling thread when an
     /// in-process read connection is idle, and like [`Store::read`] otherwise. Handing work to
     /// a blocking thread costs more than such a lookup.
     pub async fn read_small<T, F>(&self, f: F) -> Result<T, ApiError>

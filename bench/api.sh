@@ -85,7 +85,7 @@ for ENGINE in $ENGINES; do
   for SIZE in $SIZES; do
     if [ "$ENGINE" = postgres ]; then
       name="crmtui_bench_${SIZE}_$$"
-      psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+      psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null 2>&1
       PG_DBS+=("$name")
       DB_ARGS=(--database "$(echo "$PG_URL" | sed -E "s#^(postgres(ql)?://[^/]*)(/[^?]*)?#\\1/$name#")")
     else

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Benchmark of the bundled core: seeds orgs of 1,000 and 100,000 accounts and measures
-# GET /api/accounts/?limit=10 (plain and with a name filter that matches a few accounts) and
-# POST /api/accounts/ with wrk at 8 connections. Prints requests/s and p50/p99 latency.
+# Benchmark of the bundled core: seeds orgs of 1,000 and 100,000 accounts and measures, with wrk
+# at 8 connections, GET /healthz/ (the HTTP floor), GET /api/accounts/?limit=10 (plain and with
+# a name filter that matches a few accounts) and POST /api/accounts/. Prints requests/s, p50/p99
+# latency, and each page's requests/s as a share of healthz's in the same run.
 #
-#   bash bench/api.sh                 # both sizes, 10 s per run
+#   bash bench/api.sh                                  # SQLite, both sizes, 10 s per run
 #   DURATION=5 SIZES="100000" bash bench/api.sh
+#   bash bench/api.sh postgres://postgres@127.0.0.1:5432/postgres   # SQLite, then PostgreSQL
+#   BENCH_DATABASE_URL=postgres://... ENGINES=postgres bash bench/api.sh
 #
-# Needs wrk (apt-get install wrk). Uses a release build and a temp data dir.
+# On PostgreSQL the URL names a server where the script may create (and afterwards drops) one
+# database per size. Needs wrk (apt-get install wrk), and psql for PostgreSQL. Uses a release
+# build and a temp data dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,13 +20,24 @@ CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
 SIZES=${SIZES:-"1000 100000"}
 PORT=${PORT:-18765}
+PG_URL=${1:-${BENCH_DATABASE_URL:-}}
+ENGINES=${ENGINES:-"sqlite${PG_URL:+ postgres}"}
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+if [[ " $ENGINES " == *" postgres "* ]]; then
+  [ -n "$PG_URL" ] || { echo "bench: PostgreSQL needs a URL (argument or BENCH_DATABASE_URL)" >&2; exit 1; }
+  command -v psql >/dev/null || { echo "bench: psql is missing (apt-get install postgresql-client)" >&2; exit 1; }
+fi
 cargo build --release --quiet
-BIN=target/release/crmtui
+BIN=${CARGO_TARGET_DIR:-target}/release/crmtui
 WORK=$(mktemp -d)
 SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+PG_DBS=()
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+  for db in "${PG_DBS[@]}"; do psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 # wrk's Lua: print one line "rps p50_ms p99_ms errors" after the run.
@@ -47,34 +63,55 @@ end
 LUA
 cat "$WORK/report.lua" >> "$WORK/create.lua"
 
+RPS=0
 run() { # label, url, extra wrk args...
   local label=$1 url=$2; shift 2
   local out
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" \
         -H "organization-id: $ORG" -H "Content-Type: application/json" "$@" "$url" | tail -n 1)
   read -r rps p50 p99 errors <<<"$out"
-  printf '%-9s %-34s %9s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "$SIZE" "$label" "$rps" "$p50" "$p99" "$errors"
+  RPS=$rps
+  printf '%-8s %-9s %-34s %9s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' \
+    "$ENGINE" "$SIZE" "$label" "$rps" "$p50" "$p99" "$errors"
+}
+
+ratio() { # label, page rps, healthz rps
+  printf '%-8s %-9s %-34s %9s of healthz (1/%s)\n' "$ENGINE" "$SIZE" "$1" \
+    "$(echo "scale=3; $2 / $3" | bc)" "$(echo "scale=1; $3 / $2" | bc)"
 }
 
 printf 'crmtui core benchmark: wrk -t%s -c%s -d%ss, %s cores\n' "$THREADS" "$CONNS" "$DURATION" "$(nproc)"
-for SIZE in $SIZES; do
-  DIR="$WORK/data-$SIZE"
-  ids=$(echo "bench-password" | "$BIN" admin create-user --data-dir "$DIR" --email bench@example.com \
-        --password-stdin --org Bench --role ADMIN)
-  ORG=$(echo "$ids" | sed -E 's/.*"org_id":"([^"]+)".*/\1/')
-  start=$(date +%s.%N)
-  "$BIN" admin seed-demo --data-dir "$DIR" --org Bench --accounts "$SIZE" >/dev/null 2>&1
-  printf '%-9s seed-demo: %.1f s\n' "$SIZE" "$(echo "$(date +%s.%N) - $start" | bc)"
-  RUST_LOG=warn "$BIN" serve --data-dir "$DIR" --bind "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
-  SERVER_PID=$!
-  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz/" >/dev/null && break; sleep 0.1; done
-  TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/auth/login/" -H 'Content-Type: application/json' \
-          -d '{"email":"bench@example.com","password":"bench-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-  # A name that matches a few accounts: one account's serial number is unique.
-  NAME=$(curl -sf "http://127.0.0.1:$PORT/api/accounts/?limit=1&offset=7" -H "Authorization: Bearer $TOKEN" \
-         -H "organization-id: $ORG" | sed -E 's/.*"open_accounts":\[\{"id":"[^"]+","name":"[^"]* ([0-9]+)".*/\1/')
-  run "GET list limit=10" "http://127.0.0.1:$PORT/api/accounts/?limit=10" -s "$WORK/report.lua"
-  run "GET list limit=10 name=$NAME" "http://127.0.0.1:$PORT/api/accounts/?limit=10&name=$NAME" -s "$WORK/report.lua"
-  run "POST create" "http://127.0.0.1:$PORT/api/accounts/" -s "$WORK/create.lua"
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+for ENGINE in $ENGINES; do
+  for SIZE in $SIZES; do
+    if [ "$ENGINE" = postgres ]; then
+      name="crmtui_bench_${SIZE}_$$"
+      psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null 2>&1
+      PG_DBS+=("$name")
+      DB_ARGS=(--database "$(echo "$PG_URL" | sed -E "s#^(postgres(ql)?://[^/]*)(/[^?]*)?#\\1/$name#")")
+    else
+      DB_ARGS=(--data-dir "$WORK/data-$SIZE")
+    fi
+    ids=$(echo "bench-password" | "$BIN" admin create-user "${DB_ARGS[@]}" --email bench@example.com \
+          --password-stdin --org Bench --role ADMIN)
+    ORG=$(echo "$ids" | sed -E 's/.*"org_id":"([^"]+)".*/\1/')
+    start=$(date +%s.%N)
+    "$BIN" admin seed-demo "${DB_ARGS[@]}" --org Bench --accounts "$SIZE" >/dev/null 2>&1
+    printf '%-8s %-9s seed-demo: %.1f s\n' "$ENGINE" "$SIZE" "$(echo "$(date +%s.%N) - $start" | bc)"
+    [ "$ENGINE" = postgres ] && psql -q "${DB_ARGS[1]}" -c "VACUUM ANALYZE" >/dev/null
+    RUST_LOG=warn "$BIN" serve "${DB_ARGS[@]}" --bind "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+    SERVER_PID=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz/" >/dev/null && break; sleep 0.1; done
+    TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/auth/login/" -H 'Content-Type: application/json' \
+            -d '{"email":"bench@example.com","password":"bench-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+    # A name that matches a few accounts: one account's serial number is unique.
+    NAME=$(curl -sf "http://127.0.0.1:$PORT/api/accounts/?limit=1&offset=7" -H "Authorization: Bearer $TOKEN" \
+           -H "organization-id: $ORG" | sed -E 's/.*"open_accounts":\[\{"id":"[^"]+","name":"[^"]* ([0-9]+)".*/\1/')
+    run "GET /healthz/" "http://127.0.0.1:$PORT/healthz/" -s "$WORK/report.lua"; health=$RPS
+    run "GET list limit=10" "http://127.0.0.1:$PORT/api/accounts/?limit=10" -s "$WORK/report.lua"; page=$RPS
+    run "GET list limit=10 name=$NAME" "http://127.0.0.1:$PORT/api/accounts/?limit=10&name=$NAME" -s "$WORK/report.lua"; filtered=$RPS
+    run "POST create" "http://127.0.0.1:$PORT/api/accounts/" -s "$WORK/create.lua"
+    ratio "page / healthz" "$page" "$health"
+    ratio "filtered page / healthz" "$filtered" "$health"
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  done
 done

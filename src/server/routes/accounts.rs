@@ -101,14 +101,23 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: OrgCtx,
     RawQuery(query): RawQuery,
-) -> Result<Json<AccountList>, ApiError> {
+) -> Result<Response, ApiError> {
     let (filter, paging) = parse_list_query(query.as_deref())?;
     let (limit, offset) = paging.resolve();
-    let list = state
+    // The body is made on the storage thread too: it is the rows' stored JSON, spliced. (Running
+    // an admin's first page on the async thread instead, via `read_small`, measured no faster.)
+    let body = state
         .store
-        .read(move |c| accounts::list(c, &ctx, &filter, limit, offset))
+        .read(move |c| accounts::list(c, &ctx, &filter, limit, offset)?.to_json())
         .await?;
-    Ok(Json(list))
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/accounts/", tag = "accounts", request_body = AccountInput,

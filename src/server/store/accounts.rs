@@ -2,59 +2,20 @@
 
 use uuid::Uuid;
 
+use super::account_row::{self, COLUMNS, Keyed, account_from_row};
 use super::contacts;
-use super::db::{Db, Engine, List, Param, Row};
+use super::db::{Db, Engine, List, Param};
 use super::directory;
 pub use super::links::{AccountLinks, set_links};
 use super::threads::{self, RecordKind};
 use super::{fold, now};
 use crate::model::{
-    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Case, Invoice,
-    Opportunity, Patch, Task, Team, User,
+    Account, AccountDetail, AccountFilter, AccountInput, AccountStatus, Case, Invoice, Opportunity,
+    Patch, Task, Team, User,
 };
 use crate::server::error::ApiError;
 use crate::server::store::tenancy::OrgCtx;
 use crate::server::validate::Errors;
-
-const COLUMNS: &str = "a.pk, a.id, a.name, a.email, a.phone, a.industry, a.description, a.website,
-    a.status, a.billing_address_line, a.billing_street, a.billing_city, a.billing_state,
-    a.billing_postcode, a.billing_country, a.created_on, a.created_by, a.org_id,
-    a.assigned_json, a.teams_json, a.contacts_json, a.tags_json";
-
-/// An account with its integer key, which the link tables use.
-struct Keyed {
-    pk: i64,
-    account: Account,
-}
-
-fn account_from_row(r: &Row<'_>) -> Result<Keyed, ApiError> {
-    Ok(Keyed {
-        pk: r.i64(0)?,
-        account: Account {
-            id: r.uuid(1)?,
-            name: r.text(2)?,
-            email: r.text(3)?,
-            phone: r.text(4)?,
-            industry: r.text(5)?,
-            description: r.text(6)?,
-            website: r.text(7)?,
-            status: AccountStatus::parse(&r.text(8)?).unwrap_or_default(),
-            billing_address_line: r.text(9)?,
-            billing_street: r.text(10)?,
-            billing_city: r.text(11)?,
-            billing_state: r.text(12)?,
-            billing_postcode: r.text(13)?,
-            billing_country: r.text(14)?,
-            created_on: r.ts(15)?,
-            created_by: r.opt_uuid(16)?,
-            org: r.uuid(17)?,
-            assigned_to: r.json_list(18)?,
-            teams: r.json_list(19)?,
-            contacts: r.json_list(20)?,
-            tags: r.json_list(21)?,
-        },
-    })
-}
 
 /// A WHERE clause under construction, with numbered parameters.
 #[derive(Default)]
@@ -200,14 +161,15 @@ fn hint(db: &Db<'_>, keyed: bool) -> &'static str {
     }
 }
 
-/// `GET /api/accounts/`: both pages, the totals, and what the page links to.
+/// `GET /api/accounts/`: both pages, the totals, and what the page links to. Accounts and
+/// contacts come as the wire JSON their rows keep (see [`AccountPage::to_json`]).
 pub fn list(
     db: &Db<'_>,
     ctx: &OrgCtx,
     filter: &AccountFilter,
     limit: i64,
     offset: i64,
-) -> Result<AccountList, ApiError> {
+) -> Result<AccountPage, ApiError> {
     let w = scope(db, ctx, filter)?;
     let plus = hint(db, w.keyed);
     let wants = |s: AccountStatus| filter.status.is_none_or(|f| f == s);
@@ -245,41 +207,104 @@ pub fn list(
 
     let n = w.next();
     let page_sql = format!(
-        "SELECT {COLUMNS} FROM accounts a WHERE {} AND {plus}a.status = ${n}
+        "SELECT a.pk, a.row_json, a.contacts_json FROM accounts a
+         WHERE {} AND {plus}a.status = ${n}
          ORDER BY a.created_on DESC, a.pk DESC LIMIT ${} OFFSET ${}",
         w.sql(),
         n + 1,
         n + 2
     );
-    let page = |status: AccountStatus, total: i64| -> Result<Vec<Keyed>, ApiError> {
+    let mut contact_ids: Vec<Uuid> = Vec::new();
+    let mut page = |status: AccountStatus, total: i64| -> Result<Vec<String>, ApiError> {
         if !wants(status) || offset >= total || limit == 0 {
             return Ok(Vec::new());
         }
         let status = status.as_str();
         let mut params = w.refs();
         params.extend([&status as &dyn Param, &limit, &offset]);
-        db.rows(&page_sql, &params, account_from_row)
+        let rows = db.rows(&page_sql, &params, |r| {
+            contact_ids.extend(r.json_list::<Uuid>(2)?);
+            Ok((r.i64(0)?, r.opt_text(1)?))
+        })?;
+        rows.into_iter()
+            .map(|(pk, json)| account_row::stored_or_built(db, pk, json))
+            .collect()
     };
     let open = page(AccountStatus::Open, open_count)?;
     let closed = page(AccountStatus::Closed, closed_count)?;
 
-    let mut contact_ids: Vec<Uuid> = open
-        .iter()
-        .chain(closed.iter())
-        .flat_map(|r| r.account.contacts.iter().copied())
-        .collect();
     contact_ids.sort();
     contact_ids.dedup();
-    Ok(AccountList {
-        open_accounts: open.into_iter().map(|r| r.account).collect(),
-        closed_accounts: closed.into_iter().map(|r| r.account).collect(),
+    Ok(AccountPage {
+        open_accounts: open,
+        closed_accounts: closed,
         accounts_count: open_count + closed_count,
         open_accounts_count: open_count,
         closed_accounts_count: closed_count,
-        contacts: contacts::by_ids(db, ctx.org_id, &contact_ids)?,
+        contacts: contacts::json_by_ids(db, ctx.org_id, &contact_ids)?,
         users: directory::org_users(db, ctx.org_id)?,
         teams: directory::org_teams(db, ctx.org_id)?,
     })
+}
+
+/// [`crate::model::AccountList`] with its accounts and contacts as the JSON text their rows keep.
+#[derive(Debug)]
+pub struct AccountPage {
+    pub open_accounts: Vec<String>,
+    pub closed_accounts: Vec<String>,
+    pub accounts_count: i64,
+    pub open_accounts_count: i64,
+    pub closed_accounts_count: i64,
+    pub contacts: Vec<String>,
+    pub users: Vec<User>,
+    pub teams: Vec<Team>,
+}
+
+impl AccountPage {
+    /// The body of `GET /api/accounts/`: [`crate::model::AccountList`]'s JSON, with the stored rows copied in
+    /// as they are. The test below holds it to what serde makes of the same list.
+    pub fn to_json(&self) -> Result<Vec<u8>, ApiError> {
+        fn items(out: &mut Vec<u8>, key: &str, rows: &[String]) {
+            out.extend_from_slice(b"\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":[");
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(row.as_bytes());
+            }
+            out.push(b']');
+        }
+        let rows: usize = self
+            .open_accounts
+            .iter()
+            .chain(&self.closed_accounts)
+            .chain(&self.contacts)
+            .map(|r| r.len() + 1)
+            .sum();
+        let mut out = Vec::with_capacity(rows + 512 * (self.users.len() + self.teams.len() + 1));
+        out.push(b'{');
+        items(&mut out, "open_accounts", &self.open_accounts);
+        out.push(b',');
+        items(&mut out, "closed_accounts", &self.closed_accounts);
+        for (key, n) in [
+            ("accounts_count", self.accounts_count),
+            ("open_accounts_count", self.open_accounts_count),
+            ("closed_accounts_count", self.closed_accounts_count),
+        ] {
+            out.extend_from_slice(format!(",\"{key}\":{n}").as_bytes());
+        }
+        out.push(b',');
+        items(&mut out, "contacts", &self.contacts);
+        let json_err = |e: serde_json::Error| ApiError::internal(format!("list JSON: {e}"));
+        out.extend_from_slice(b",\"users\":");
+        serde_json::to_writer(&mut out, &self.users).map_err(json_err)?;
+        out.extend_from_slice(b",\"teams\":");
+        serde_json::to_writer(&mut out, &self.teams).map_err(json_err)?;
+        out.push(b'}');
+        Ok(out)
+    }
 }
 
 /// The account with `id` if `ctx` may see it, else 404.
@@ -678,4 +703,111 @@ pub fn delete(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<Vec<Uuid>, ApiError
 /// The integer key of a visible account (for the mail outbox).
 pub fn visible_pk(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<i64, ApiError> {
     find(db, ctx, id).map(|r| r.pk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AccountList, Contact, Role};
+
+    /// The spliced page means what serde makes of the same list, key for key.
+    #[test]
+    fn page_json_is_the_account_list() {
+        let org = Uuid::new_v4();
+        let when = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let account = |name: &str, status| Account {
+            id: Uuid::new_v4(),
+            name: name.into(),
+            email: "a@b.example".into(),
+            phone: String::new(),
+            industry: "SOFTWARE".into(),
+            description: "line\n\"quoted\" \u{1}".into(),
+            website: String::new(),
+            status,
+            billing_address_line: String::new(),
+            billing_street: String::new(),
+            billing_city: "München".into(),
+            billing_state: String::new(),
+            billing_postcode: String::new(),
+            billing_country: String::new(),
+            created_on: when,
+            created_by: None,
+            org,
+            contacts: vec![Uuid::new_v4()],
+            assigned_to: vec![Uuid::new_v4(), Uuid::new_v4()],
+            teams: vec![],
+            tags: vec!["vip".into()],
+        };
+        let contact = Contact {
+            id: Uuid::new_v4(),
+            first_name: "Ana".into(),
+            last_name: "Silva".into(),
+            email: String::new(),
+            phone: String::new(),
+            title: String::new(),
+            description: String::new(),
+            org,
+            created_on: when,
+            created_by: Some(Uuid::new_v4()),
+        };
+        let list = AccountList {
+            open_accounts: vec![
+                account("A", AccountStatus::Open),
+                account("B", AccountStatus::Open),
+            ],
+            closed_accounts: vec![account("C", AccountStatus::Closed)],
+            accounts_count: 3,
+            open_accounts_count: 2,
+            closed_accounts_count: 1,
+            contacts: vec![contact.clone(), contact],
+            users: vec![User {
+                id: Uuid::new_v4(),
+                email: "u@x.example".into(),
+                role: Role::Admin,
+                is_active: true,
+            }],
+            teams: vec![Team {
+                id: Uuid::new_v4(),
+                name: "Sales".into(),
+                description: String::new(),
+                users: vec![Uuid::new_v4()],
+                created_on: when,
+            }],
+        };
+        let rows = |v: &[Account]| -> Vec<String> {
+            v.iter()
+                .map(|a| account_row::to_json(a).unwrap_or_default())
+                .collect()
+        };
+        let page = AccountPage {
+            open_accounts: rows(&list.open_accounts),
+            closed_accounts: rows(&list.closed_accounts),
+            accounts_count: list.accounts_count,
+            open_accounts_count: list.open_accounts_count,
+            closed_accounts_count: list.closed_accounts_count,
+            contacts: list
+                .contacts
+                .iter()
+                .map(|c| serde_json::to_string(c).unwrap_or_default())
+                .collect(),
+            users: list.users.clone(),
+            teams: list.teams.clone(),
+        };
+        let spliced: serde_json::Value =
+            serde_json::from_slice(&page.to_json().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(spliced, serde_json::to_value(&list).unwrap_or_default());
+        let empty = AccountPage {
+            open_accounts: vec![],
+            closed_accounts: vec![],
+            accounts_count: 0,
+            open_accounts_count: 0,
+            closed_accounts_count: 0,
+            contacts: vec![],
+            users: vec![],
+            teams: vec![],
+        };
+        let parsed: AccountList =
+            serde_json::from_slice(&empty.to_json().unwrap_or_default()).expect("valid JSON");
+        assert!(parsed.open_accounts.is_empty() && parsed.users.is_empty());
+    }
 }

@@ -182,18 +182,23 @@ fn sqlite_sql(sql: &str) -> Cow<'_, str> {
     if !sql.contains('$') {
         return Cow::Borrowed(sql);
     }
+    // Runs for every statement: copy the runs between marks, not char by char. Both marks are
+    // ASCII, so every cut is on a char boundary.
     let mut out = String::with_capacity(sql.len());
     let mut quoted = false;
-    for ch in sql.chars() {
-        match ch {
-            '\'' => {
-                quoted = !quoted;
-                out.push(ch);
+    let mut run = 0;
+    for (i, b) in sql.bytes().enumerate() {
+        match b {
+            b'\'' => quoted = !quoted,
+            b'$' if !quoted => {
+                out.push_str(&sql[run..i]);
+                out.push('?');
+                run = i + 1;
             }
-            '$' if !quoted => out.push('?'),
-            _ => out.push(ch),
+            _ => {}
         }
     }
+    out.push_str(&sql[run..]);
     Cow::Owned(out)
 }
 

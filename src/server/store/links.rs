@@ -50,8 +50,9 @@ pub fn set_links(db: &Db<'_>, org: Uuid, pk: i64, links: &AccountLinks) -> Resul
     refresh_link_copies(db, pk)
 }
 
-/// Rewrites the account's JSON copies of its link tables. Every change to a link table must
-/// end with this: it is the one place that keeps them.
+/// Rewrites the account's JSON copies of its link tables, and the row's whole wire JSON. Every
+/// change to an account row or a link table must end with this: it is the one place that keeps
+/// them.
 pub fn refresh_link_copies(db: &Db<'_>, pk: i64) -> Result<(), ApiError> {
     let sql = db.pick(
         "UPDATE accounts SET
@@ -77,7 +78,7 @@ pub fn refresh_link_copies(db: &Db<'_>, pk: i64) -> Result<(), ApiError> {
          WHERE pk = $1",
     );
     db.exec(sql, &[&pk])?;
-    Ok(())
+    super::account_row::refresh_json(db, pk)
 }
 
 /// The tag's id, creating it on first use.

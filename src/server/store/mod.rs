@@ -6,6 +6,7 @@
 //! keeps exactly one write connection and several read connections (WAL lets readers run beside
 //! the writer). PostgreSQL gets a pool of connections that reconnect after the server went away.
 
+pub mod account_row;
 pub mod accounts;
 pub mod contacts;
 pub mod db;
@@ -176,9 +177,24 @@ impl Store {
                 (Backend::Pg(pool), spool)
             }
         };
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner { engine, files_dir }),
-        })
+        };
+        // Rows stored before `row_json` existed get it now, before anything is served.
+        store
+            .write_blocking(|db| {
+                account_row::backfill_json(db)?;
+                contacts::backfill_json(db)?;
+                Ok(())
+            })
+            .map_err(|e| OpenError::Migrate {
+                path: match location {
+                    Location::Sqlite(dir) => dir.clone(),
+                    Location::Postgres(url) => redact_url(url).into(),
+                },
+                cause: e.to_string(),
+            })?;
+        Ok(store)
     }
 
     pub fn engine(&self) -> Engine {

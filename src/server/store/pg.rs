@@ -11,7 +11,10 @@ use crate::server::error::ApiError;
 
 /// Migrations, applied in order under an advisory lock, so that replicas starting together on a
 /// fresh database migrate it once. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/pg/0001_base.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/pg/0001_base.sql"),
+    include_str!("migrations/pg/0002_row_json.sql"),
+];
 
 /// Any constant shared by every replica: the key of the migration lock.
 const MIGRATION_LOCK: i64 = 0x6372_6d74_7569;

@@ -15,6 +15,7 @@ use crate::server::error::ApiError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_base.sql"),
     include_str!("migrations/sqlite/0002_threads.sql"),
+    include_str!("migrations/sqlite/0003_row_json.sql"),
 ];
 
 pub struct Pool {

@@ -33,14 +33,12 @@ pub fn user_is_active(db: &Db<'_>, user: Uuid) -> Result<bool, ApiError> {
 /// Checks the caller's membership in `org` (or picks their only org) and returns the context
 /// every org-scoped handler works in.
 pub fn resolve_org(db: &Db<'_>, user: Uuid, org: Option<Uuid>) -> Result<OrgCtx, ApiError> {
-    if !user_is_active(db, user)? {
-        return Err(ApiError::Unauthorized(
-            "User is inactive or does not exist.".into(),
-        ));
-    }
-    let org_id = match org {
-        Some(org) => org,
-        None => match memberships(db, user)?.as_slice() {
+    let inactive = || ApiError::Unauthorized("User is inactive or does not exist.".into());
+    let Some(org_id) = org else {
+        if !user_is_active(db, user)? {
+            return Err(inactive());
+        }
+        let org_id = match memberships(db, user)?.as_slice() {
             [only] => only.id,
             [] => {
                 return Err(ApiError::Forbidden(
@@ -53,20 +51,25 @@ pub fn resolve_org(db: &Db<'_>, user: Uuid, org: Option<Uuid>) -> Result<OrgCtx,
                     "You belong to several organizations: send the organization-id header.",
                 ));
             }
-        },
+        };
+        return resolve_org(db, user, Some(org_id));
     };
-    let role = db.opt(
-        "SELECT role, is_active FROM memberships WHERE user_id = $1 AND org_id = $2",
+    // The user and the membership in one statement: this runs on every org-scoped request.
+    let row = db.opt(
+        "SELECT u.is_active, m.role, coalesce(m.is_active, FALSE) FROM users u
+         LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = $2
+         WHERE u.id = $1",
         &[&user, &org_id],
-        |r| Ok((r.text(0)?, r.bool(1)?)),
+        |r| Ok((r.bool(0)?, r.opt_text(1)?, r.bool(2)?)),
     )?;
-    match role {
-        Some((role, true)) => Ok(OrgCtx {
+    match row {
+        None | Some((false, _, _)) => Err(inactive()),
+        Some((true, Some(role), true)) => Ok(OrgCtx {
             user_id: user,
             org_id,
             role: Role::parse(&role).unwrap_or(Role::User),
         }),
-        _ => Err(ApiError::Forbidden(
+        Some((true, _, _)) => Err(ApiError::Forbidden(
             "You are not an active member of this organization.".into(),
         )),
     }

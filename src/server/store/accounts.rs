@@ -423,6 +423,33 @@ pub fn detail(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<AccountDetail, ApiE
     })
 }
 
+impl AccountFields {
+    /// The stored columns from `name` to `billing_country`, in the order of the table (and of
+    /// the insert's and the update's placeholders); `name_key` is the folded name.
+    fn values<'a>(&'a self, name_key: &'a String) -> [&'a dyn Param; 14] {
+        let status: &'static &'static str = match self.status {
+            AccountStatus::Open => &"open",
+            AccountStatus::Closed => &"closed",
+        };
+        [
+            &self.name,
+            name_key,
+            &self.email,
+            &self.phone,
+            &self.industry,
+            &self.description,
+            &self.website,
+            status,
+            &self.billing_address_line,
+            &self.billing_street,
+            &self.billing_city,
+            &self.billing_state,
+            &self.billing_postcode,
+            &self.billing_country,
+        ]
+    }
+}
+
 /// Every account field, validated, ready to store.
 pub struct AccountFields {
     pub name: String,
@@ -610,26 +637,11 @@ pub fn insert_row(
             billing_postcode, billing_country, created_on, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          RETURNING pk",
-        &[
-            &id,
-            &org,
-            &f.name,
-            &fold(&f.name),
-            &f.email,
-            &f.phone,
-            &f.industry,
-            &f.description,
-            &f.website,
-            &f.status.as_str(),
-            &f.billing_address_line,
-            &f.billing_street,
-            &f.billing_city,
-            &f.billing_state,
-            &f.billing_postcode,
-            &f.billing_country,
-            created,
-            &by,
-        ],
+        &[&id as &dyn Param, &org]
+            .into_iter()
+            .chain(f.values(&fold(&f.name)))
+            .chain([created as &dyn Param, &by])
+            .collect::<Vec<_>>(),
         |r| r.i64(0),
     )
 }
@@ -651,23 +663,9 @@ pub fn update(
             billing_street = $11, billing_city = $12, billing_state = $13, billing_postcode = $14,
             billing_country = $15
          WHERE pk = $1",
-        &[
-            &row.pk,
-            &f.name,
-            &fold(&f.name),
-            &f.email,
-            &f.phone,
-            &f.industry,
-            &f.description,
-            &f.website,
-            &f.status.as_str(),
-            &f.billing_address_line,
-            &f.billing_street,
-            &f.billing_city,
-            &f.billing_state,
-            &f.billing_postcode,
-            &f.billing_country,
-        ],
+        &std::iter::once(&row.pk as &dyn Param)
+            .chain(f.values(&fold(&f.name)))
+            .collect::<Vec<_>>(),
     )?;
     set_links(db, ctx.org_id, row.pk, &links)?;
     // Read back by key, not through the caller's scope: a USER who took themself off

@@ -145,8 +145,6 @@ pub enum CoreError {
         addr: SocketAddr,
         cause: std::io::Error,
     },
-    #[error("server failed: {0}")]
-    Serve(std::io::Error),
 }
 
 impl Core {

@@ -221,7 +221,7 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
 /// race on a unique name is the field error the store's own check gives; the rest are
 /// internal errors.
 pub fn pg_error(e: postgres::Error) -> ApiError {
-    if e.is_closed() || e.as_db_error().is_none() && e.code().is_none() {
+    if e.is_closed() || is_io(&e) {
         return ApiError::Unavailable(format!("database: {e}"));
     }
     if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
@@ -235,6 +235,19 @@ pub fn pg_error(e: postgres::Error) -> ApiError {
         return ApiError::Conflict(format!("database: {e}"));
     }
     ApiError::internal(format!("database: {e}"))
+}
+
+/// A failure to reach the server (refused, reset, timed out), as opposed to one it answered
+/// or a value that did not convert.
+fn is_io(e: &postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<std::io::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 struct Bind<'a>(&'a &'a dyn Param);

@@ -1014,6 +1014,7 @@ async fn check(resp: Response) -> Result<Response, ClientError> {
 /// The body of a comment post or edit, from the model type the server also reads.
 fn comment_body(text: &str) -> Result<serde_json::Value, ClientError> {
     serde_json::to_value(crate::model::CommentInput {
+        is_internal: None,
         comment: Some(text.to_string()),
     })
     .map_err(|e| ClientError::Local(format!("cannot encode the comment: {e}")))

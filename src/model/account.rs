@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::common::{Patch, timestamp};
-use super::{Case, Contact, Invoice, Opportunity, Task, Team, User, UserRef};
+use super::{Contact, Team, User, UserRef};
 
 /// `open` or `closed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
@@ -159,14 +159,22 @@ pub struct AccountDetail {
     pub account_obj: Account,
     #[serde(default)]
     pub contacts: Vec<Contact>,
+    /// Rows of the records that name the account, as `GET /api/opportunities/` lists them.
     #[serde(default)]
-    pub opportunities: Vec<Opportunity>,
+    #[schema(value_type = Vec<Object>)]
+    pub opportunities: Vec<super::record::Record>,
+    /// Rows of the records that name the account, as `GET /api/cases/` lists them.
     #[serde(default)]
-    pub cases: Vec<Case>,
+    #[schema(value_type = Vec<Object>)]
+    pub cases: Vec<super::record::Record>,
+    /// Rows of the records that name the account, as `GET /api/tasks/` lists them.
     #[serde(default)]
-    pub tasks: Vec<Task>,
+    #[schema(value_type = Vec<Object>)]
+    pub tasks: Vec<super::record::Record>,
+    /// Rows of the records that name the account, as `GET /api/invoices/` lists them.
     #[serde(default)]
-    pub invoices: Vec<Invoice>,
+    #[schema(value_type = Vec<Object>)]
+    pub invoices: Vec<super::record::Record>,
     #[serde(default)]
     pub assigned_to: Vec<User>,
     #[serde(default)]
@@ -286,7 +294,17 @@ pub struct AccountInput {
 pub struct Comment {
     pub id: Uuid,
     pub comment: String,
-    pub account: Uuid,
+    /// The account, for an account's comment; other records name theirs in `content_type`
+    /// and `object_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<Uuid>,
+    /// Cases only: a note for staff rather than a comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_internal: Option<bool>,
     #[serde(with = "timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub commented_on: DateTime<Utc>,
@@ -302,7 +320,12 @@ pub struct Attachment {
     pub id: Uuid,
     pub attachment: String,
     pub file_name: String,
-    pub account: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<Uuid>,
     #[serde(with = "timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub created_on: DateTime<Utc>,
@@ -315,6 +338,9 @@ pub struct Attachment {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CommentInput {
     pub comment: Option<String>,
+    /// Cases only: keep the comment as an internal note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_internal: Option<bool>,
 }
 
 /// The answer to `POST /api/accounts/{id}/`.

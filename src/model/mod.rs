@@ -7,10 +7,10 @@ mod account;
 mod auth;
 mod common;
 mod contact;
-mod related;
+pub mod kinds;
+pub mod record;
 
 pub use account::*;
 pub use auth::*;
 pub use common::*;
 pub use contact::*;
-pub use related::*;

@@ -396,6 +396,13 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::accounts::router())
         .merge(routes::threads::router())
         .merge(routes::directory::router())
+        .merge(routes::contacts::router())
+        .merge(routes::leads::router())
+        .merge(routes::opportunities::router())
+        .merge(routes::cases::router())
+        .merge(routes::tasks::router())
+        .merge(routes::invoices::router())
+        .merge(routes::dashboard::router())
         .fallback(|| async { error::ApiError::NotFound })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(

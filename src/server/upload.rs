@@ -11,8 +11,19 @@ use uuid::Uuid;
 use super::AppState;
 use super::error::{ApiError, body_bytes, parse_json};
 
-/// The file fields Django-CRM and the seed use for an attachment.
-const FILE_FIELDS: &[&str] = &["attachment", "account_attachment"];
+/// The file fields Django-CRM and the seed use for an attachment: `attachment`, 1.x's
+/// `<type>_attachment`, and `file` (its invoice routes).
+const FILE_FIELDS: &[&str] = &[
+    "attachment",
+    "file",
+    "account_attachment",
+    "contact_attachment",
+    "lead_attachment",
+    "opportunity_attachment",
+    "case_attachment",
+    "task_attachment",
+    "invoice_attachment",
+];
 
 /// A file received and written under the files dir. Dropping it removes the file unless
 /// [`Upload::keep`] was called, so a failed request leaves nothing behind.

@@ -139,6 +139,7 @@ pub async fn create(
                 RecordKind::Account,
                 account.id,
                 None,
+                false,
                 Some(file),
             )?;
         }

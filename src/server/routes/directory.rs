@@ -1,150 +1,23 @@
-//! Contacts, users and teams: enough for an account's links to be real.
+//! Users and teams of an org.
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::PathId;
-use crate::model::{
-    Contact, ContactInput, ContactList, Paging, Team, TeamInput, TeamList, UserList,
-};
+use crate::model::{Team, TeamInput, TeamList, UserList};
 use crate::server::AppState;
 use crate::server::auth::OrgCtx;
 use crate::server::error::{ApiError, ApiJson};
-use crate::server::store::contacts::{self, ContactFields};
 use crate::server::store::directory;
 
 pub fn router() -> axum::Router<AppState> {
     use axum::routing::get;
     axum::Router::new()
-        .route("/api/contacts/", get(list_contacts).post(create_contact))
-        .route(
-            "/api/contacts/{id}/",
-            get(get_contact)
-                .put(update_contact)
-                .patch(update_contact)
-                .delete(delete_contact),
-        )
         .route("/api/users/", get(list_users))
         .route("/api/teams/", get(list_teams).post(create_team))
 }
 use crate::server::validate::Errors;
-
-#[utoipa::path(get, path = "/api/contacts/", tag = "contacts",
-    params(("name" = Option<String>, Query), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
-    responses((status = 200, body = ContactList)))]
-pub async fn list_contacts(
-    State(state): State<AppState>,
-    ctx: OrgCtx,
-    RawQuery(query): RawQuery,
-) -> Result<Json<ContactList>, ApiError> {
-    let mut paging = Paging::default();
-    let mut name = None;
-    let mut errors = Errors::default();
-    for (k, v) in form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
-        match k.as_ref() {
-            // As for accounts: no stored name needs control characters to be found.
-            "name" if v.chars().any(char::is_control) => {
-                errors.add("name", "Must not contain control characters.");
-            }
-            "name" if !v.trim().is_empty() => name = Some(v.trim().to_string()),
-            "limit" | "offset" => match v.parse::<i64>() {
-                Ok(n) if n >= 0 && k == "limit" => paging.limit = Some(n),
-                Ok(n) if n >= 0 => paging.offset = Some(n),
-                _ => errors.add(&k, "Must be a whole number of 0 or more."),
-            },
-            _ => {}
-        }
-    }
-    errors.finish()?;
-    let (limit, offset) = paging.resolve();
-    let (count, contacts) = state
-        .store
-        .read(move |c| contacts::list(c, ctx.org_id, name.as_deref(), limit, offset))
-        .await?;
-    Ok(Json(ContactList {
-        contacts_count: count,
-        contact_obj_list: contacts,
-    }))
-}
-
-#[utoipa::path(post, path = "/api/contacts/", tag = "contacts", request_body = ContactInput,
-    responses((status = 201, body = Contact), (status = 400, body = crate::model::ErrorBody)))]
-pub async fn create_contact(
-    State(state): State<AppState>,
-    ctx: OrgCtx,
-    ApiJson(input): ApiJson<ContactInput>,
-) -> Result<Response, ApiError> {
-    let fields = ContactFields::merge(None, input)?;
-    let contact = state
-        .store
-        .write(move |tx| {
-            let id = contacts::insert(tx, ctx.org_id, Some(ctx.user_id), &fields)?;
-            contacts::get(tx, ctx.org_id, id)
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(contact)).into_response())
-}
-
-#[utoipa::path(get, path = "/api/contacts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
-    tag = "contacts", responses((status = 200, body = Contact)))]
-pub async fn get_contact(
-    State(state): State<AppState>,
-    ctx: OrgCtx,
-    PathId(id): PathId,
-) -> Result<Json<Contact>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .read(move |c| contacts::get(c, ctx.org_id, id))
-            .await?,
-    ))
-}
-
-#[utoipa::path(method(put, patch), path = "/api/contacts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
-    tag = "contacts", request_body = ContactInput,
-    responses((status = 200, body = Contact)))]
-pub async fn update_contact(
-    State(state): State<AppState>,
-    ctx: OrgCtx,
-    PathId(id): PathId,
-    ApiJson(input): ApiJson<ContactInput>,
-) -> Result<Json<Contact>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .write(move |tx| {
-                let current = contacts::get(tx, ctx.org_id, id)?;
-                let fields = ContactFields::merge(Some(&current), input)?;
-                contacts::update(tx, ctx.org_id, id, &fields)?;
-                contacts::get(tx, ctx.org_id, id)
-            })
-            .await?,
-    ))
-}
-
-#[utoipa::path(delete, path = "/api/contacts/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
-    tag = "contacts", responses((status = 204)))]
-pub async fn delete_contact(
-    State(state): State<AppState>,
-    ctx: OrgCtx,
-    PathId(id): PathId,
-) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .write(move |tx| {
-            let current = contacts::get(tx, ctx.org_id, id)?;
-            if !ctx.is_admin() && current.created_by != Some(ctx.user_id) {
-                return Err(ApiError::Forbidden(
-                    "Only an admin or the contact's creator may delete it.".into(),
-                ));
-            }
-            contacts::delete(tx, ctx.org_id, id)
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
 
 #[utoipa::path(get, path = "/api/users/", tag = "users", responses((status = 200, body = UserList)))]
 pub async fn list_users(

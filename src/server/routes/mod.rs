@@ -2,7 +2,15 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cases;
+pub mod contacts;
+pub mod dashboard;
 pub mod directory;
+pub mod invoices;
+pub mod leads;
+pub mod opportunities;
+pub mod records;
+pub mod tasks;
 pub mod threads;
 
 use axum::extract::{FromRequestParts, Path};

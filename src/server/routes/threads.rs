@@ -13,7 +13,7 @@ use super::PathId;
 use crate::model::{Comment, CommentInput};
 use crate::server::AppState;
 use crate::server::auth::{Caller, OrgCtx, org_header};
-use crate::server::error::{ApiError, ApiJson, parse_value};
+use crate::server::error::{ApiError, parse_value};
 use crate::server::store::tenancy;
 use crate::server::store::threads::{self, NewAttachment, Owned, RecordKind};
 use crate::server::upload::{Upload, read_body};
@@ -30,6 +30,7 @@ pub fn router() -> axum::Router<AppState> {
             "/api/accounts/attachment/{id}/",
             get(download_attachment).delete(delete_attachment),
         )
+        .route("/api/attachments/{id}/download/", get(download_any))
 }
 
 /// Removes attachment files after their rows are gone (SQLite keeps bodies as files).
@@ -123,9 +124,11 @@ pub async fn add(
         e.max_len("comment", c, 10_000);
         e.finish()?;
     }
+    // Only cases keep internal notes; elsewhere the flag means nothing.
+    let internal = kind == RecordKind::Other("case") && input.is_internal == Some(true);
     let added = write_with_upload(&state, upload, move |db, file| {
         kind.check_visible(db, &ctx, id)?;
-        threads::add(db, &ctx, kind, id, comment.as_deref(), file)
+        threads::add(db, &ctx, kind, id, comment.as_deref(), internal, file)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
@@ -162,6 +165,7 @@ async fn owner_ctx(
     caller: Caller,
     headers: &axum::http::HeaderMap,
     kind: OwnedKind,
+    record_kind: Option<&'static str>,
     id: Uuid,
 ) -> Result<OrgCtx, ApiError> {
     let header_org = org_header(headers)?;
@@ -169,7 +173,9 @@ async fn owner_ctx(
         .store
         .read(move |c| {
             let owned = kind.find(c, id)?;
-            if header_org.is_some_and(|o| o != owned.org) {
+            if header_org.is_some_and(|o| o != owned.org)
+                || record_kind.is_some_and(|k| k != owned.kind.as_str())
+            {
                 return Err(ApiError::NotFound);
             }
             let ctx =
@@ -191,8 +197,23 @@ pub async fn edit_comment(
     caller: Caller,
     headers: axum::http::HeaderMap,
     PathId(id): PathId,
-    ApiJson(input): ApiJson<CommentInput>,
+    req: Request,
 ) -> Result<Json<Comment>, ApiError> {
+    edit_comment_of(state, caller, headers, Some("account"), id, req).await
+}
+
+/// Edits a comment of a record of kind `record_kind` (`None`: any kind).
+pub async fn edit_comment_of(
+    state: AppState,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    record_kind: Option<&'static str>,
+    id: Uuid,
+    req: Request,
+) -> Result<Json<Comment>, ApiError> {
+    let (body, upload) = read_body(req, &state, &[]).await?;
+    drop(upload);
+    let input: CommentInput = parse_value(body)?;
     let text = input
         .comment
         .map(|c| c.trim().to_string())
@@ -201,7 +222,15 @@ pub async fn edit_comment(
     e.required("comment", &text);
     e.max_len("comment", &text, 10_000);
     e.finish()?;
-    owner_ctx(&state, caller, &headers, OwnedKind::Comment, id).await?;
+    owner_ctx(
+        &state,
+        caller,
+        &headers,
+        OwnedKind::Comment,
+        record_kind,
+        id,
+    )
+    .await?;
     Ok(Json(
         state
             .store
@@ -218,7 +247,25 @@ pub async fn delete_comment(
     headers: axum::http::HeaderMap,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    owner_ctx(&state, caller, &headers, OwnedKind::Comment, id).await?;
+    delete_comment_of(state, caller, headers, Some("account"), id).await
+}
+
+pub async fn delete_comment_of(
+    state: AppState,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    record_kind: Option<&'static str>,
+    id: Uuid,
+) -> Result<StatusCode, ApiError> {
+    owner_ctx(
+        &state,
+        caller,
+        &headers,
+        OwnedKind::Comment,
+        record_kind,
+        id,
+    )
+    .await?;
     state
         .store
         .write(move |tx| threads::delete_comment(tx, id))
@@ -234,7 +281,25 @@ pub async fn delete_attachment(
     headers: axum::http::HeaderMap,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    owner_ctx(&state, caller, &headers, OwnedKind::Attachment, id).await?;
+    delete_attachment_of(state, caller, headers, Some("account"), id).await
+}
+
+pub async fn delete_attachment_of(
+    state: AppState,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    record_kind: Option<&'static str>,
+    id: Uuid,
+) -> Result<StatusCode, ApiError> {
+    owner_ctx(
+        &state,
+        caller,
+        &headers,
+        OwnedKind::Attachment,
+        record_kind,
+        id,
+    )
+    .await?;
     state
         .store
         .write(move |tx| threads::delete_attachment(tx, id))
@@ -252,13 +317,38 @@ pub async fn download_attachment(
     headers: axum::http::HeaderMap,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
+    download(state, caller, headers, Some("account"), id).await
+}
+
+#[utoipa::path(get, path = "/api/attachments/{id}/download/", params(("id" = uuid::Uuid, Path, description = "The attachment\'s id")),
+    tag = "attachments",
+    responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
+pub async fn download_any(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    PathId(id): PathId,
+) -> Result<Response, ApiError> {
+    download(state, caller, headers, None, id).await
+}
+
+/// Streams an attachment of a record the caller may see.
+pub async fn download(
+    state: AppState,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    record_kind: Option<&'static str>,
+    id: Uuid,
+) -> Result<Response, ApiError> {
     let header_org = org_header(&headers)?;
     let user = caller.user_id;
     let (file_name, content_type) = state
         .store
         .read(move |c| {
             let owned = threads::attachment_owner(c, id)?;
-            if header_org.is_some_and(|o| o != owned.org) {
+            if header_org.is_some_and(|o| o != owned.org)
+                || record_kind.is_some_and(|k| k != owned.kind.as_str())
+            {
                 return Err(ApiError::NotFound);
             }
             let ctx =

@@ -7,73 +7,15 @@ use super::contacts;
 use super::db::{Db, Engine, List, Param};
 use super::directory;
 pub use super::links::{AccountLinks, set_links};
+use super::query::{Where, boxed, like_pattern};
 use super::threads::{self, RecordKind};
 use super::{fold, now};
 use crate::model::{
-    Account, AccountDetail, AccountFilter, AccountInput, AccountStatus, Case, Invoice, Opportunity,
-    Patch, Task, Team, User,
+    Account, AccountDetail, AccountFilter, AccountInput, AccountStatus, Patch, Team, User,
 };
 use crate::server::error::ApiError;
 use crate::server::store::tenancy::OrgCtx;
 use crate::server::validate::Errors;
-
-/// A WHERE clause under construction, with numbered parameters.
-#[derive(Default)]
-struct Where {
-    clauses: Vec<String>,
-    params: Vec<Box<dyn Param>>,
-    /// True when some clause yields a small set of keys: then SQLite is told to only check the
-    /// org and status columns, so that it drives the query from that set rather than scan.
-    keyed: bool,
-}
-
-impl Where {
-    /// Adds a clause whose `$?` marks take `params` in order.
-    fn push(&mut self, clause: &str, params: Vec<Box<dyn Param>>) {
-        let mut out = String::with_capacity(clause.len() + 8);
-        let mut n = self.params.len();
-        let mut rest = clause;
-        while let Some(i) = rest.find("$?") {
-            n += 1;
-            out.push_str(&rest[..i]);
-            out.push_str(&format!("${n}"));
-            rest = &rest[i + 2..];
-        }
-        out.push_str(rest);
-        self.clauses.push(out);
-        self.params.extend(params);
-    }
-
-    fn sql(&self) -> String {
-        self.clauses.join(" AND ")
-    }
-
-    fn refs(&self) -> Vec<&dyn Param> {
-        self.params.iter().map(|p| p.as_ref()).collect()
-    }
-
-    /// The next free parameter number.
-    fn next(&self) -> usize {
-        self.params.len() + 1
-    }
-}
-
-fn boxed<T: Param + 'static>(v: T) -> Box<dyn Param> {
-    Box::new(v)
-}
-
-/// `%value%` for LIKE, with LIKE's own characters escaped (PostgreSQL's default escape is `\`).
-fn like_pattern(value: &str) -> String {
-    let mut out = String::from("%");
-    for ch in fold(value).chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    out
-}
 
 /// The conditions every account query of `ctx` shares: its org, the filters, and for a `USER`
 /// only the accounts they created or are assigned to.
@@ -326,7 +268,6 @@ pub fn get(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<Account, ApiError> {
 /// `GET /api/accounts/{id}/`.
 pub fn detail(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<AccountDetail, ApiError> {
     let row = find(db, ctx, id)?;
-    let pk = row.pk;
     let account = row.account;
     let users = directory::org_users(db, ctx.org_id)?;
     let teams = directory::org_teams(db, ctx.org_id)?;
@@ -339,79 +280,15 @@ pub fn detail(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<AccountDetail, ApiE
         .into_iter()
         .filter(|t| account.teams.contains(&t.id))
         .collect();
-    let of_account = [&pk as &dyn Param];
+    let related = |res: &dyn super::records::Resource| {
+        super::records::related(db, res, ctx, "r.account_id = $?", account.id)
+    };
     Ok(AccountDetail {
         contacts: contacts::by_ids(db, ctx.org_id, &account.contacts)?,
-        opportunities: db.rows(
-            "SELECT id, name, stage, amount, currency, probability, closed_on, created_on
-             FROM opportunities WHERE account_pk = $1 ORDER BY created_on DESC",
-            &of_account,
-            |r| {
-                Ok(Opportunity {
-                    id: r.uuid(0)?,
-                    name: r.text(1)?,
-                    account: account.id,
-                    stage: r.text(2)?,
-                    amount: r.text(3)?,
-                    currency: r.text(4)?,
-                    probability: r.i64(5)?,
-                    closed_on: r.date(6)?,
-                    created_on: r.ts(7)?,
-                })
-            },
-        )?,
-        cases: db.rows(
-            "SELECT id, name, status, priority, case_type, closed_on, created_on
-             FROM cases WHERE account_pk = $1 ORDER BY created_on DESC",
-            &of_account,
-            |r| {
-                Ok(Case {
-                    id: r.uuid(0)?,
-                    name: r.text(1)?,
-                    account: account.id,
-                    status: r.text(2)?,
-                    priority: r.text(3)?,
-                    case_type: r.text(4)?,
-                    closed_on: r.date(5)?,
-                    created_on: r.ts(6)?,
-                })
-            },
-        )?,
-        tasks: db.rows(
-            "SELECT id, title, status, priority, due_date, created_on
-             FROM tasks WHERE account_pk = $1 ORDER BY created_on DESC",
-            &of_account,
-            |r| {
-                Ok(Task {
-                    id: r.uuid(0)?,
-                    title: r.text(1)?,
-                    account: account.id,
-                    status: r.text(2)?,
-                    priority: r.text(3)?,
-                    due_date: r.date(4)?,
-                    created_on: r.ts(5)?,
-                })
-            },
-        )?,
-        invoices: db.rows(
-            "SELECT id, invoice_title, invoice_number, status, total_amount, currency, due_date,
-                    created_on
-             FROM invoices WHERE account_pk = $1 ORDER BY created_on DESC",
-            &of_account,
-            |r| {
-                Ok(Invoice {
-                    id: r.uuid(0)?,
-                    invoice_title: r.text(1)?,
-                    invoice_number: r.text(2)?,
-                    account: account.id,
-                    status: r.text(3)?,
-                    total_amount: r.text(4)?,
-                    currency: r.text(5)?,
-                    due_date: r.date(6)?,
-                    created_on: r.ts(7)?,
-                })
-            },
-        )?,
+        opportunities: related(&super::opportunities::OPPORTUNITIES)?,
+        cases: related(&super::cases::CASES)?,
+        tasks: related(&super::tasks::TASKS)?,
+        invoices: related(&super::invoices::INVOICES)?,
         assigned_to,
         teams: account_teams,
         comments: threads::comments_of(db, RecordKind::Account, account.id)?,
@@ -693,7 +570,27 @@ pub fn delete(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<Vec<Uuid>, ApiError
             "Only an admin or the account's creator may delete it.".into(),
         ));
     }
-    let files = threads::delete_all(db, RecordKind::Account, id)?;
+    let invoices = db.one(
+        "SELECT count(*) FROM invoices WHERE account_id = $1",
+        &[&id],
+        |r| r.i64(0),
+    )?;
+    if invoices > 0 {
+        return Err(ApiError::Conflict(format!(
+            "The account has {invoices} invoice(s); it cannot be deleted while they name it."
+        )));
+    }
+    let mut files = threads::delete_all(db, RecordKind::Account, id)?;
+    // Its deals and cases go with it (with their own links and threads); contacts and tasks
+    // lose the link by the foreign keys.
+    for res in [
+        &super::opportunities::OPPORTUNITIES as &dyn super::records::Resource,
+        &super::cases::CASES,
+    ] {
+        for record in super::records::ids_of_account(db, res, id)? {
+            files.extend(super::records::remove(db, res, record)?);
+        }
+    }
     db.exec("DELETE FROM accounts WHERE pk = $1", &[&row.pk])?;
     Ok(files)
 }

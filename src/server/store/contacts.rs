@@ -1,9 +1,17 @@
-//! Contacts.
+//! Contacts: the record kind, and the copies of their JSON that pages of accounts carry.
 
 use uuid::Uuid;
 
+use serde_json::{Map, Value, json};
+
 use super::db::{Db, List, Row};
-use super::now;
+use super::query::boxed;
+use super::records::list::{self, Query};
+use super::records::{self, Draft, Resource, Val};
+use super::tenancy::OrgCtx;
+use super::{fold, now};
+use crate::model::kinds;
+use crate::model::record::{Kind, Record};
 use crate::model::{Contact, ContactInput, Patch};
 use crate::server::error::ApiError;
 
@@ -23,44 +31,6 @@ pub fn contact_from_row(r: &Row<'_>) -> Result<Contact, ApiError> {
         created_on: r.ts(8)?,
         created_by: r.opt_uuid(9)?,
     })
-}
-
-pub fn list(
-    db: &Db<'_>,
-    org: Uuid,
-    name: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> Result<(i64, Vec<Contact>), ApiError> {
-    let pattern = name.map(super::fold);
-    let filter = db.pick(
-        "c.org_id = $1 AND ($2 IS NULL OR instr(crm_fold(c.first_name || ' ' || c.last_name), $2) > 0)",
-        "c.org_id = $1 AND ($2::text IS NULL OR strpos(lower(c.first_name || ' ' || c.last_name), $2) > 0)",
-    );
-    let count = db.one(
-        &format!("SELECT count(*) FROM contacts c WHERE {filter}"),
-        &[&org, &pattern],
-        |r| r.i64(0),
-    )?;
-    let order = db.pick("c.rowid", "c.seq");
-    let rows = db.rows(
-        &format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE {filter}
-             ORDER BY c.created_on DESC, {order} DESC LIMIT $3 OFFSET $4"
-        ),
-        &[&org, &pattern, &limit, &offset],
-        contact_from_row,
-    )?;
-    Ok((count, rows))
-}
-
-pub fn get(db: &Db<'_>, org: Uuid, id: Uuid) -> Result<Contact, ApiError> {
-    db.opt(
-        &format!("SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.org_id = $1 AND c.id = $2"),
-        &[&org, &id],
-        contact_from_row,
-    )?
-    .ok_or(ApiError::NotFound)
 }
 
 /// The wire JSON of the contacts of `org` among `ids`, by name: what a page of accounts
@@ -84,7 +54,12 @@ pub fn json_by_ids(db: &Db<'_>, org: Uuid, ids: &[Uuid]) -> Result<Vec<String>, 
         .map(|(_, _, json, id)| match json {
             Some(json) => Ok(json),
             // Not filled yet (the start-up backfill runs before serving; this is a safety net).
-            None => to_json(&get(db, org, id)?),
+            None => {
+                refresh_json(db, id)?;
+                db.one("SELECT row_json FROM contacts WHERE id = $1", &[&id], |r| {
+                    r.text(0)
+                })
+            }
         })
         .collect()
 }
@@ -225,37 +200,178 @@ pub fn backfill_json(db: &Db<'_>) -> Result<usize, ApiError> {
     Ok(ids.len())
 }
 
-pub fn update(db: &Db<'_>, org: Uuid, id: Uuid, f: &ContactFields) -> Result<(), ApiError> {
-    db.exec(
-        "UPDATE contacts SET first_name = $3, last_name = $4, email = $5, phone = $6, title = $7,
-                description = $8
-         WHERE org_id = $1 AND id = $2",
-        &[
-            &org,
-            &id,
-            &f.first_name,
-            &f.last_name,
-            &f.email,
-            &f.phone,
-            &f.title,
-            &f.description,
-        ],
-    )?;
-    refresh_json(db, id)
+/// Contacts as a record kind.
+pub struct Contacts;
+
+pub static CONTACTS: Contacts = Contacts;
+
+impl Resource for Contacts {
+    fn kind(&self) -> &'static Kind {
+        &kinds::CONTACT
+    }
+
+    fn created_column(&self) -> &'static str {
+        "created_on"
+    }
+
+    fn name_sql(&self) -> &'static str {
+        "trim(r.first_name || ' ' || r.last_name)"
+    }
+
+    fn also_visible(&self) -> Option<&'static str> {
+        Some(
+            "EXISTS (SELECT 1 FROM account_contacts ac
+                     JOIN account_assignees aa ON aa.account_pk = ac.account_pk
+                     WHERE ac.contact_id = r.id AND aa.user_id = $?)",
+        )
+    }
+
+    fn rules(
+        &self,
+        db: &Db<'_>,
+        ctx: &OrgCtx,
+        old: Option<&Record>,
+        draft: &mut Draft,
+    ) -> Result<(), ApiError> {
+        let Some(email) = draft
+            .get("email")
+            .and_then(Val::as_str)
+            .filter(|e| !e.is_empty())
+        else {
+            return Ok(());
+        };
+        let me = old.and_then(Record::id).unwrap_or_default();
+        let taken = db.opt(
+            db.pick(
+                "SELECT 1 FROM contacts WHERE org_id = $1 AND crm_fold(email) = $2 AND id <> $3",
+                "SELECT 1 FROM contacts WHERE org_id = $1 AND lower(email) = $2 AND id <> $3",
+            ),
+            &[&ctx.org_id, &fold(email), &me],
+            |_| Ok(()),
+        )?;
+        if taken.is_some() {
+            return Err(ApiError::field(
+                "email",
+                "A contact with this email already exists.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn after_write(
+        &self,
+        db: &Db<'_>,
+        _ctx: &OrgCtx,
+        id: Uuid,
+        draft: &Draft,
+    ) -> Result<(), ApiError> {
+        // The primary account lists the contact too.
+        if let Some(Val::Id(Some(account))) = draft.get("account") {
+            let pk = db.opt("SELECT pk FROM accounts WHERE id = $1", &[account], |r| {
+                r.i64(0)
+            })?;
+            if let Some(pk) = pk {
+                db.exec(
+                    "INSERT INTO account_contacts (account_pk, contact_id) VALUES ($1, $2)
+                     ON CONFLICT DO NOTHING",
+                    &[&pk, &id],
+                )?;
+                super::links::refresh_link_copies(db, pk)?;
+            }
+        }
+        refresh_json(db, id)
+    }
+
+    fn on_remove(&self, db: &Db<'_>, id: Uuid) -> Result<(), ApiError> {
+        let linked = super::links::accounts_of_contact(db, id)?;
+        db.exec("DELETE FROM account_contacts WHERE contact_id = $1", &[&id])?;
+        for pk in linked {
+            super::links::refresh_link_copies(db, pk)?;
+        }
+        Ok(())
+    }
+
+    fn decorate(&self, db: &Db<'_>, rows: &mut [Record]) -> Result<(), ApiError> {
+        let ids: Vec<Uuid> = rows.iter().filter_map(Record::id).collect();
+        let primary: Vec<Uuid> = rows
+            .iter()
+            .filter_map(|r| r.str("account").and_then(|s| Uuid::parse_str(s).ok()))
+            .collect();
+        let names = records::read::names_of(db, "account", &primary)?;
+        let sql = format!(
+            "SELECT ac.contact_id, a.id, a.name FROM account_contacts ac
+             JOIN accounts a ON a.pk = ac.account_pk
+             WHERE ac.contact_id {} ORDER BY a.name_key",
+            db.pick("IN (SELECT value FROM json_each($1))", "= ANY($1)")
+        );
+        let linked = db.rows(&sql, &[&List(ids)], |r| {
+            Ok((r.uuid(0)?, json!({"id": r.uuid(1)?, "name": r.text(2)?})))
+        })?;
+        for row in rows.iter_mut() {
+            let id = row.id().unwrap_or_default();
+            let detail = row
+                .str("account")
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .map(|a| json!({"id": a, "name": names.get(&a).cloned().unwrap_or_default()}));
+            row.0
+                .insert("account_detail".into(), detail.unwrap_or(Value::Null));
+            let mine: Vec<Value> = linked
+                .iter()
+                .filter(|(c, _)| *c == id)
+                .map(|(_, v)| v.clone())
+                .collect();
+            row.0.insert("linked_accounts".into(), Value::Array(mine));
+            // Today's clients read the accounts' names of these two.
+            let created = row.get("created_at").cloned().unwrap_or(Value::Null);
+            row.0.insert("created_on".into(), created);
+        }
+        Ok(())
+    }
+
+    fn detail_extras(
+        &self,
+        db: &Db<'_>,
+        ctx: &OrgCtx,
+        record: &Record,
+        out: &mut Map<String, Value>,
+    ) -> Result<(), ApiError> {
+        let id = record.id().unwrap_or_default();
+        for (key, res) in [
+            ("opportunities", records::resource("opportunity")),
+            ("cases", records::resource("case")),
+            ("tasks", records::resource("task")),
+        ] {
+            let Some(res) = res else { continue };
+            let clause = format!(
+                "EXISTS (SELECT 1 FROM record_links l WHERE l.record_kind = '{}'
+                 AND l.record_id = r.id AND l.rel = 'contacts' AND l.target = $?)",
+                res.kind().name
+            );
+            out.insert(
+                key.into(),
+                json!(records::related(db, res, ctx, &clause, id)?),
+            );
+        }
+        Ok(())
+    }
 }
 
-pub fn delete(db: &Db<'_>, org: Uuid, id: Uuid) -> Result<(), ApiError> {
-    // The link rows go by cascade; the accounts' copies of their links must follow.
-    let linked = super::links::accounts_of_contact(db, id)?;
-    let n = db.exec(
-        "DELETE FROM contacts WHERE org_id = $1 AND id = $2",
-        &[&org, &id],
-    )?;
-    if n == 0 {
-        return Err(ApiError::NotFound);
-    }
-    for pk in linked {
-        super::links::refresh_link_copies(db, pk)?;
-    }
-    Ok(())
+/// `GET /api/contacts/`: the page, with the active and inactive counts of the same filters
+/// but `is_active`.
+pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
+    let w = list::filters(db, &CONTACTS, ctx, q)?;
+    let page = list::page(db, &CONTACTS, ctx, &w, q)?;
+    let mut all = q.clone();
+    all.params.retain(|(k, _)| k != "is_active");
+    let mut w = list::filters(db, &CONTACTS, ctx, &all)?;
+    let total = list::count(db, &CONTACTS, &w)?;
+    w.push("r.is_active = $?", vec![boxed(true)]);
+    let active = list::count(db, &CONTACTS, &w)?;
+    Ok(json!({
+        "contacts_count": page.count,
+        "offset": page.next,
+        "contact_obj_list": page.rows,
+        "active_count": active,
+        "inactive_count": total - active,
+    }))
 }

@@ -284,6 +284,13 @@ impl Row<'_> {
         }
     }
 
+    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>, ApiError> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(Row::sqlite_err),
+            Row::Pg(r) => r.try_get(i).map_err(pg_error),
+        }
+    }
+
     pub fn bool(&self, i: usize) -> Result<bool, ApiError> {
         match self {
             Row::Sqlite(r) => r.get(i).map_err(Row::sqlite_err),

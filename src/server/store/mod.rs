@@ -8,14 +8,22 @@
 
 pub mod account_row;
 pub mod accounts;
+pub mod cases;
 pub mod contacts;
+pub mod dashboard;
 pub mod db;
 pub mod directory;
+pub mod invoices;
+pub mod leads;
 pub mod links;
 pub mod mail;
+pub mod opportunities;
 mod pg;
+pub mod query;
+pub mod records;
 pub mod seed;
 mod sqlite;
+pub mod tasks;
 pub mod tenancy;
 pub mod threads;
 

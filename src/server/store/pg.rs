@@ -14,6 +14,13 @@ use crate::server::error::ApiError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/0001_base.sql"),
     include_str!("migrations/pg/0002_row_json.sql"),
+    include_str!("migrations/pg/0003_records.sql"),
+    include_str!("migrations/pg/0004_contacts.sql"),
+    include_str!("migrations/pg/0005_leads.sql"),
+    include_str!("migrations/pg/0006_opportunities.sql"),
+    include_str!("migrations/pg/0007_cases.sql"),
+    include_str!("migrations/pg/0008_tasks.sql"),
+    include_str!("migrations/pg/0009_invoices.sql"),
 ];
 
 /// Any constant shared by every replica: the key of the migration lock.

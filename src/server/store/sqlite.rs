@@ -16,6 +16,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_base.sql"),
     include_str!("migrations/sqlite/0002_threads.sql"),
     include_str!("migrations/sqlite/0003_row_json.sql"),
+    include_str!("migrations/sqlite/0004_records.sql"),
+    include_str!("migrations/sqlite/0005_contacts.sql"),
+    include_str!("migrations/sqlite/0006_leads.sql"),
+    include_str!("migrations/sqlite/0007_opportunities.sql"),
+    include_str!("migrations/sqlite/0008_cases.sql"),
+    include_str!("migrations/sqlite/0009_tasks.sql"),
+    include_str!("migrations/sqlite/0010_invoices.sql"),
 ];
 
 pub struct Pool {

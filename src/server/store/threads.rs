@@ -13,26 +13,33 @@ use crate::server::error::ApiError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordKind {
     Account,
+    /// A kind of `records`, by its name (`lead`).
+    Other(&'static str),
 }
 
 impl RecordKind {
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Account => "account",
+            RecordKind::Other(name) => name,
         }
     }
 
     pub fn parse(raw: &str) -> Option<RecordKind> {
-        match raw {
-            "account" => Some(RecordKind::Account),
-            _ => None,
+        if raw == "account" {
+            return Some(RecordKind::Account);
         }
+        super::records::resource(raw).map(|r| RecordKind::Other(r.kind().name))
     }
 
     /// Fails with 404 unless `ctx` may see the record.
     pub fn check_visible(self, db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<(), ApiError> {
         match self {
             RecordKind::Account => super::accounts::get(db, ctx, id).map(|_| ()),
+            RecordKind::Other(name) => match super::records::can_open(db, ctx, name, id)? {
+                true => Ok(()),
+                false => Err(ApiError::NotFound),
+            },
         }
     }
 }
@@ -90,16 +97,31 @@ pub fn check_owner(db: &Db<'_>, ctx: &OrgCtx, owned: &Owned, what: &str) -> Resu
     )))
 }
 
-const COMMENT_COLUMNS: &str =
-    "m.id, m.comment, m.commented_on, m.commented_by, u.email, m.record_id";
+const COMMENT_COLUMNS: &str = "m.id, m.comment, m.commented_on, m.commented_by, u.email,
+     m.record_id, m.record_kind, m.is_internal";
+
+/// How a thread names its record: accounts as `account`, the rest by `content_type` and
+/// `object_id`.
+fn owner_keys(kind: &str, record: Uuid) -> (Option<Uuid>, Option<String>, Option<Uuid>) {
+    if kind == "account" {
+        (Some(record), None, None)
+    } else {
+        (None, Some(kind.to_string()), Some(record))
+    }
+}
 
 fn comment_from_row(r: &Row<'_>) -> Result<Comment, ApiError> {
     let by = r.opt_uuid(3)?;
     let email = r.opt_text(4)?;
+    let kind = r.text(6)?;
+    let (account, content_type, object_id) = owner_keys(&kind, r.uuid(5)?);
     Ok(Comment {
         id: r.uuid(0)?,
         comment: r.text(1)?,
-        account: r.uuid(5)?,
+        account,
+        content_type,
+        object_id,
+        is_internal: (kind == "case").then_some(r.bool(7)?),
         commented_on: r.ts(2)?,
         commented_by: by,
         commented_by_user: by.zip(email).map(|(id, email)| UserRef { id, email }),
@@ -117,18 +139,27 @@ pub fn comments_of(db: &Db<'_>, kind: RecordKind, record: Uuid) -> Result<Vec<Co
     )
 }
 
-/// The download path of an attachment; the same token can GET it.
-pub fn attachment_url(id: Uuid) -> String {
-    format!("/api/accounts/attachment/{id}/")
+/// The download path of an attachment; the same token can GET it. Accounts keep the seed's
+/// path; every attachment also downloads at 1.x's `/api/attachments/{id}/download/`.
+pub fn attachment_url(kind: &str, id: Uuid) -> String {
+    if kind == "account" {
+        format!("/api/accounts/attachment/{id}/")
+    } else {
+        format!("/api/attachments/{id}/download/")
+    }
 }
 
 fn attachment_from_row(r: &Row<'_>) -> Result<Attachment, ApiError> {
     let id = r.uuid(0)?;
+    let kind = r.text(6)?;
+    let (account, content_type, object_id) = owner_keys(&kind, r.uuid(5)?);
     Ok(Attachment {
         id,
-        attachment: attachment_url(id),
+        attachment: attachment_url(&kind, id),
         file_name: r.text(1)?,
-        account: r.uuid(5)?,
+        account,
+        content_type,
+        object_id,
         created_on: r.ts(2)?,
         created_by: r.opt_uuid(3)?,
         size: r.i64(4)?,
@@ -141,7 +172,7 @@ pub fn attachments_of(
     record: Uuid,
 ) -> Result<Vec<Attachment>, ApiError> {
     db.rows(
-        "SELECT id, file_name, created_on, created_by, size, record_id FROM attachments
+        "SELECT id, file_name, created_on, created_by, size, record_id, record_kind FROM attachments
          WHERE record_kind = $1 AND record_id = $2 ORDER BY created_on, seq",
         &[&kind.as_str(), &record],
         attachment_from_row,
@@ -165,6 +196,7 @@ pub fn add(
     kind: RecordKind,
     record: Uuid,
     comment: Option<&str>,
+    internal: bool,
     file: Option<&NewAttachment>,
 ) -> Result<CommentAdded, ApiError> {
     let created = now();
@@ -173,8 +205,8 @@ pub fn add(
         let cid = Uuid::new_v4();
         db.exec(
             "INSERT INTO comments (id, org_id, record_kind, record_id, comment, commented_on,
-                                   commented_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                   commented_by, is_internal)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &cid,
                 &ctx.org_id,
@@ -183,6 +215,7 @@ pub fn add(
                 &text,
                 &created,
                 &ctx.user_id,
+                &internal,
             ],
         )?;
         new_comment = Some(cid);

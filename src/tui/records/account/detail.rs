@@ -238,40 +238,53 @@ fn related_lines(
         .map(|c| join(&[&c.full_name(), &c.title, &c.email, &c.phone]))
         .collect();
     section(ctx, lines, "Contacts", contacts, width);
-    let deals = d
-        .opportunities
-        .iter()
-        .map(|o| {
-            let amount = format!("{} {}", o.amount, o.currency);
-            let prob = format!("{}%", o.probability);
-            join(&[&o.name, &o.stage, amount.trim(), &prob])
-        })
-        .collect();
-    section(ctx, lines, "Opportunities", deals, width);
-    let cases = d
-        .cases
-        .iter()
-        .map(|c| join(&[&c.name, &c.status, &c.priority, &c.case_type]))
-        .collect();
-    section(ctx, lines, "Cases", cases, width);
-    let tasks = d
-        .tasks
-        .iter()
-        .map(|x| {
-            let due = x.due_date.map(|d| format!("due {d}")).unwrap_or_default();
-            join(&[&x.title, &x.status, &x.priority, &due])
-        })
-        .collect();
-    section(ctx, lines, "Tasks", tasks, width);
-    let invoices = d
-        .invoices
-        .iter()
-        .map(|i| {
-            let total = format!("{} {}", i.total_amount, i.currency);
-            join(&[&i.invoice_number, &i.invoice_title, &i.status, total.trim()])
-        })
-        .collect();
-    section(ctx, lines, "Invoices", invoices, width);
+    // Related records are rows of their own kinds: each line joins a few of their fields.
+    let rows = |records: &[crate::model::record::Record], keys: &[&str]| -> Vec<String> {
+        records
+            .iter()
+            .map(|r| {
+                let values: Vec<String> = keys
+                    .iter()
+                    .map(|k| match *k {
+                        "amount" | "total_amount" => {
+                            format!("{} {}", r.text(k), r.text("currency"))
+                                .trim()
+                                .to_string()
+                        }
+                        "probability" => format!("{}%", r.text(k)),
+                        "due_date" if !r.text(k).is_empty() => format!("due {}", r.text(k)),
+                        _ => r.text(k),
+                    })
+                    .collect();
+                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+                join(&refs)
+            })
+            .collect()
+    };
+    for (title, records, keys) in [
+        (
+            "Opportunities",
+            &d.opportunities,
+            &["name", "stage", "amount", "probability"][..],
+        ),
+        (
+            "Cases",
+            &d.cases,
+            &["name", "status", "priority", "case_type"][..],
+        ),
+        (
+            "Tasks",
+            &d.tasks,
+            &["title", "status", "priority", "due_date"][..],
+        ),
+        (
+            "Invoices",
+            &d.invoices,
+            &["invoice_number", "invoice_title", "status", "total_amount"][..],
+        ),
+    ] {
+        section(ctx, lines, title, rows(records, keys), width);
+    }
     let users = d
         .assigned_to
         .iter()

@@ -1,0 +1,301 @@
+//! Lists: the query string read against the kind's filters, then a counted page.
+
+use chrono::{NaiveDate, NaiveTime};
+use uuid::Uuid;
+
+use super::{Resource, column, read, scope};
+use crate::model::record::{COMMON_FILTERS, Filter, Record, Rel, Ty, money, parse_date};
+use crate::model::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::server::error::ApiError;
+use crate::server::store::db::{Db, List};
+use crate::server::store::fold;
+use crate::server::store::query::{Where, boxed, contains, in_list};
+use crate::server::store::tenancy::OrgCtx;
+use crate::server::validate::Errors;
+
+/// A list query, parsed: each parameter with its values (repeated or comma-separated).
+#[derive(Debug, Default, Clone)]
+pub struct Query {
+    pub params: Vec<(String, Vec<String>)>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Query {
+    /// Reads a raw query string: paging is checked here, filters when they are applied.
+    pub fn parse(raw: Option<&str>) -> Result<Query, ApiError> {
+        let mut q = Query {
+            limit: DEFAULT_LIMIT,
+            ..Query::default()
+        };
+        let mut errors = Errors::default();
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            let value = value.trim().to_string();
+            if value.chars().any(char::is_control) {
+                errors.add(&key, "Must not contain control characters.");
+                continue;
+            }
+            match key.as_ref() {
+                "limit" | "offset" | "page_size" => match value.parse::<i64>() {
+                    Ok(n) if n >= 0 => {
+                        if key == "offset" {
+                            q.offset = n;
+                        } else {
+                            q.limit = n.min(MAX_LIMIT);
+                        }
+                    }
+                    _ => errors.add(&key, "Must be a whole number of 0 or more."),
+                },
+                _ if value.is_empty() => {}
+                _ => match q.params.iter_mut().find(|(k, _)| k == key.as_ref()) {
+                    Some((_, values)) => values.push(value),
+                    None => q.params.push((key.to_string(), vec![value])),
+                },
+            }
+        }
+        errors.finish()?;
+        Ok(q)
+    }
+
+    /// The values of a parameter, comma-separated ones split.
+    pub fn values(&self, key: &str) -> Vec<String> {
+        self.params
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| v.iter())
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// The raw value of a parameter (the first, unsplit).
+    pub fn one(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.first())
+            .map(String::as_str)
+    }
+}
+
+/// A counted page of records.
+#[derive(Debug)]
+pub struct Page {
+    pub count: i64,
+    pub rows: Vec<Record>,
+    /// The next page's offset, `None` after the last.
+    pub next: Option<i64>,
+}
+
+/// The WHERE clause of a list: the caller's scope, the kind's standing condition, and every
+/// filter the query names.
+pub fn filters(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    q: &Query,
+) -> Result<Where, ApiError> {
+    let kind = res.kind();
+    let mut w = scope(res, ctx);
+    if let Some(listed) = res.listed_sql() {
+        w.push(listed, vec![]);
+    }
+    let mut errors = Errors::default();
+    for filter in kind.filters.iter().chain(COMMON_FILTERS) {
+        for param in filter.params() {
+            let values = q.values(&param);
+            if values.is_empty() {
+                continue;
+            }
+            if res.filter(db, &mut w, &param, &values)? {
+                continue;
+            }
+            if let Err(message) = apply(db, res, &mut w, filter, &param, q, &values) {
+                errors.add(&param, message);
+            }
+        }
+    }
+    errors.finish()?;
+    Ok(w)
+}
+
+fn apply(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    w: &mut Where,
+    filter: &Filter,
+    param: &str,
+    q: &Query,
+    values: &[String],
+) -> Result<(), String> {
+    let kind = res.kind();
+    match *filter {
+        Filter::Text(_, cols) => {
+            // The unsplit value: a search may contain commas.
+            let needle = fold(q.one(param).unwrap_or_default());
+            let any: Vec<String> = cols
+                .iter()
+                .map(|c| contains(db, &format!("r.{c}")))
+                .collect();
+            let n = any.len();
+            w.push(
+                &format!("({})", any.join(" OR ")),
+                (0..n).map(|_| boxed(needle.clone())).collect(),
+            );
+        }
+        Filter::Exact("assigned_to") => {
+            let ids = uuids(values)?;
+            w.push(
+                &format!(
+                    "EXISTS (SELECT 1 FROM record_links l WHERE l.record_kind = '{}'
+                     AND l.record_id = r.id AND l.rel = 'assigned_to' AND l.target {})",
+                    kind.name,
+                    in_list(db)
+                ),
+                vec![boxed(List(ids))],
+            );
+        }
+        Filter::Exact("tags") => {
+            if !kind.has(Rel::Tags) {
+                w.push("1 = 0", vec![]);
+                return Ok(());
+            }
+            let names: Vec<String> = values.iter().map(|v| fold(v)).collect();
+            w.push(
+                &format!(
+                    "EXISTS (SELECT 1 FROM record_tags rt JOIN tags t ON t.id = rt.tag_id
+                     WHERE rt.record_kind = '{}' AND rt.record_id = r.id AND t.name_key {})",
+                    kind.name,
+                    in_list(db)
+                ),
+                vec![boxed(List(names))],
+            );
+        }
+        Filter::Exact(name) | Filter::Day(name) => {
+            let field = kind.field(name).ok_or("Unknown filter.")?;
+            let col = column(field);
+            match field.ty {
+                Ty::Choice(choices) => {
+                    for v in values {
+                        if !choices.iter().any(|(c, _)| c == v) {
+                            let all: Vec<&str> = choices.iter().map(|(c, _)| *c).collect();
+                            return Err(format!(
+                                "'{v}' is not a valid choice. Choose from: {}.",
+                                all.join(", ")
+                            ));
+                        }
+                    }
+                    w.push(
+                        &format!("r.{col} {}", in_list(db)),
+                        vec![boxed(List(values.to_vec()))],
+                    );
+                }
+                Ty::Ref(_) | Ty::RefId(_) => {
+                    w.push(
+                        &format!("r.{col} {}", in_list(db)),
+                        vec![boxed(List(uuids(values)?))],
+                    );
+                }
+                Ty::Bool(_) => {
+                    let b = match values[0].to_ascii_lowercase().as_str() {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        _ => return Err("Must be true or false.".into()),
+                    };
+                    w.push(&format!("r.{col} = $?"), vec![boxed(b)]);
+                }
+                Ty::Date => {
+                    w.push(&format!("r.{col} = $?"), vec![boxed(date(&values[0])?)]);
+                }
+                _ => return Err("Unknown filter.".into()),
+            }
+        }
+        Filter::Range(name) | Filter::RangeOne(name) => {
+            let op = if param.ends_with("gte") { ">=" } else { "<=" };
+            let raw = values[0].as_str();
+            if name == "created_at" {
+                let day = date(raw)?;
+                let at = if op == ">=" {
+                    day.and_time(NaiveTime::MIN)
+                } else {
+                    day.and_hms_opt(23, 59, 59)
+                        .unwrap_or(day.and_time(NaiveTime::MIN))
+                };
+                let col = res.created_column();
+                w.push(&format!("r.{col} {op} $?"), vec![boxed(at.and_utc())]);
+                return Ok(());
+            }
+            let field = kind.field(name).ok_or("Unknown filter.")?;
+            let col = column(field);
+            match field.ty {
+                Ty::Money => {
+                    let cents = money::parse(raw).ok_or("Enter an amount such as 1200.50.")?;
+                    w.push(&format!("r.{col} {op} $?"), vec![boxed(cents)]);
+                }
+                _ => w.push(&format!("r.{col} {op} $?"), vec![boxed(date(raw)?)]),
+            }
+        }
+        Filter::Open => match values[0].to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => w.push(res.open_sql(), vec![]),
+            "false" | "0" | "no" => {}
+            _ => return Err("Must be true or false.".into()),
+        },
+    }
+    Ok(())
+}
+
+fn uuids(values: &[String]) -> Result<Vec<Uuid>, String> {
+    values
+        .iter()
+        .map(|v| Uuid::parse_str(v).map_err(|_| format!("'{v}' is not a valid UUID.")))
+        .collect()
+}
+
+fn date(raw: &str) -> Result<NaiveDate, String> {
+    parse_date(raw).ok_or_else(|| format!("'{raw}' is not a date (YYYY-MM-DD)."))
+}
+
+/// A counted page of `res` for `ctx` under `w`, ordered by the query's `ordering` or `sort`.
+pub fn page(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    w: &Where,
+    q: &Query,
+) -> Result<Page, ApiError> {
+    let count = count(db, res, w)?;
+    let order = match q.one("ordering").or_else(|| q.one("sort")) {
+        Some(raw) => res.order_sql(db, raw)?.unwrap_or_default(),
+        None => String::new(),
+    };
+    let mut rows = read::select(db, res, w, &order, q.limit, q.offset)?;
+    read::hydrate(db, res, ctx.org_id, &mut rows)?;
+    let next = q.offset + rows.len() as i64;
+    Ok(Page {
+        count,
+        next: (next < count && !rows.is_empty()).then_some(next),
+        rows,
+    })
+}
+
+pub fn count(db: &Db<'_>, res: &dyn Resource, w: &Where) -> Result<i64, ApiError> {
+    db.one(
+        &format!("SELECT count(*) FROM {} r WHERE {}", res.table(), w.sql()),
+        &w.refs(),
+        |r| r.i64(0),
+    )
+}
+
+/// `ordering` over plain columns: `name`, `-created_at`; `None` if the column is not allowed.
+pub fn simple_order(raw: &str, allowed: &[&str], created: &str) -> Option<String> {
+    let (desc, name) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    if !allowed.contains(&name) {
+        return None;
+    }
+    let col = if name == "created_at" { created } else { name };
+    Some(format!("r.{col} {}", if desc { "DESC" } else { "ASC" }))
+}

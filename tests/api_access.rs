@@ -354,7 +354,7 @@ async fn records_never_cross_orgs() {
     let b = app.admin("Org B", "b@b.test").await;
     let (_, team_a) = app.post(&a, "/api/teams/", json!({"name": "A team"})).await;
     let (_, contact_a) = app
-        .post(&a, "/api/contacts/", json!({"first_name": "Ann"}))
+        .post(&a, "/api/contacts/", json!({"first_name": "Ann", "last_name": "Ash"}))
         .await;
     let acc = id_of(
         &app.account(&a, "Shared Name", json!({"assigned_to": [a_user.id]}))
@@ -453,7 +453,7 @@ async fn records_never_cross_orgs() {
         (
             Method::PUT,
             format!("/api/contacts/{}/", id_of(&contact_a)),
-            json!({"first_name": "Bob"}),
+            json!({"first_name": "Bob", "last_name": "Bell"}),
         ),
         (
             Method::DELETE,

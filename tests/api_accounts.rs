@@ -21,7 +21,7 @@ async fn contact(app: &TestApp, who: &Session, first: &str) -> String {
         .post(
             who,
             "/api/contacts/",
-            json!({"first_name": first, "last_name": "Doe", "email": "jd@client.com"}),
+            json!({"first_name": first, "last_name": "Doe", "email": format!("{}@client.com", first.to_lowercase())}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

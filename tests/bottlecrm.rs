@@ -866,7 +866,7 @@ async fn every_account_action_works_against_bottlecrm() {
         .await
         .expect("comment");
     let comment = added.comment.clone().expect("the new comment is found");
-    assert_eq!(comment.account, created.id);
+    assert_eq!(comment.account, Some(created.id));
     assert_eq!(
         comment.commented_by,
         Some(profile.user.id),

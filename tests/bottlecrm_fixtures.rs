@@ -90,10 +90,10 @@ fn the_account_detail_keeps_every_related_record_and_the_figures() {
     );
     for a in &d.attachments {
         assert_eq!(a.attachment, format!("api/attachments/{}/download/", a.id));
-        assert_eq!(a.account, d.account_obj.id);
+        assert_eq!(a.account, Some(d.account_obj.id));
     }
     for c in &d.comments {
-        assert_eq!(c.account, d.account_obj.id);
+        assert_eq!(c.account, Some(d.account_obj.id));
         assert!(c.commented_by_user.is_some(), "the author's email is kept");
     }
     let figures = d.figures.clone().expect("figures");
@@ -163,7 +163,7 @@ fn profile_tags_sign_in_and_write_answers_decode() {
     let c = added.comment.expect("the posted comment is found");
     assert_eq!(
         (c.comment.as_str(), c.account),
-        ("second, recorded", account)
+        ("second, recorded", Some(account))
     );
     assert_eq!(
         added.comments.len(),

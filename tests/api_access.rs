@@ -354,7 +354,11 @@ async fn records_never_cross_orgs() {
     let b = app.admin("Org B", "b@b.test").await;
     let (_, team_a) = app.post(&a, "/api/teams/", json!({"name": "A team"})).await;
     let (_, contact_a) = app
-        .post(&a, "/api/contacts/", json!({"first_name": "Ann", "last_name": "Ash"}))
+        .post(
+            &a,
+            "/api/contacts/",
+            json!({"first_name": "Ann", "last_name": "Ash"}),
+        )
         .await;
     let acc = id_of(
         &app.account(&a, "Shared Name", json!({"assigned_to": [a_user.id]}))

@@ -257,19 +257,29 @@ pub async fn delete_comment_of(
     record_kind: Option<&'static str>,
     id: Uuid,
 ) -> Result<StatusCode, ApiError> {
-    owner_ctx(
-        &state,
-        caller,
-        &headers,
-        OwnedKind::Comment,
-        record_kind,
-        id,
-    )
-    .await?;
+    delete_owned(state, caller, headers, OwnedKind::Comment, record_kind, id).await
+}
+
+/// Deletes a comment or an attachment (with its file) of a record of kind `record_kind`.
+async fn delete_owned(
+    state: AppState,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    what: OwnedKind,
+    record_kind: Option<&'static str>,
+    id: Uuid,
+) -> Result<StatusCode, ApiError> {
+    owner_ctx(&state, caller, &headers, what, record_kind, id).await?;
     state
         .store
-        .write(move |tx| threads::delete_comment(tx, id))
+        .write(move |tx| match what {
+            OwnedKind::Comment => threads::delete_comment(tx, id),
+            OwnedKind::Attachment => threads::delete_attachment(tx, id),
+        })
         .await?;
+    if let OwnedKind::Attachment = what {
+        remove_files(&state, &[id]).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,21 +301,15 @@ pub async fn delete_attachment_of(
     record_kind: Option<&'static str>,
     id: Uuid,
 ) -> Result<StatusCode, ApiError> {
-    owner_ctx(
-        &state,
+    delete_owned(
+        state,
         caller,
-        &headers,
+        headers,
         OwnedKind::Attachment,
         record_kind,
         id,
     )
-    .await?;
-    state
-        .store
-        .write(move |tx| threads::delete_attachment(tx, id))
-        .await?;
-    remove_files(&state, &[id]).await;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 #[utoipa::path(get, path = "/api/accounts/attachment/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),

@@ -74,6 +74,8 @@ pub struct CoreConfig {
     pub login_attempts_per_minute: Option<u32>,
     /// Failed sign-ins one account may take per 15 minutes.
     pub login_failures_per_account: Option<u32>,
+    /// Mail recipients one user may send to per day (UTC).
+    pub mail_recipients_per_day: Option<u32>,
     pub bind: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub access_token_minutes: Option<i64>,

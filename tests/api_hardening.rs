@@ -259,3 +259,179 @@ async fn an_oversized_body_sent_in_full_reads_413_not_a_reset() {
     let answer = read_all(&mut stream, std::time::Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
+
+/// Sends `body` as a mail of a new account of `who`; the status, and the answer's headers.
+async fn mail(
+    app: &TestApp,
+    who: &Session,
+    account: &str,
+    body: serde_json::Value,
+) -> (StatusCode, reqwest::header::HeaderMap) {
+    let res = app
+        .req(
+            who,
+            reqwest::Method::POST,
+            &format!("/api/accounts/{account}/create_mail/"),
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.headers().clone())
+}
+
+async fn next_mail(inbox: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(10), inbox.recv())
+        .await
+        .expect("the mail reaches the SMTP server")
+        .unwrap()
+}
+
+both_engines!(mail_leaves_from_the_configured_address);
+async fn mail_leaves_from_the_configured_address() {
+    let (port, mut inbox) = fake_smtp().await;
+    let app = TestApp::with(smtp_to(port)).await;
+    let ana = app.admin("Org", "ana@org.test").await;
+    let account = id_of(&app.account(&ana, "Mailed", json!({})).await);
+    let body = json!({"recipients": ["client@example.org"], "subject": "Hi", "html": "<p>x</p>",
+                      "from_account": "ceo@bank.example"});
+    let (status, _) = mail(&app, &ana, &account, body).await;
+    assert_eq!(status, StatusCode::OK);
+    let message = next_mail(&mut inbox).await;
+    assert!(message.contains("From: crm@example.com"), "{message}");
+    assert!(!message.contains("From: ceo@bank.example"), "{message}");
+    assert!(message.contains("Reply-To: ceo@bank.example"), "{message}");
+    // Without from_account, replies go to the caller.
+    let body = json!({"recipients": ["client@example.org"], "subject": "Hi", "html": "<p>x</p>"});
+    let (status, _) = mail(&app, &ana, &account, body).await;
+    assert_eq!(status, StatusCode::OK);
+    let message = next_mail(&mut inbox).await;
+    assert!(message.contains("From: crm@example.com"), "{message}");
+    assert!(message.contains("Reply-To: ana@org.test"), "{message}");
+}
+
+both_engines!(each_user_has_a_daily_recipient_quota);
+async fn each_user_has_a_daily_recipient_quota() {
+    let app = TestApp::with(|s| s.mail_recipients_per_day = 3).await;
+    let ana = app.admin("Org", "ana@org.test").await;
+    let bob = app.user("Org", "bob@org.test", Role::User).await;
+    let account = id_of(
+        &app.account(&ana, "Mailed", json!({"assigned_to": [bob.id]}))
+            .await,
+    );
+    let to = |n: usize| {
+        let list: Vec<String> = (0..n).map(|i| format!("c{i}@example.org")).collect();
+        json!({"recipients": list, "subject": "Hi", "html": "x"})
+    };
+    assert_eq!(mail(&app, &ana, &account, to(2)).await.0, StatusCode::OK);
+    let (status, headers) = mail(&app, &ana, &account, to(2)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=86_400).contains(&retry), "{retry}");
+    // What is left of the day's quota still goes; the quota is the user's, not the org's.
+    assert_eq!(mail(&app, &ana, &account, to(1)).await.0, StatusCode::OK);
+    assert_eq!(
+        mail(&app, &ana, &account, to(1)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(mail(&app, &bob, &account, to(3)).await.0, StatusCode::OK);
+}
+
+async fn refresh(app: &TestApp, token: &str) -> (StatusCode, serde_json::Value) {
+    send(
+        app.raw(reqwest::Method::POST, "/api/auth/refresh-token/")
+            .json(&json!({"refresh": token})),
+    )
+    .await
+}
+
+async fn profile(app: &TestApp, token: &str) -> StatusCode {
+    send(
+        app.raw(reqwest::Method::GET, "/api/profile/")
+            .bearer_auth(token),
+    )
+    .await
+    .0
+}
+
+both_engines!(refresh_tokens_are_single_use_and_a_late_reuse_ends_every_session);
+async fn refresh_tokens_are_single_use_and_a_late_reuse_ends_every_session() {
+    let app = TestApp::start().await;
+    let ana = app.admin("Org", "ana@org.test").await;
+    let (status, first) = refresh(&app, &ana.refresh).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let access = first["access"].as_str().unwrap().to_string();
+    let next = first["refresh"]
+        .as_str()
+        .expect("a new refresh token")
+        .to_string();
+    assert_ne!(next, ana.refresh);
+    assert_eq!(profile(&app, &access).await, StatusCode::OK);
+    // The same token again at once (two requests racing): refused, nothing else ends.
+    let (status, _) = refresh(&app, &ana.refresh).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(profile(&app, &access).await, StatusCode::OK);
+    // The newer one works once.
+    let (status, second) = refresh(&app, &next).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let access = second["access"].as_str().unwrap().to_string();
+    let newest = second["refresh"].as_str().unwrap().to_string();
+    // A used token coming back later (a stolen copy) ends every session of the user.
+    app.db(|tx| {
+        tx.exec(
+            "UPDATE refresh_tokens SET used_at = $1 WHERE used_at IS NOT NULL",
+            &[&(chrono::Utc::now() - chrono::Duration::hours(1))],
+        )
+    })
+    .await;
+    let (status, body) = refresh(&app, &next).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["errors"].as_str().unwrap().contains("ended"), "{body}");
+    assert_eq!(profile(&app, &access).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(refresh(&app, &newest).await.0, StatusCode::UNAUTHORIZED);
+    let (_, accounts) = send(
+        app.raw(reqwest::Method::GET, "/api/accounts/")
+            .bearer_auth(&access),
+    )
+    .await;
+    assert_eq!(accounts["error"], json!(true));
+    // Signing in again works.
+    assert_eq!(app.login("ana@org.test", PASSWORD).await.0, StatusCode::OK);
+}
+
+both_engines!(a_password_change_ends_every_session);
+async fn a_password_change_ends_every_session() {
+    let app = TestApp::start().await;
+    let ana = app.admin("Org", "ana@org.test").await;
+    let other = app.admin("Org", "other@org.test").await;
+    assert_eq!(profile(&app, &ana.token).await, StatusCode::OK);
+    let hash = crmtui::server::auth::hash_password("a new long password").unwrap();
+    let id = ana.id;
+    app.db(move |tx| crmtui::server::store::directory::set_password(tx, id, &hash))
+        .await;
+    assert_eq!(profile(&app, &ana.token).await, StatusCode::UNAUTHORIZED);
+    let (status, _) = app.get(&ana, "/api/accounts/").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh(&app, &ana.refresh).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Someone else's session is untouched, and the new password signs in.
+    assert_eq!(profile(&app, &other.token).await, StatusCode::OK);
+    assert_eq!(
+        app.login("ana@org.test", "a new long password").await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn huge_token_lifetimes_start_and_sign_in() {
+    let app = TestApp::with(|s| {
+        s.access_token_minutes = i64::MAX;
+        s.refresh_token_days = i64::MAX;
+    })
+    .await;
+    let ana = app.admin("Org", "ana@org.test").await;
+    assert_eq!(profile(&app, &ana.token).await, StatusCode::OK);
+    assert_eq!(refresh(&app, &ana.refresh).await.0, StatusCode::OK);
+}

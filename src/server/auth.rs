@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
-use super::store::tenancy;
 pub use super::store::tenancy::{OrgCtx, user_is_active};
+use super::store::{sessions, tenancy};
 
 const ACCESS: &str = "access";
 const REFRESH: &str = "refresh";
@@ -33,7 +33,29 @@ struct Claims {
     exp: i64,
     typ: String,
     jti: Uuid,
+    /// The user's `token_version` when issued; absent in tokens from before versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ver: Option<i64>,
 }
+
+/// What a valid token says.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenFacts {
+    pub user: Uuid,
+    pub jti: Uuid,
+    pub ver: Option<i64>,
+}
+
+/// A signed token with its id and end.
+pub struct Minted {
+    pub token: String,
+    pub jti: Uuid,
+    pub expires: chrono::DateTime<chrono::Utc>,
+}
+
+/// The longest token lives configurable: beyond these, chrono's durations would overflow.
+const MAX_ACCESS_MINUTES: i64 = 366 * 24 * 60;
+const MAX_REFRESH_DAYS: i64 = 3660;
 
 impl TokenKeys {
     pub fn new(secret: &[u8], access_minutes: i64, refresh_days: i64) -> TokenKeys {
@@ -44,43 +66,58 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-            access_ttl: chrono::Duration::minutes(access_minutes.max(1)),
-            refresh_ttl: chrono::Duration::days(refresh_days.max(1)),
+            access_ttl: chrono::Duration::minutes(access_minutes.clamp(1, MAX_ACCESS_MINUTES)),
+            refresh_ttl: chrono::Duration::days(refresh_days.clamp(1, MAX_REFRESH_DAYS)),
         }
     }
 
-    pub fn access_token(&self, user: Uuid) -> Result<String, ApiError> {
-        self.mint(user, ACCESS, self.access_ttl)
+    pub fn access_token(&self, user: Uuid, ver: i64) -> Result<String, ApiError> {
+        self.mint(user, ver, ACCESS, self.access_ttl)
+            .map(|m| m.token)
     }
 
-    pub fn refresh_token(&self, user: Uuid) -> Result<String, ApiError> {
-        self.mint(user, REFRESH, self.refresh_ttl)
+    /// A refresh token; the caller records it ([`sign_in`] does).
+    pub fn refresh_token(&self, user: Uuid, ver: i64) -> Result<Minted, ApiError> {
+        self.mint(user, ver, REFRESH, self.refresh_ttl)
     }
 
-    fn mint(&self, user: Uuid, typ: &str, ttl: chrono::Duration) -> Result<String, ApiError> {
-        let now = chrono::Utc::now().timestamp();
+    fn mint(
+        &self,
+        user: Uuid,
+        ver: i64,
+        typ: &str,
+        ttl: chrono::Duration,
+    ) -> Result<Minted, ApiError> {
+        let now = chrono::Utc::now();
+        let expires = now + ttl;
         let claims = Claims {
             sub: user,
-            iat: now,
-            exp: now + ttl.num_seconds(),
+            iat: now.timestamp(),
+            exp: expires.timestamp(),
             typ: typ.to_string(),
             jti: Uuid::new_v4(),
+            ver: Some(ver),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| ApiError::internal(format!("cannot sign token: {e}")))
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::internal(format!("cannot sign token: {e}")))?;
+        Ok(Minted {
+            token,
+            jti: claims.jti,
+            expires,
+        })
     }
 
-    /// The user id in a valid access token.
-    pub fn check_access(&self, token: &str) -> Result<Uuid, ApiError> {
+    /// What a valid access token says.
+    pub fn check_access(&self, token: &str) -> Result<TokenFacts, ApiError> {
         self.check(token, ACCESS)
     }
 
-    /// The user id in a valid refresh token.
-    pub fn check_refresh(&self, token: &str) -> Result<Uuid, ApiError> {
+    /// What a valid refresh token says (whether it is still unused is the store's to say).
+    pub fn check_refresh(&self, token: &str) -> Result<TokenFacts, ApiError> {
         self.check(token, REFRESH)
     }
 
-    fn check(&self, token: &str, typ: &str) -> Result<Uuid, ApiError> {
+    fn check(&self, token: &str, typ: &str) -> Result<TokenFacts, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
@@ -91,8 +128,26 @@ impl TokenKeys {
         if data.claims.typ != typ {
             return Err(ApiError::Unauthorized(format!("Not an {typ} token.")));
         }
-        Ok(data.claims.sub)
+        Ok(TokenFacts {
+            user: data.claims.sub,
+            jti: data.claims.jti,
+            ver: data.claims.ver,
+        })
     }
+}
+
+/// A new session of `user`: an access token and a recorded refresh token, at the user's
+/// current token version. In the caller's transaction.
+pub fn sign_in(
+    db: &super::store::Db<'_>,
+    keys: &TokenKeys,
+    user: Uuid,
+) -> Result<(String, String), ApiError> {
+    let ver = sessions::version(db, user)?
+        .ok_or_else(|| ApiError::Unauthorized("User is inactive or does not exist.".into()))?;
+    let refresh = keys.refresh_token(user, ver)?;
+    sessions::issued(db, user, refresh.jti, refresh.expires)?;
+    Ok((keys.access_token(user, ver)?, refresh.token))
 }
 
 /// A slow salted hash (argon2id, the crate's default parameters).
@@ -125,19 +180,22 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers)?;
-        let user_id = state.keys.check_access(token)?;
-        // A valid token of a user who is gone or deactivated is no credential: 401 here, before
-        // any record lookup can answer 404 (the org-scoped routes check this in `resolve_org`).
+        let facts = state.keys.check_access(token)?;
+        // A valid token of a user who is gone, deactivated or whose sessions were ended is no
+        // credential: 401 here, before any record lookup can answer 404 (the org-scoped routes
+        // check this in `resolve_org`).
         if !state
             .store
-            .read(move |c| user_is_active(c, user_id))
+            .read(move |c| sessions::current(c, facts.user, facts.ver))
             .await?
         {
             return Err(ApiError::Unauthorized(
-                "User is inactive or does not exist.".into(),
+                "User is inactive or does not exist, or the session has ended.".into(),
             ));
         }
-        Ok(Caller { user_id })
+        Ok(Caller {
+            user_id: facts.user,
+        })
     }
 }
 
@@ -165,12 +223,12 @@ impl FromRequestParts<AppState> for OrgCtx {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // `resolve_org` checks that the user is active; no need for `Caller`'s own lookup.
-        let user = state.keys.check_access(bearer(&parts.headers)?)?;
+        let facts = state.keys.check_access(bearer(&parts.headers)?)?;
         let org = org_header(&parts.headers)?;
         // Two primary-key lookups: cheaper done here than handed to a blocking thread.
         state
             .store
-            .read_small(move |c| tenancy::resolve_org(c, user, org))
+            .read_small(move |c| tenancy::resolve_session(c, facts.user, Some(facts.ver), org))
             .await
     }
 }

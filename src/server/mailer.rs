@@ -67,8 +67,15 @@ async fn tick(
 
 async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, m: &Outgoing) -> Result<(), String> {
     let from: Mailbox = m.sender.parse().map_err(|e| format!("bad sender: {e}"))?;
-    let mut builder = Message::builder()
-        .from(from)
+    let mut builder = Message::builder().from(from);
+    if let Some(reply_to) = &m.reply_to {
+        builder = builder.reply_to(
+            reply_to
+                .parse()
+                .map_err(|e| format!("bad reply-to {reply_to}: {e}"))?,
+        );
+    }
+    let mut builder = builder
         .subject(m.subject.clone())
         .header(ContentType::TEXT_HTML);
     for r in &m.recipients {

@@ -51,6 +51,8 @@ pub struct Settings {
     pub login_attempts_per_minute: u32,
     /// Failed sign-ins per account per 15 minutes.
     pub login_failures_per_account: u32,
+    /// Mail recipients per user per day (UTC).
+    pub mail_recipients_per_day: u32,
 }
 
 impl Settings {
@@ -74,6 +76,7 @@ impl Settings {
             max_connections: 1024,
             login_attempts_per_minute: 60,
             login_failures_per_account: 10,
+            mail_recipients_per_day: 500,
         }
     }
 
@@ -110,6 +113,9 @@ impl Settings {
         }
         if let Some(n) = core.login_failures_per_account {
             s.login_failures_per_account = n.max(1);
+        }
+        if let Some(n) = core.mail_recipients_per_day {
+            s.mail_recipients_per_day = n;
         }
         s.mail_from = config.smtp.as_ref().map(|m| m.from.clone());
         s.smtp = config.smtp.clone();
@@ -229,15 +235,22 @@ impl Core {
         org_name: &str,
         email: &str,
     ) -> Result<LocalSession, error::ApiError> {
-        let (user_id, org_id) = self.state.store.write_blocking(|tx| {
-            let org = store::directory::ensure_org(tx, org_name)?;
-            let user =
-                store::directory::ensure_member(tx, org, email, "!", crate::model::Role::Admin)?;
-            Ok((user, org))
-        })?;
+        let keys = self.state.keys.clone();
+        let (user_id, org_id, (access_token, refresh_token)) =
+            self.state.store.write_blocking(|tx| {
+                let org = store::directory::ensure_org(tx, org_name)?;
+                let user = store::directory::ensure_member(
+                    tx,
+                    org,
+                    email,
+                    "!",
+                    crate::model::Role::Admin,
+                )?;
+                Ok((user, org, auth::sign_in(tx, &keys, user)?))
+            })?;
         Ok(LocalSession {
-            access_token: self.state.keys.access_token(user_id)?,
-            refresh_token: self.state.keys.refresh_token(user_id)?,
+            access_token,
+            refresh_token,
             user_id,
             org_id,
         })

@@ -277,12 +277,25 @@ pub async fn create_mail(
         None
     };
     e.finish()?;
-    let default_from = state.settings.mail_from.clone();
+    // Mail leaves from the configured address only; the caller's `from_account` is where
+    // replies go.
+    let sender = state
+        .settings
+        .mail_from
+        .clone()
+        .unwrap_or_else(|| "crmtui@localhost".into());
+    let quota = i64::from(state.settings.mail_recipients_per_day);
     let email_id = state
         .store
         .write(move |tx| {
             let pk = accounts::visible_pk(tx, &ctx, id)?;
-            let sender = match from.or(default_from) {
+            let sent = mail::recipients_today(tx, ctx.user_id)?;
+            if sent + recipients.len() as i64 > quota {
+                return Err(ApiError::TooManyRequests {
+                    retry_after: seconds_to_midnight(),
+                });
+            }
+            let reply_to = match from {
                 Some(f) => f,
                 None => directory::user_ref(tx, ctx.user_id)?.email,
             };
@@ -292,6 +305,7 @@ pub async fn create_mail(
                     org: ctx.org_id,
                     account_pk: pk,
                     sender: &sender,
+                    reply_to: &reply_to,
                     recipients: &recipients,
                     subject: input.subject.trim(),
                     html: &input.html,
@@ -311,6 +325,15 @@ pub async fn create_mail(
         },
         email_id,
     }))
+}
+
+/// Seconds until the daily mail quota starts again (midnight UTC).
+fn seconds_to_midnight() -> u64 {
+    let now = chrono::Utc::now();
+    let next = (now.date_naive() + chrono::Duration::days(1))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    (next - now).num_seconds().max(1) as u64
 }
 
 /// Accepts BottleCRM's key names beside the seed's, and `"false"`/`"true"` strings from forms.

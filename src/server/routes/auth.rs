@@ -5,9 +5,9 @@ use axum::extract::State;
 
 use crate::model::{LoginRequest, LoginResponse, Profile, RefreshRequest, RefreshResponse};
 use crate::server::AppState;
-use crate::server::auth::{OrgCtx, hash_password, user_is_active, verify_password};
+use crate::server::auth::{OrgCtx, hash_password, sign_in, verify_password};
 use crate::server::error::{ApiError, ApiJson};
-use crate::server::store::{directory, tenancy};
+use crate::server::store::{directory, sessions, tenancy};
 
 /// The client's address, when the core is served by `serve`/`spawn` (a router mounted elsewhere
 /// may not know it).
@@ -72,18 +72,20 @@ pub async fn login(
         return Err(ApiError::Unauthorized("Invalid email or password.".into()));
     };
 
-    let (user_ref, organizations) = state
+    let keys = state.keys.clone();
+    let (user_ref, organizations, (access_token, refresh_token)) = state
         .store
-        .read(move |c| {
+        .write(move |c| {
             Ok((
                 directory::user_ref(c, user)?,
                 tenancy::memberships(c, user)?,
+                sign_in(c, &keys, user)?,
             ))
         })
         .await?;
     Ok(Json(LoginResponse {
-        access_token: state.keys.access_token(user)?,
-        refresh_token: state.keys.refresh_token(user)?,
+        access_token,
+        refresh_token,
         user: user_ref,
         organizations,
     }))
@@ -95,15 +97,28 @@ pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<RefreshRequest>,
 ) -> Result<Json<RefreshResponse>, ApiError> {
-    let user = state.keys.check_refresh(input.refresh.trim())?;
-    // A deactivated user's refresh token stops working at once.
-    let active = state.store.read(move |c| user_is_active(c, user)).await?;
-    if !active {
-        return Err(ApiError::Unauthorized("Invalid token.".into()));
-    }
+    let facts = state.keys.check_refresh(input.refresh.trim())?;
+    // Single use: the token is spent and a new pair issued in one transaction. A deactivated
+    // user's token, or one from before a password change, stops working at once.
+    let keys = state.keys.clone();
+    let pair = state
+        .store
+        .write(
+            move |c| match sessions::spend(c, facts.user, facts.jti, facts.ver)? {
+                sessions::Spent::Fresh => sign_in(c, &keys, facts.user).map(Some),
+                // The revocation must commit: answer after the transaction.
+                sessions::Spent::Reused => Ok(None),
+            },
+        )
+        .await?;
+    let Some((access, refresh)) = pair else {
+        return Err(ApiError::Unauthorized(
+            "This refresh token was already used: every session of this user has been ended. Sign in again.".into(),
+        ));
+    };
     Ok(Json(RefreshResponse {
-        access: state.keys.access_token(user)?,
-        refresh: None,
+        access,
+        refresh: Some(refresh),
     }))
 }
 

@@ -87,12 +87,13 @@ pub fn user_exists(db: &Db<'_>, email: &str) -> Result<bool, ApiError> {
         .is_some())
 }
 
+/// Sets a user's password; every session they had ends.
 pub fn set_password(db: &Db<'_>, user: Uuid, password_hash: &str) -> Result<(), ApiError> {
     db.exec(
         "UPDATE users SET password_hash = $2 WHERE id = $1",
         &[&user, &password_hash],
     )?;
-    Ok(())
+    super::sessions::revoke_all(db, user)
 }
 
 fn user_from_row(r: &Row<'_>) -> Result<User, ApiError> {

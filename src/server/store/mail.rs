@@ -37,7 +37,10 @@ impl MailState {
 pub struct NewMail<'a> {
     pub org: Uuid,
     pub account_pk: i64,
+    /// The configured address: mail never goes out under a name the caller chose.
     pub sender: &'a str,
+    /// Where replies go: what the caller gave as `from_account`, else their own address.
+    pub reply_to: &'a str,
     pub recipients: &'a [String],
     pub subject: &'a str,
     pub html: &'a str,
@@ -56,8 +59,8 @@ pub fn insert(db: &Db<'_>, m: &NewMail<'_>) -> Result<Uuid, ApiError> {
         .map_err(|e| ApiError::internal(format!("cannot encode recipients: {e}")))?;
     db.exec(
         "INSERT INTO emails (id, org_id, account_pk, sender, recipients, subject, html, state,
-                             scheduled_at, created_on, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                             scheduled_at, created_on, created_by, reply_to, recipient_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         &[
             &id,
             &m.org,
@@ -70,15 +73,35 @@ pub fn insert(db: &Db<'_>, m: &NewMail<'_>) -> Result<Uuid, ApiError> {
             &m.scheduled_at,
             &now(),
             &m.created_by,
+            &m.reply_to,
+            &(m.recipients.len() as i64),
         ],
     )?;
     Ok(id)
+}
+
+/// Recipients `user` has mailed since the start of the day (UTC), for the daily quota.
+pub fn recipients_today(db: &Db<'_>, user: Uuid) -> Result<i64, ApiError> {
+    let midnight = now()
+        .date_naive()
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    let cast = db.pick("", "::bigint");
+    db.one(
+        &format!(
+            "SELECT coalesce(sum(recipient_count), 0){cast} FROM emails
+             WHERE created_by = $1 AND created_on >= $2"
+        ),
+        &[&user, &midnight],
+        |r| r.i64(0),
+    )
 }
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: Uuid,
     pub sender: String,
+    pub reply_to: Option<String>,
     pub recipients: Vec<String>,
     pub subject: String,
     pub html: String,
@@ -101,7 +124,7 @@ pub fn claim(db: &Db<'_>) -> Result<Option<Outgoing>, ApiError> {
              WHERE id = (SELECT id FROM emails
                          WHERE state = 'queued' OR (state = 'scheduled' AND scheduled_at <= $1)
                          ORDER BY created_on LIMIT 1 {lock})
-             RETURNING id, sender, recipients, subject, html, attempts"
+             RETURNING id, sender, recipients, subject, html, attempts, reply_to"
         ),
         &[&now, &lease_end],
         |r| {
@@ -113,6 +136,7 @@ pub fn claim(db: &Db<'_>) -> Result<Option<Outgoing>, ApiError> {
                 subject: r.text(3)?,
                 html: r.text(4)?,
                 attempts: r.i64(5)? - 1,
+                reply_to: r.opt_text(6)?,
             })
         },
     )

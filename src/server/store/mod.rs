@@ -22,6 +22,7 @@ mod pg;
 pub mod query;
 pub mod records;
 pub mod seed;
+pub mod sessions;
 mod sqlite;
 pub mod tasks;
 pub mod tenancy;

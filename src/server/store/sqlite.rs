@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0008_cases.sql"),
     include_str!("migrations/sqlite/0009_tasks.sql"),
     include_str!("migrations/sqlite/0010_invoices.sql"),
+    include_str!("migrations/sqlite/0011_sessions_mail.sql"),
 ];
 
 pub struct Pool {

@@ -33,6 +33,17 @@ pub fn user_is_active(db: &Db<'_>, user: Uuid) -> Result<bool, ApiError> {
 /// Checks the caller's membership in `org` (or picks their only org) and returns the context
 /// every org-scoped handler works in.
 pub fn resolve_org(db: &Db<'_>, user: Uuid, org: Option<Uuid>) -> Result<OrgCtx, ApiError> {
+    resolve_session(db, user, None, org)
+}
+
+/// [`resolve_org`] for a token of version `ver` (checked against the user's; `None` skips the
+/// check, for callers that made it already).
+pub fn resolve_session(
+    db: &Db<'_>,
+    user: Uuid,
+    ver: Option<Option<i64>>,
+    org: Option<Uuid>,
+) -> Result<OrgCtx, ApiError> {
     let inactive = || ApiError::Unauthorized("User is inactive or does not exist.".into());
     let Some(org_id) = org else {
         if !user_is_active(db, user)? {
@@ -52,16 +63,21 @@ pub fn resolve_org(db: &Db<'_>, user: Uuid, org: Option<Uuid>) -> Result<OrgCtx,
                 ));
             }
         };
-        return resolve_org(db, user, Some(org_id));
+        return resolve_session(db, user, ver, Some(org_id));
     };
     // The user and the membership in one statement: this runs on every org-scoped request.
     let row = db.opt(
-        "SELECT u.is_active, m.role, coalesce(m.is_active, FALSE) FROM users u
+        "SELECT u.is_active, m.role, coalesce(m.is_active, FALSE), u.token_version FROM users u
          LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = $2
          WHERE u.id = $1",
         &[&user, &org_id],
-        |r| Ok((r.bool(0)?, r.opt_text(1)?, r.bool(2)?)),
+        |r| Ok((r.bool(0)?, r.opt_text(1)?, r.bool(2)?, r.i64(3)?)),
     )?;
+    // A token from before a password change (or a reused refresh token) ends there.
+    let row = match row {
+        Some((_, _, _, current)) if ver.is_some_and(|v| v.unwrap_or(0) != current) => None,
+        other => other.map(|(a, role, m, _)| (a, role, m)),
+    };
     match row {
         None | Some((false, _, _)) => Err(inactive()),
         Some((true, Some(role), true)) => Ok(OrgCtx {

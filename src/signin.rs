@@ -104,6 +104,9 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
     init_file_logging();
     let config = Config::load(config_path.as_deref())?;
     let base = client::parse_server_url(&args.server)?;
+    if let Some(warning) = plain_http_warning(&base) {
+        eprintln!("{warning}");
+    }
     let wanted_org = match args.org.as_deref().map(str::trim) {
         Some(raw) => {
             Some(Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?)
@@ -152,12 +155,7 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
             ("org", Some(&org.id.to_string())),
         ],
     )?;
-    println!(
-        "Signed in to {base} ({}) as {user} in {} ({}).",
-        dialect.name(),
-        org.name,
-        org.role.as_str()
-    );
+    println!("{}", signed_in_line(&base, dialect.name(), &user, &org));
     println!(
         "Session kept in {store}; server and org written to {}.",
         path.display()
@@ -169,6 +167,37 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// Text a server sent, made safe to print: no escape sequences or control characters, and
+/// not longer than a line.
+fn shown(text: &str) -> String {
+    crate::tui::sanitize::fit(text, 120)
+}
+
+/// What `login` says once it is done; every name in it came from the server.
+fn signed_in_line(
+    base: &url::Url,
+    dialect: &str,
+    user: &str,
+    org: &crate::model::OrgMembership,
+) -> String {
+    format!(
+        "Signed in to {base} ({dialect}) as {} in {} ({}).",
+        shown(user),
+        shown(&org.name),
+        org.role.as_str()
+    )
+}
+
+/// A warning when the password and tokens would cross a network unencrypted.
+pub fn plain_http_warning(base: &url::Url) -> Option<String> {
+    (base.scheme() == "http" && !client::is_loopback(base)).then(|| {
+        format!(
+            "warning: {base} is plain HTTP: the password and tokens travel unencrypted. \
+             Use https:// unless this network is trusted."
+        )
+    })
 }
 
 /// A refused sign-in in one line; anything else says it could not sign in.
@@ -293,7 +322,13 @@ async fn pick_org(
         many => {
             eprintln!("{email} belongs to several organizations:");
             for (i, o) in many.iter().enumerate() {
-                eprintln!("  {}) {} ({}, {})", i + 1, o.name, o.role.as_str(), o.id);
+                eprintln!(
+                    "  {}) {} ({}, {})",
+                    i + 1,
+                    shown(&o.name),
+                    o.role.as_str(),
+                    o.id
+                );
             }
             let choice = tokio::task::spawn_blocking(|| -> anyhow::Result<String> {
                 eprint!("Number: ");
@@ -418,6 +453,29 @@ pub fn edit_config_text(text: &str, changes: &[(&str, Option<&str>)]) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_from_the_server_are_printed_clean() {
+        let org = crate::model::OrgMembership {
+            id: Uuid::nil(),
+            name: "Evil\u{1b}]52;c;cGF5bG9hZA==\u{7}\u{1b}[2J Org".into(),
+            role: crate::model::Role::Admin,
+        };
+        let base = url::Url::parse("https://crm.example.com/").unwrap();
+        let line = signed_in_line(&base, "BottleCRM", "ana\u{1b}[31m@x.example", &org);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains("Org"), "{line}");
+        assert_eq!(shown(&"x".repeat(500)).chars().count(), 120);
+    }
+
+    #[test]
+    fn plain_http_is_flagged_unless_local() {
+        let warn = |raw: &str| plain_http_warning(&client::parse_server_url(raw).unwrap());
+        assert!(warn("http://crm.example.com").is_some());
+        assert!(warn("crm.example.com").is_none(), "bare hosts are https");
+        assert!(warn("localhost:8000").is_none());
+        assert!(warn("http://127.0.0.1:8000").is_none());
+    }
 
     #[test]
     fn config_edit_keeps_comments_and_tables() {

@@ -671,3 +671,106 @@ async fn export_fetches_every_page_and_cancel_leaves_nothing_behind() {
         );
     }
 }
+
+#[test]
+fn bare_hosts_are_https_but_for_this_machine() {
+    let url = |raw: &str| {
+        crmtui::client::parse_server_url(raw)
+            .expect(raw)
+            .to_string()
+    };
+    assert_eq!(url("crm.example.com"), "https://crm.example.com/");
+    assert_eq!(
+        url("crm.example.com:8443/crm"),
+        "https://crm.example.com:8443/crm/"
+    );
+    assert_eq!(url("localhost:8000"), "http://localhost:8000/");
+    assert_eq!(url("127.0.0.1:8000"), "http://127.0.0.1:8000/");
+    assert_eq!(url("[::1]:8000"), "http://[::1]:8000/");
+    // A scheme given is kept.
+    assert_eq!(url("http://crm.example.com"), "http://crm.example.com/");
+}
+
+/// Serves `app` on a loopback port; returns its address.
+async fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_never_gets_the_password() {
+    use std::sync::{Arc, Mutex};
+    crmtui::client::install_crypto_provider();
+    // The other host records whatever reaches it.
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = seen.clone();
+    let other = serve(axum::Router::new().fallback(axum::routing::any(
+        move |body: String| async move {
+            sink.lock().unwrap().push(body);
+            "{}"
+        },
+    )))
+    .await;
+    // `localhost` and `127.0.0.1` are different hosts to a client.
+    let target = format!("http://localhost:{}/api/auth/login/", other.port());
+    let first = serve(axum::Router::new().fallback(axum::routing::any(move || {
+        let target = target.clone();
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, target)],
+            )
+        }
+    })))
+    .await;
+    let client =
+        Client::new(&format!("http://{first}/"), None, None, Timeouts::default()).expect("client");
+    let err = client
+        .login("ana@example.com", "hunter2-secret")
+        .await
+        .expect_err("the redirect is refused");
+    assert!(err.to_string().contains("redirect"), "{err}");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the other host got {:?}",
+        seen.lock().unwrap()
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_download_never_writes_through_a_planted_link() {
+    let addr = serve(axum::Router::new().route(
+        "/files/report.pdf",
+        axum::routing::get(|| async { "the report" }),
+    ))
+    .await;
+    let client =
+        Client::new(&format!("http://{addr}/"), None, None, Timeouts::default()).expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"keep me").expect("write");
+    let dest = dir.path().join("report.pdf");
+    // The temp name downloads used to take.
+    std::os::unix::fs::symlink(&victim, dest.with_extension("crmtui-part")).expect("symlink");
+    let n = client
+        .download("files/report.pdf", &dest)
+        .await
+        .expect("download");
+    assert_eq!(n, 10);
+    assert_eq!(std::fs::read(&dest).expect("read"), b"the report");
+    assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("crmtui-part-"))
+        .collect();
+    assert!(left.is_empty(), "temp files left: {left:?}");
+}

@@ -85,12 +85,57 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Follows redirects on the same host only: a 307/308 re-sends the body (a password, a refresh
+/// token), which must never go to a host the user did not name.
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt
+            .previous()
+            .first()
+            .map(|u| (u.host_str().map(str::to_owned), u.port_or_known_default()));
+        let next = (
+            attempt.url().host_str().map(str::to_owned),
+            attempt.url().port_or_known_default(),
+        );
+        let downgrade = attempt
+            .previous()
+            .first()
+            .is_some_and(|u| u.scheme() == "https")
+            && attempt.url().scheme() != "https";
+        if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else if first.is_some_and(|f| f.0 != next.0) || downgrade {
+            let to = attempt
+                .url()
+                .host_str()
+                .unwrap_or("another host")
+                .to_string();
+            attempt.error(format!(
+                "the server redirected to {to}; only redirects on the same host are followed"
+            ))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// Installs the ring crypto provider for rustls once per process (reqwest is built without one).
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Parses a server URL, adding `http://` when no scheme is given and a trailing slash.
+/// Whether a URL's host is this machine (where plain HTTP exposes nothing to a network).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses a server URL with a trailing slash. Without a scheme it is `https://`, but for this
+/// machine (`localhost`, `127.0.0.1`, `[::1]`), where it is `http://`.
 pub fn parse_server_url(raw: &str) -> Result<Url, ClientError> {
     let raw = raw.trim();
     // Credentials in the URL would end up in the config, the keyring key and the header: refuse,
@@ -103,7 +148,10 @@ pub fn parse_server_url(raw: &str) -> Result<Url, ClientError> {
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else {
-        format!("http://{raw}")
+        match Url::parse(&format!("http://{raw}")) {
+            Ok(u) if is_loopback(&u) => format!("http://{raw}"),
+            _ => format!("https://{raw}"),
+        }
     };
     let mut url = Url::parse(&with_scheme)
         .map_err(|e| ClientError::Local(format!("bad server URL {shown}: {e}")))?;
@@ -134,6 +182,7 @@ impl Client {
         install_crypto_provider();
         let base = parse_server_url(server)?;
         let http = reqwest::Client::builder()
+            .redirect(same_host_redirects())
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.request)
             .user_agent(concat!("crmtui/", env!("CARGO_PKG_VERSION")))
@@ -904,8 +953,15 @@ impl Client {
         use tokio::io::AsyncWriteExt;
         let url = self.url(link)?;
         let mut resp = check(self.send(|http| Ok(http.get(url.clone()))).await?).await?;
-        let tmp = dest.with_extension("crmtui-part");
-        let mut file = tokio::fs::File::create(&tmp)
+        // A fresh name, created exclusively and never through a symlink: nothing planted at a
+        // guessable path can redirect the write.
+        let tmp = dest.with_extension(format!("crmtui-part-{}", Uuid::new_v4().simple()));
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.custom_flags(libc::O_NOFOLLOW);
+        let mut file = options
+            .open(&tmp)
             .await
             .map_err(|e| ClientError::Local(format!("cannot write {}: {e}", dest.display())))?;
         let mut written = 0u64;

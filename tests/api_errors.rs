@@ -621,6 +621,19 @@ async fn storage_is_private_wal_with_foreign_keys() {
             std::fs::metadata(&nested).unwrap().permissions().mode() & 0o777,
             0o700
         );
+        // An existing dir is the user's: its mode is left alone.
+        let shared = tmp.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let settings = crmtui::server::Settings::new(shared.clone());
+        tokio::task::spawn_blocking(move || crmtui::server::Core::open(settings).map(|_| ()))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
     }
 }
 

@@ -58,6 +58,10 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. `crmtui man | man -l -`.
     Man,
+    /// Accounts from a shell: list, show, comment, create, update (exit codes: 0 done, 1 the
+    /// server refused, 2 usage, 3 not signed in, 4 unreachable).
+    #[command(subcommand)]
+    Accounts(crate::script::AccountsCommand),
 }
 
 #[derive(Debug, Clone, Args)]

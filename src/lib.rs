@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod logging;
 pub mod model;
+pub mod script;
 pub mod server;
 pub mod signin;
 pub mod tui;

@@ -5,6 +5,9 @@ use crmtui::cli::{AdminCommand, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Accounts(command)) = cli.command {
+        return scripted(command, cli.tui.config);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
                 crmtui::cli::print_completions(args.shell).map_err(anyhow::Error::from)
             }
             Some(Command::Man) => crmtui::cli::print_man().map_err(anyhow::Error::from),
+            Some(Command::Accounts(_)) => Ok(()),
             Some(Command::Config(args)) => crmtui::tui::defaults::config(&args, cli.tui.config),
             None => crmtui::tui::run(cli.tui).await,
         }
@@ -46,6 +50,26 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `crmtui accounts …`: its own exit codes (see `crmtui::script`).
+fn scripted(
+    command: crmtui::script::AccountsCommand,
+    config: Option<std::path::PathBuf>,
+) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            say(&format!("cannot start the async runtime: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(crmtui::script::accounts(command, config));
+    crmtui::logging::flush_logs();
+    ExitCode::from(crmtui::script::exit_code(result))
 }
 
 /// Writes to stderr, ignoring failure: after a hangup stderr may be a dead terminal, and

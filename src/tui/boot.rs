@@ -146,29 +146,31 @@ type Started = (
     Option<crate::server::Core>,
 );
 
-async fn embedded(
-    args: &TuiArgs,
+/// Opens the local workspace's core in this process, and a client on it signed in as the
+/// workspace's one user. For the scriptable CLI (the TUI also does this, in `embedded`).
+pub async fn open_local(
     config: &Config,
-    notes: Vec<String>,
-    demo_dir: Option<PathBuf>,
-) -> anyhow::Result<Started> {
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<(Client, crate::server::Core)> {
+    let data_dir = crate::server::cli::resolve_data_dir(data_dir, config)?;
+    let (client, core, _) = start_core(config, data_dir, false, "Local").await?;
+    Ok((client, core))
+}
+
+/// The embedded core on `data_dir` (filled with demo data if `demo`), served on a loopback
+/// port, and a client signed in to its org `org_name`.
+async fn start_core(
+    config: &Config,
+    data_dir: PathBuf,
+    demo: bool,
+    org_name: &'static str,
+) -> anyhow::Result<(Client, crate::server::Core, crate::server::LocalSession)> {
     use crate::server::{Core, Settings};
-    let demo = demo_dir.is_some();
-    let mut notes = notes;
-    if let Some(raw) = args.org.as_deref().map(str::trim) {
-        Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?;
-        notes.push("--org is ignored for the local workspace (it has one org)".into());
-    }
-    let data_dir = match demo_dir {
-        Some(d) => d,
-        None => crate::server::cli::resolve_data_dir(args.data_dir.clone(), config)?,
-    };
     let settings = Settings::from_config(
         config,
         crate::server::store::Location::Sqlite(data_dir.clone()),
     )
     .embedded();
-    let org_name = if demo { "Demo" } else { "Local" };
     let (core, session) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let core = Core::open(settings)
             .with_context(|| format!("cannot open the workspace in {}", data_dir.display()))?;
@@ -196,6 +198,27 @@ async fn embedded(
         timeouts(config),
     )?
     .with_dialect(crate::client::Dialect::Core);
+    Ok((client, core, session))
+}
+
+async fn embedded(
+    args: &TuiArgs,
+    config: &Config,
+    notes: Vec<String>,
+    demo_dir: Option<PathBuf>,
+) -> anyhow::Result<Started> {
+    let demo = demo_dir.is_some();
+    let mut notes = notes;
+    if let Some(raw) = args.org.as_deref().map(str::trim) {
+        Uuid::parse_str(raw).map_err(|_| anyhow!("the org id {raw:?} is not a UUID"))?;
+        notes.push("--org is ignored for the local workspace (it has one org)".into());
+    }
+    let data_dir = match demo_dir {
+        Some(d) => d,
+        None => crate::server::cli::resolve_data_dir(args.data_dir.clone(), config)?,
+    };
+    let org_name = if demo { "Demo" } else { "Local" };
+    let (client, core, session) = start_core(config, data_dir, demo, org_name).await?;
     let ready = Ready {
         server: if demo {
             "demo workspace".into()

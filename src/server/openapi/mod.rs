@@ -1,25 +1,31 @@
-//! The OpenAPI document, generated from the handlers and the model's types.
+//! The OpenAPI document: accounts, auth and the directory from the handlers' annotations; the
+//! record kinds from their descriptions in `model::kinds` (see [`records`]).
+
+mod records;
+
+use records::Records;
 
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use super::routes::{accounts, auth, directory, threads};
+use super::routes::{accounts, auth, dashboard, directory, threads};
 use crate::model;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "crmtui core: Django-CRM API", description = "The accounts API of Django-CRM as the bundled core serves it. Send `Authorization: Bearer <access_token>` and `organization-id: <org uuid>`."),
+    info(title = "crmtui core: Django-CRM API", description = "The API of Django-CRM as the bundled core serves it: accounts, contacts, leads, opportunities, cases, tasks, invoices, their comments and attachments, and the dashboard. Send `Authorization: Bearer <access_token>` and `organization-id: <org uuid>`. Errors answer `{\"error\": true, \"errors\": …}`: one message, or field names to messages."),
     paths(
         auth::login, auth::refresh, auth::profile,
         accounts::list, accounts::create, accounts::detail, accounts::update, accounts::delete,
         accounts::add_comment, threads::edit_comment, threads::delete_comment,
         threads::delete_attachment, threads::download_attachment, accounts::create_mail,
+        threads::download_any, dashboard::get,
         directory::list_users,
         directory::list_teams, directory::create_team,
     ),
     components(schemas(model::ErrorBody, model::ErrorDetail)),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Records),
 )]
 pub struct ApiDoc;
 

@@ -25,7 +25,7 @@ use crate::model;
         directory::list_teams, directory::create_team,
     ),
     components(schemas(model::ErrorBody, model::ErrorDetail)),
-    modifiers(&Bearer, &Records),
+    modifiers(&Bearer, &Records, &Described),
 )]
 pub struct ApiDoc;
 
@@ -47,6 +47,51 @@ impl utoipa::Modify for Bearer {
             "bearer",
             Vec::<String>::new(),
         )]);
+    }
+}
+
+/// What OpenAPI requires and the annotations leave out: each answer gets a description (its
+/// status's name), and an operation id used twice (`method(put, patch)`) gets its method.
+struct Described;
+
+impl utoipa::Modify for Described {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut ids = std::collections::HashSet::new();
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+                ("head", &mut item.head),
+                ("options", &mut item.options),
+                ("trace", &mut item.trace),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op else { continue };
+                if let Some(id) = op.operation_id.as_mut()
+                    && !ids.insert(id.clone())
+                {
+                    id.push('_');
+                    id.push_str(method);
+                    ids.insert(id.clone());
+                }
+                for (code, answer) in op.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(answer) = answer
+                        && answer.description.is_empty()
+                    {
+                        answer.description = code
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|c| axum::http::StatusCode::from_u16(c).ok())
+                            .and_then(|c| c.canonical_reason())
+                            .unwrap_or("The answer")
+                            .to_string();
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -45,6 +45,16 @@ impl utoipa::Modify for Records {
             ))
         {
             op.responses.responses.insert("200".into(), ok);
+            for (code, description) in [
+                ("401", "No token, or an expired one"),
+                ("403", "Another org in the header"),
+            ] {
+                if let Ok(answer) =
+                    serde_json::from_value(response(description, Some(reference("ErrorBody"))))
+                {
+                    op.responses.responses.insert(code.into(), answer);
+                }
+            }
         }
     }
 }
@@ -141,10 +151,10 @@ fn kind_paths(kind: &Kind, paths: &mut Map<String, Value>) {
                 &format!("{p}_{method}"),
                 "Change the keys sent (PUT = PATCH)",
                 vec![id_param("The record's id")],
-                Some(body(
+                Some(optional(body(
                     &format!("{name}Update"),
                     Some(&format!("{name}UpdateForm")),
-                )),
+                ))),
                 (
                     "200",
                     "The record as stored",
@@ -366,6 +376,12 @@ fn response(description: &str, schema: Option<Value>) -> Value {
     }
 }
 
+/// A body that may be left out (an update without it changes nothing).
+fn optional(mut body: Value) -> Value {
+    body["required"] = json!(false);
+    body
+}
+
 /// A JSON body, and the same as a multipart form when files are accepted.
 fn body(json_schema: &str, form: Option<&str>) -> Value {
     let mut content = Map::new();
@@ -408,12 +424,12 @@ fn list_params(kind: &Kind) -> Vec<Value> {
     out.push(query(
         "limit",
         &format!("Page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})"),
-        json!({"type": "integer", "minimum": 0}),
+        json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}),
     ));
     out.push(query(
         "offset",
         "Rows to skip",
-        json!({"type": "integer", "minimum": 0}),
+        json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}),
     ));
     if let Some((param, columns)) = ordering(kind) {
         let values: Vec<String> = columns
@@ -434,7 +450,8 @@ const PLAIN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
 
 fn filter_param(kind: &Kind, filter: &Filter, param: &str) -> (String, Value) {
     let uuids = || json!({"type": "array", "items": {"type": "string", "format": "uuid"}});
-    let date = || json!({"type": "string", "format": "date"});
+    // An empty value is no filter.
+    let date = || json!({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]});
     match *filter {
         Filter::Text(_, cols) => (
             format!(
@@ -487,6 +504,11 @@ fn filter_param(kind: &Kind, filter: &Filter, param: &str) -> (String, Value) {
 
 // ---------------------------------------------------------------------------------------------
 // Schemas.
+
+/// Text the core takes: no NUL characters anywhere in a body.
+const NO_NUL: &str = "^[^\\x00]*$";
+/// Required text: something besides blanks, and no NUL.
+const SOME_TEXT: &str = "^[^\\x00]*[^\\s\\x00][^\\x00]*$";
 
 /// An amount as written: at most 13 digits and 2 decimals, not negative.
 const MONEY_IN: &str = "^[0-9]{1,13}(\\.[0-9]{1,2})?$";
@@ -578,9 +600,9 @@ fn write_schema(field: &Field, form: bool) -> Value {
     };
     match field.ty {
         Ty::Text(max) if field.required => {
-            json!({"type": "string", "maxLength": max, "pattern": "\\S"})
+            json!({"type": "string", "maxLength": max, "pattern": SOME_TEXT})
         }
-        Ty::Text(max) => or_null(json!({"type": "string", "maxLength": max})),
+        Ty::Text(max) => or_null(json!({"type": "string", "maxLength": max, "pattern": NO_NUL})),
         Ty::Email => or_null(json!({"type": "string", "format": "email", "maxLength": 254})),
         Ty::Url => or_null(json!({
             "type": "string", "format": "uri", "pattern": "^https?://[^\\s]+$", "maxLength": 2000,
@@ -732,9 +754,14 @@ fn kind_schemas(kind: &Kind, schemas: &mut Map<String, Value>) {
                     description.push_str(". ");
                     description.push_str(rule);
                 }
+                let mut schema = object(props, required, &description);
+                if form {
+                    // A multipart field name the parser cannot read is refused, so none.
+                    schema["additionalProperties"] = json!(false);
+                }
                 schemas.insert(
                     format!("{name}{suffix}{}", if form { "Form" } else { "" }),
-                    object(props, required, &description),
+                    schema,
                 );
             }
         }
@@ -825,7 +852,7 @@ fn shared_schemas() -> Map<String, Value> {
         object(
             vec![(
                 "comment".into(),
-                json!({"type": "string", "maxLength": 10000, "pattern": "\\S"}),
+                json!({"type": "string", "maxLength": 10000, "pattern": SOME_TEXT}),
             )],
             vec!["comment".into()],
             "A comment's new text",
@@ -837,11 +864,7 @@ fn shared_schemas() -> Map<String, Value> {
             vec![
                 (
                     "comment".into(),
-                    json!({"type": "string", "maxLength": 10000}),
-                ),
-                (
-                    "is_internal".into(),
-                    json!({"type": "boolean", "description": "Cases only: an internal note"}),
+                    json!({"type": "string", "maxLength": 10000, "pattern": NO_NUL}),
                 ),
                 (
                     "attachment".into(),
@@ -849,7 +872,8 @@ fn shared_schemas() -> Map<String, Value> {
                 ),
             ],
             vec![],
-            "A comment and/or a file (`attachment`, or `<kind>_attachment`); one of them is needed",
+            "A comment and/or a file (`attachment`, or `<kind>_attachment`); one of them is \
+             needed. A case's internal note (`is_internal`) is sent as JSON",
         ),
     );
     s.insert(
@@ -860,6 +884,11 @@ fn shared_schemas() -> Map<String, Value> {
             "A file to attach",
         ),
     );
+    for form in ["CommentForm", "FileForm"] {
+        if let Some(form) = s.get_mut(form) {
+            form["additionalProperties"] = json!(false);
+        }
+    }
     s.insert(
         "MarkPaidInput".into(),
         object(

@@ -966,6 +966,19 @@ fn shared_schemas() -> Map<String, Value> {
                 ("leads_count".into(), count.clone()),
                 ("opportunities_count".into(), count.clone()),
                 (
+                    "cases_open_count".into(),
+                    json!({"type": "integer", "minimum": 0, "description": "Cases not closed"}),
+                ),
+                (
+                    "currency".into(),
+                    json!({"type": "string", "description": "The currency the values sum"}),
+                ),
+                (
+                    "kinds".into(),
+                    json!({"type": "array", "items": {"type": "string"},
+                           "description": "The record kinds this core serves, by path"}),
+                ),
+                (
                     "urgent_counts".into(),
                     object(
                         urgent
@@ -986,6 +999,9 @@ fn shared_schemas() -> Map<String, Value> {
                 "contacts_count",
                 "leads_count",
                 "opportunities_count",
+                "cases_open_count",
+                "currency",
+                "kinds",
                 "urgent_counts",
                 "pipeline_by_stage",
             ]

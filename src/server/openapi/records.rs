@@ -1107,8 +1107,12 @@ fn read_extras(kind: &Kind) -> Extras {
                     "line_items",
                     json!({"type": "array", "description": "Detail and actions only", "items": {
                         "type": "object",
-                        "properties": {"name": {"type": "string"}, "quantity": {},
-                                       "unit_price": {}, "total": {}},
+                        "properties": {
+                            "name": {"type": "string"},
+                            "quantity": {"type": ["string", "number"]},
+                            "unit_price": {"type": ["string", "number"]},
+                            "total": {"type": ["string", "number"]},
+                        },
                     }}),
                 ),
                 (
@@ -1292,6 +1296,21 @@ mod tests {
         let (paths, schemas) = generated().expect("the generated parts parse");
         assert!(paths.paths.contains_key("/api/leads/{id}/"));
         assert!(schemas.contains_key("CaseDetail"));
+    }
+
+    /// utoipa reads what it cannot type as a looser schema; nothing may be lost that way.
+    #[test]
+    fn the_parts_read_into_utoipa_without_loss() {
+        let (paths, schemas) = generated().expect("the generated parts parse");
+        let (want_paths, want_schemas) = generated_json();
+        let got = serde_json::to_value(&schemas).expect("schemas print");
+        for (name, want) in &want_schemas {
+            assert_eq!(&got[name], want, "{name}");
+        }
+        let got = serde_json::to_value(&paths).expect("paths print");
+        for (path, want) in &want_paths {
+            assert_eq!(&got[path], want, "{path}");
+        }
     }
 
     #[test]

@@ -435,3 +435,36 @@ async fn huge_token_lifetimes_start_and_sign_in() {
     assert_eq!(profile(&app, &ana.token).await, StatusCode::OK);
     assert_eq!(refresh(&app, &ana.refresh).await.0, StatusCode::OK);
 }
+
+both_engines!(a_case_note_sent_as_a_form_stays_internal);
+async fn a_case_note_sent_as_a_form_stays_internal() {
+    let app = TestApp::start().await;
+    let ana = app.admin("Org", "ana@org.test").await;
+    let (status, case) = app
+        .post(
+            &ana,
+            "/api/cases/",
+            json!({"name": "Login broken", "status": "New", "priority": "High"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let path = format!("/api/cases/{}/", id_of(&case));
+    for (internal, text) in [("true", "staff only"), ("false", "for the client")] {
+        let (status, body) = send(
+            app.req(&ana, reqwest::Method::POST, &path)
+                .form(&[("comment", text), ("is_internal", internal)]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (_, detail) = app.get(&ana, &path).await;
+    assert_eq!(
+        detail["internal_notes"][0]["comment"], "staff only",
+        "{detail}"
+    );
+    assert_eq!(
+        detail["comments"][0]["comment"], "for the client",
+        "{detail}"
+    );
+    assert_eq!(detail["comments"].as_array().map(Vec::len), Some(1));
+}

@@ -108,7 +108,7 @@ pub async fn add(
     req: Request,
 ) -> Result<Response, ApiError> {
     let (body, upload) = read_body(req, &state, &[]).await?;
-    let input: CommentInput = parse_value(body)?;
+    let input: CommentInput = parse_value(form_booleans(body))?;
     let comment = input
         .comment
         .map(|c| c.trim().to_string())
@@ -132,6 +132,21 @@ pub async fn add(
     })
     .await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
+}
+
+/// Forms send `is_internal` as text: read `true`/`false` (and `on`, `1`…) as the boolean.
+fn form_booleans(mut body: serde_json::Value) -> serde_json::Value {
+    if let Some(serde_json::Value::String(s)) = body.get("is_internal") {
+        let b = match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "on" | "yes" => Some(true),
+            "false" | "0" | "off" | "no" | "" => Some(false),
+            _ => None,
+        };
+        if let (Some(b), Some(map)) = (b, body.as_object_mut()) {
+            map.insert("is_internal".into(), serde_json::Value::Bool(b));
+        }
+    }
+    body
 }
 
 /// A record that belongs to its author (a comment) or uploader (an attachment).

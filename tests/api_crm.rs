@@ -261,6 +261,9 @@ async fn paging_edges_on_every_kind() {
             ("offset=1000000", &[][..], 3, Value::Null),
             ("limit=0", &[][..], 3, Value::Null),
             ("limit=5000", &made[..], 3, Value::Null),
+            // Wildcards are plain text to a filter.
+            ("search=%25", &[][..], 0, Value::Null),
+            ("search=_", &[][..], 0, Value::Null),
             (
                 "limit=9223372036854775807&offset=9223372036854775807",
                 &[][..],
@@ -1319,4 +1322,82 @@ async fn case_internal_note_from_a_form() {
     assert_eq!(out["comment"]["is_internal"], json!(true), "{out}");
     let (_, detail) = app.get(&admin, &path).await;
     assert_eq!(pluck(&detail["internal_notes"], "comment"), ["form note"]);
+}
+
+both_engines!(multipart_create_on_every_kind);
+async fn multipart_create_on_every_kind() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "admin@org.test").await;
+    let user = app.user("Org", "user@org.test", Role::User).await;
+    let mut files = 0;
+    for k in KINDS {
+        // Lists as JSON-encoded arrays or comma-separated, booleans and numbers as text, and
+        // the first attachment under 1.x's field name.
+        let mut form = Form::new()
+            .text("assigned_to", format!("[\"{}\"]", user.id))
+            .text("tags", "one, two")
+            .text("description", "from a form")
+            .part(
+                format!("{}_attachment", k.name),
+                Part::bytes(b"form file".to_vec()).file_name("form.txt"),
+            );
+        for (key, value) in (k.body)("Form made").as_object().unwrap() {
+            form = form.text(key.clone(), value.as_str().unwrap().to_string());
+        }
+        let extra: &[(&str, &str)] = match k.name {
+            "contact" => &[("do_not_call", "true"), ("is_active", "false")],
+            "lead" => &[("probability", "40"), ("opportunity_amount", "12.5")],
+            "opportunity" => &[("amount", "99.90"), ("probability", "35")],
+            "task" => &[("due_date", "2030-01-02")],
+            _ => &[("case_type", "Problem")],
+        };
+        for (key, value) in extra {
+            form = form.text(*key, *value);
+        }
+        let (status, rec) = send(
+            app.req(&admin, Method::POST, &format!("/api/{}/", k.path))
+                .multipart(form),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {rec}", k.path);
+        files += 1;
+        assert_eq!(rec["assigned_to"], json!([user.id]), "{rec}");
+        assert_eq!(rec["tags"], json!(["one", "two"]), "{rec}");
+        assert_eq!(rec["description"], "from a form");
+        let want = match k.name {
+            "contact" => json!({"do_not_call": true, "is_active": false}),
+            "lead" => json!({"probability": 40, "opportunity_amount": "12.50"}),
+            "opportunity" => json!({"amount": "99.90", "probability": 35}),
+            "task" => json!({"due_date": "2030-01-02"}),
+            _ => json!({"case_type": "Problem"}),
+        };
+        for (key, value) in want.as_object().unwrap() {
+            assert_eq!(&rec[key], value, "{key}: {rec}");
+        }
+        let (_, detail) = app
+            .get(&user, &format!("/api/{}/{}/", k.path, id_of(&rec)))
+            .await;
+        assert_eq!(pluck(&detail["attachments"], "file_name"), ["form.txt"]);
+        assert_eq!(app.file_count().await, files, "{}", k.path);
+
+        // A refused multipart create keeps neither the record nor the file.
+        let form = Form::new().text("assigned_to", "[\"nope\"]").part(
+            "attachment",
+            Part::bytes(vec![1u8; 64]).file_name("lost.bin"),
+        );
+        let mut form = form;
+        for (key, value) in (k.body)("Refused").as_object().unwrap() {
+            form = form.text(key.clone(), value.as_str().unwrap().to_string());
+        }
+        let (status, out) = send(
+            app.req(&admin, Method::POST, &format!("/api/{}/", k.path))
+                .multipart(form),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+        assert_field_error(&out, "assigned_to");
+        assert_eq!(app.file_count().await, files, "{}", k.path);
+        let page = list(&app, &admin, k, "").await;
+        assert_eq!(at(&page, k.count), &json!(1), "{}", k.path);
+    }
 }

@@ -141,6 +141,19 @@ async fn invoice_fields_and_derived_overdue() {
             .is_some_and(|(_, o)| *o);
         assert_eq!(row["is_overdue"], json!(overdue), "{row}");
     }
+    // Deleting the contact or the deal an invoice names unlinks it.
+    for path in [
+        format!("/api/contacts/{}/", id_of(&contact)),
+        format!("/api/opportunities/{}/", id_of(&deal)),
+    ] {
+        let (status, _) = app.delete(&admin, &path).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{path}");
+    }
+    let inv = detail(&app, &admin, &id).await;
+    assert_eq!(inv["contact"], Value::Null);
+    assert_eq!(inv["contact_name"], Value::Null);
+    assert_eq!(inv["opportunity"], Value::Null);
+    assert_eq!(inv["account"], acc["id"]);
     let row = page["results"]
         .as_array()
         .unwrap()

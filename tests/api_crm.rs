@@ -439,6 +439,8 @@ fn bad_bodies(k: &K, theirs: &Value) -> Vec<(Value, &'static str, bool)> {
             (json!({"status": "Done"}), "status", true),
             (json!({"priority": "Urgent"}), "priority", true),
             (json!({"due_date": "5/1/2024"}), "due_date", true),
+            (json!({"due_date": "+20000-01-01"}), "due_date", true),
+            (json!({"due_date": "2024-1-05"}), "due_date", true),
             (json!({"opportunity": Uuid::new_v4()}), "opportunity", true),
             (json!({"case": "nope"}), "case", true),
             (json!({"lead": Uuid::new_v4()}), "lead", true),
@@ -456,6 +458,7 @@ fn bad_queries(k: &K) -> Vec<(&'static str, &'static str)> {
         ("assigned_to=nope", "assigned_to"),
         ("created_at__gte=2024-13-01", "created_at__gte"),
         ("created_at__lte=yesterday", "created_at__lte"),
+        ("created_at__gte=%2B20000-01-01", "created_at__gte"),
     ];
     out.extend(match k.name {
         "contact" => vec![("is_active=maybe", "is_active")],

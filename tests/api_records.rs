@@ -1314,3 +1314,40 @@ async fn task_list_filters_and_totals() {
     assert_eq!(mine["totals"]["due_this_week"], 1);
     assert_eq!(mine["totals"]["unassigned"], 0);
 }
+
+both_engines!(totals_of_large_amounts_do_not_overflow);
+async fn totals_of_large_amounts_do_not_overflow() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "admin@org.test").await;
+    // The largest amount at 100%: 93 of them pass what 64 bits hold, in cents times percent.
+    for i in 0..93 {
+        app.create(
+            &admin,
+            "opportunities",
+            json!({"name": format!("Huge {i}"), "amount": "10000000000000", "probability": 100}),
+        )
+        .await;
+    }
+    let body = get_ok(&app, &admin, "/api/opportunities/?limit=1").await;
+    assert_eq!(
+        body["totals"],
+        json!({"count": 93, "amount_sum": "930000000000000.00",
+               "weighted_sum": "930000000000000.00", "by_currency": {"USD": {
+                   "amount_sum": "930000000000000.00", "weighted_sum": "930000000000000.00"}}})
+    );
+    let d = get_ok(&app, &admin, "/api/dashboard/").await;
+    assert_eq!(
+        d["pipeline_by_stage"]["PROSPECTING"]["value"],
+        "930000000000000.00"
+    );
+    // One more than the largest amount is refused, never stored.
+    let (status, out) = app
+        .post(
+            &admin,
+            "/api/opportunities/",
+            json!({"name": "Too big", "amount": "10000000000000.01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert_field_error(&out, "amount");
+}

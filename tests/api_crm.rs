@@ -1048,7 +1048,7 @@ async fn account_detail_lists_and_delete_cascade() {
             who.email
         );
         // The account's contacts: its assignee sees them too.
-        assert_eq!(pluck(&detail["contacts"], "id"), [contact.clone()]);
+        assert_eq!(pluck(&detail["contacts"], "id"), vec![contact.clone()]);
     }
 
     // The user is no creator: 403; then 409 while invoices name it, and nothing goes.

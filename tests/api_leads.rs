@@ -17,8 +17,11 @@ async fn leads(app: &TestApp, who: &Session, query: &str) -> Value {
     body
 }
 
+/// Titles of the open half, then of the closed half.
+type Halves = (Vec<String>, Vec<String>);
+
 /// The titles of both halves: open, then closed.
-fn titles(body: &Value) -> (Vec<String>, Vec<String>) {
+fn titles(body: &Value) -> Halves {
     (
         pluck(&body["open_leads"]["open_leads"], "title"),
         pluck(&body["close_leads"]["close_leads"], "title"),
@@ -258,7 +261,7 @@ async fn lead_list_halves_and_filters() {
     assert_eq!(page["close_leads"]["offset"], Value::Null);
 
     let uid = user.id.to_string();
-    let cases: Vec<(String, (Vec<String>, Vec<String>))> = vec![
+    let cases: Vec<(String, Halves)> = vec![
         ("name=berg".into(), (s(&["L1"]), s(&[]))),
         ("name=ANDERS".into(), (s(&["L2"]), s(&[]))),
         ("name=björn".into(), (s(&["L2"]), s(&[]))),
@@ -450,7 +453,7 @@ async fn conversion_makes_account_contact_and_deal() {
     want.sort();
     assert_eq!(linked, want);
     assert_eq!(pluck(&acc["comments"], "comment"), ["called twice"]);
-    assert_eq!(pluck(&acc["attachments"], "id"), [file.clone()]);
+    assert_eq!(pluck(&acc["attachments"], "id"), vec![file.clone()]);
     let res = app
         .raw(Method::GET, &format!("/api/attachments/{file}/download/"))
         .bearer_auth(&user.token)

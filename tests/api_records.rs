@@ -91,7 +91,7 @@ async fn contacts_fields_accounts_and_filters() {
     );
     // Setting the primary account also lists the contact on the account.
     let acc_detail = get_ok(&app, &admin, &format!("/api/accounts/{acc}/")).await;
-    assert_eq!(pluck(&acc_detail["contacts"], "id"), [id.clone()]);
+    assert_eq!(pluck(&acc_detail["contacts"], "id"), vec![id.clone()]);
     assert_eq!(acc_detail["account_obj"]["contacts"], json!([id]));
     // Linked through another account's `contacts` too.
     let second = app

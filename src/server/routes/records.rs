@@ -167,7 +167,7 @@ pub fn router(api: Api) -> axum::Router<AppState> {
         };
         router = router.route(&format!("/api/{path}/"), post(create)).route(
             &format!("/api/{path}/{{id}}/"),
-            put(update.clone()).patch(update).delete(remove),
+            put(update).patch(update).delete(remove),
         );
     }
     router.merge(thread_routes(path, name))
@@ -204,7 +204,7 @@ pub fn thread_routes(path: &str, name: &'static str) -> axum::Router<AppState> {
     axum::Router::new()
         .route(
             &format!("/api/{path}/comment/{{id}}/"),
-            put(edit.clone()).patch(edit).delete(drop_comment),
+            put(edit).patch(edit).delete(drop_comment),
         )
         .route(
             &format!("/api/{path}/attachment/{{id}}/"),

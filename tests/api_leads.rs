@@ -191,6 +191,23 @@ async fn lead_fields_and_enums_round_trip() {
     let other = app.admin("Other", "other@other.test").await;
     app.create(&other, "leads", json!({"email": "ada@engines.test"}))
         .await;
+    // Case folds beyond ASCII too.
+    app.create(
+        &admin,
+        "leads",
+        json!({"last_name": "ÖRSTED", "email": "ÄDA@x.test"}),
+    )
+    .await;
+    let (status, out) = app
+        .post(&admin, "/api/leads/", json!({"email": "äda@x.test"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert_field_error(&out, "email");
+    let found = leads(&app, &admin, "name=%C3%B6rsted").await;
+    assert_eq!(
+        pluck(&found["open_leads"]["open_leads"], "last_name"),
+        ["ÖRSTED"]
+    );
     // Clearing every naming field is refused on update too.
     let bare = app.create(&admin, "leads", json!({"title": "Bare"})).await;
     let (status, out) = app
@@ -265,6 +282,8 @@ async fn lead_list_halves_and_filters() {
         ("name=berg".into(), (s(&["L1"]), s(&[]))),
         ("name=ANDERS".into(), (s(&["L2"]), s(&[]))),
         ("name=björn".into(), (s(&["L2"]), s(&[]))),
+        ("name=anna%20BERG".into(), (s(&["L1"]), s(&[]))),
+        ("search=carl%20z".into(), (s(&[]), s(&["L3"]))),
         ("email=ZED".into(), (s(&[]), s(&["L3"]))),
         ("city=OSLO".into(), (s(&["L4", "L1"]), s(&[]))),
         ("search=berg".into(), (s(&["L1"]), s(&["L3"]))),

@@ -123,7 +123,8 @@ impl Rel {
 /// A list filter as a query parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
-    /// Case-insensitive substring over these columns (any matches).
+    /// Case-insensitive substring over these columns (any matches); each is read as `r.<column>`,
+    /// so an expression names its later columns as `r.x` itself.
     Text(&'static str, &'static [&'static str]),
     /// The field equals the value (enums, refs, booleans). Enums may repeat or comma-separate.
     Exact(&'static str),

@@ -75,7 +75,11 @@ async fn contacts_fields_accounts_and_filters() {
             "created_by": admin.id,
         }),
     );
+    // Today's clients read the first contacts API's `created_on` and `org`.
     assert_eq!(contact["created_on"], contact["created_at"]);
+    assert_eq!(contact["org"], json!(admin.org));
+    let parsed: crmtui::model::Contact = serde_json::from_value(contact.clone()).unwrap();
+    assert_eq!(parsed.full_name(), "Ada King");
     // Defaults.
     let plain = app
         .create(

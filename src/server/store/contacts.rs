@@ -304,9 +304,21 @@ impl Resource for Contacts {
              WHERE ac.contact_id {} ORDER BY a.name_key",
             db.pick("IN (SELECT value FROM json_each($1))", "= ANY($1)")
         );
-        let linked = db.rows(&sql, &[&List(ids)], |r| {
+        let linked = db.rows(&sql, &[&List(ids.clone())], |r| {
             Ok((r.uuid(0)?, json!({"id": r.uuid(1)?, "name": r.text(2)?})))
         })?;
+        // Today's clients read a contact's `org`, as the first contacts API sent it.
+        let orgs: std::collections::HashMap<Uuid, Uuid> = db
+            .rows(
+                &format!(
+                    "SELECT c.id, c.org_id FROM contacts c WHERE c.id {}",
+                    db.pick("IN (SELECT value FROM json_each($1))", "= ANY($1)")
+                ),
+                &[&List(ids)],
+                |r| Ok((r.uuid(0)?, r.uuid(1)?)),
+            )?
+            .into_iter()
+            .collect();
         for row in rows.iter_mut() {
             let id = row.id().unwrap_or_default();
             let detail = row
@@ -324,6 +336,7 @@ impl Resource for Contacts {
             // Today's clients read the accounts' names of these two.
             let created = row.get("created_at").cloned().unwrap_or(Value::Null);
             row.0.insert("created_on".into(), created);
+            row.0.insert("org".into(), json!(orgs.get(&id)));
         }
         Ok(())
     }

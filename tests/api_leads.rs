@@ -609,6 +609,34 @@ async fn conversion_reuses_what_exists() {
     let (_, a) = app.get(&admin, &format!("/api/accounts/{acme}/")).await;
     assert_eq!(pluck(&a["contacts"], "id"), [id_of(&existing)]);
 
+    // A contact with another primary account keeps it, and joins this account's contacts.
+    let elsewhere = id_of(&app.account(&admin, "Elsewhere", json!({})).await);
+    let kept = app
+        .create(
+            &admin,
+            "contacts",
+            json!({"first_name": "Kim", "last_name": "Kept", "email": "kim@kept.test",
+                   "account": elsewhere}),
+        )
+        .await;
+    let (status, out) = app
+        .post(
+            &admin,
+            "/api/leads/",
+            json!({"first_name": "Kim", "email": "kim@kept.test", "company_name": "ACME corp",
+                   "status": "converted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["contact_id"], kept["id"]);
+    let (_, c) = app
+        .get(&admin, &format!("/api/contacts/{}/", id_of(&kept)))
+        .await;
+    assert_eq!(c["contact_obj"]["account"], json!(elsewhere));
+    let mut linked = pluck(&c["contact_obj"]["linked_accounts"], "name");
+    linked.sort();
+    assert_eq!(linked, ["ACME Corp", "Elsewhere"]);
+
     // No company: the account is named after the person; the deal too.
     let (status, out) = app
         .post(

@@ -828,6 +828,11 @@ async fn case_fields_closing_and_account() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
     assert_field_error(&out, "name");
+    // Renaming onto a name the caller sees is refused too; keeping one's own is fine.
+    let (status, out) = app.patch(&admin, &path, json!({"name": "DONE"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert_field_error(&out, "name");
+    patch_ok(&app, &admin, &path, json!({"name": "Broken LOGIN"})).await;
 }
 
 both_engines!(case_list_filters_counts_and_ordering);

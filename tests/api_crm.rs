@@ -1404,3 +1404,117 @@ async fn multipart_create_on_every_kind() {
         assert_eq!(at(&page, k.count), &json!(1), "{}", k.path);
     }
 }
+
+both_engines!(odd_values_in_every_field_never_fail_the_server);
+async fn odd_values_in_every_field_never_fail_the_server() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "admin@org.test").await;
+    let odd = [
+        json!(1),
+        json!(-1),
+        json!(1.5),
+        json!(1e308),
+        json!(i64::MIN),
+        json!(true),
+        json!([]),
+        json!(["x"]),
+        json!({}),
+        json!({"id": "x"}),
+        json!("x".repeat(20_000)),
+        json!("nul \u{0} inside"),
+        json!("bell \u{7}"),
+        json!("💥 ünïcødé"),
+        json!(""),
+        json!("  "),
+        json!("2024-02-30"),
+        json!("99999999999999999999"),
+        json!("1e3"),
+        json!(null),
+    ];
+    for k in KINDS {
+        let kind = crmtui::model::kinds::KINDS
+            .iter()
+            .find(|d| d.path == k.path)
+            .unwrap();
+        let rec = app.create(&admin, k.path, (k.body)("target")).await;
+        let path = format!("/api/{}/{}/", k.path, id_of(&rec));
+        let keys: Vec<&str> = kind
+            .fields
+            .iter()
+            .map(|f| f.name)
+            .chain(["assigned_to", "teams", "contacts", "tags"])
+            .collect();
+        for key in keys {
+            for value in &odd {
+                let mut body = (k.body)("odd");
+                body[key] = value.clone();
+                let short = value.to_string().chars().take(40).collect::<String>();
+                let (status, out) = app.post(&admin, &format!("/api/{}/", k.path), body).await;
+                assert!(
+                    status == StatusCode::CREATED || status == StatusCode::BAD_REQUEST,
+                    "POST {} {key}={short}: {status} {out}",
+                    k.path
+                );
+                if status == StatusCode::BAD_REQUEST {
+                    assert_eq!(out["error"], json!(true), "{out}");
+                    assert!(out["errors"].is_object(), "{key}={short}: {out}");
+                } else {
+                    let (status, _) = app
+                        .delete(&admin, &format!("/api/{}/{}/", k.path, id_of(&out)))
+                        .await;
+                    assert_eq!(status, StatusCode::NO_CONTENT);
+                }
+                let (status, out) = app.patch(&admin, &path, json!({key: value})).await;
+                assert!(
+                    status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+                    "PATCH {} {key}={short}: {status} {out}",
+                    k.path
+                );
+            }
+        }
+        // And in every filter (invoices' too).
+        for param in kind
+            .list_params()
+            .into_iter()
+            .chain(["ordering".to_string(), "sort".to_string()])
+        {
+            for value in ["x", "%00", "%FF", "-1", "1e99", "2024-02-30", ",", "%2C%2C"] {
+                let (status, out) = app
+                    .get(&admin, &format!("/api/{}/?{param}={value}", k.path))
+                    .await;
+                assert!(
+                    status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+                    "{}?{param}={value}: {status} {out}",
+                    k.path
+                );
+            }
+        }
+    }
+    app.invoice(&admin, NewInvoice::default()).await;
+    for param in crmtui::model::kinds::INVOICE
+        .list_params()
+        .into_iter()
+        .chain(["sort".to_string()])
+    {
+        for value in ["x", "%00", "-1", "2024-02-30", ",", "-"] {
+            let (status, out) = app
+                .get(&admin, &format!("/api/invoices/?{param}={value}"))
+                .await;
+            assert!(
+                status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+                "invoices?{param}={value}: {status} {out}"
+            );
+        }
+    }
+    for body in [
+        json!({"amount": 1e308}),
+        json!({"amount": "99999999999999999"}),
+        json!([]),
+    ] {
+        let id = app.invoice(&admin, NewInvoice::default()).await;
+        let (status, out) = app
+            .post(&admin, &format!("/api/invoices/{id}/mark-paid/"), body)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    }
+}

@@ -1383,6 +1383,28 @@ async fn multipart_create_on_every_kind() {
         assert_eq!(pluck(&detail["attachments"], "file_name"), ["form.txt"]);
         assert_eq!(app.file_count().await, files, "{}", k.path);
 
+        // An update by form changes what it names and adds its file.
+        let form = Form::new()
+            .text("description", "changed by form")
+            .text("tags", "[\"three\"]")
+            .part(
+                "attachment",
+                Part::bytes(b"second".to_vec()).file_name("second.txt"),
+            );
+        let path = format!("/api/{}/{}/", k.path, id_of(&rec));
+        let (status, out) = send(app.req(&admin, Method::PUT, &path).multipart(form)).await;
+        assert_eq!(status, StatusCode::OK, "{}: {out}", k.path);
+        files += 1;
+        assert_eq!(out["description"], "changed by form");
+        assert_eq!(out["tags"], json!(["three"]));
+        assert_eq!(out["assigned_to"], json!([user.id]), "kept: {out}");
+        let (_, detail) = app.get(&admin, &path).await;
+        assert_eq!(
+            pluck(&detail["attachments"], "file_name"),
+            ["form.txt", "second.txt"]
+        );
+        assert_eq!(app.file_count().await, files, "{}", k.path);
+
         // A refused multipart create keeps neither the record nor the file.
         let form = Form::new().text("assigned_to", "[\"nope\"]").part(
             "attachment",

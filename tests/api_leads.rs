@@ -816,3 +816,35 @@ async fn failed_conversion_writes_nothing() {
     want.sort();
     assert_eq!(ids(&acc["contacts"]), want);
 }
+
+both_engines!(a_file_sent_with_the_conversion_goes_with_the_thread);
+async fn a_file_sent_with_the_conversion_goes_with_the_thread() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "admin@org.test").await;
+    let lead = app
+        .create(
+            &admin,
+            "leads",
+            json!({"company_name": "Filed Co", "email": "f@filed.test"}),
+        )
+        .await;
+    let path = format!("/api/leads/{}/", id_of(&lead));
+    let (status, _) = app.post(&admin, &path, json!({"comment": "before"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let form = Form::new().text("status", "converted").part(
+        "lead_attachment",
+        Part::bytes(b"signed".to_vec()).file_name("signed.pdf"),
+    );
+    let (status, out) = send(app.req(&admin, Method::PUT, &path).multipart(form)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let account = out["account_id"].as_str().unwrap();
+    let (_, acc) = app.get(&admin, &format!("/api/accounts/{account}/")).await;
+    assert_eq!(pluck(&acc["comments"], "comment"), ["before"]);
+    assert_eq!(
+        pluck(&acc["attachments"], "file_name"),
+        ["signed.pdf"],
+        "{acc}"
+    );
+    let (_, detail) = app.get(&admin, &path).await;
+    assert_eq!(detail["attachments"], json!([]));
+}

@@ -127,13 +127,22 @@ pub fn router(api: Api) -> axum::Router<AppState> {
                     Writes::Custom(w) => w(db, &ctx, id, &body)?,
                     _ => write(db, res, &ctx, id, &body)?,
                 };
-                if let (Some(file), Some(rid)) = (file, answer.get("id").and_then(Value::as_str)) {
+                // A lead converted by this very request has moved its thread to the account:
+                // the file sent with it follows.
+                let owner = match answer.get("account_id").and_then(Value::as_str) {
+                    Some(account) => Some((RecordKind::Account, account)),
+                    None => answer
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map(|id| (thread, id)),
+                };
+                if let (Some(file), Some((kind, rid))) = (file, owner) {
                     let rid =
                         Uuid::parse_str(rid).map_err(|e| ApiError::internal(e.to_string()))?;
                     crate::server::store::threads::add(
                         db,
                         &ctx,
-                        thread,
+                        kind,
                         rid,
                         None,
                         false,

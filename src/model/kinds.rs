@@ -174,6 +174,10 @@ const CONTACT_FIELDS: [Field; 18] = concat(
     address!(),
 );
 
+/// A person's name as typed in a search box, "first last": filters match it beside each part.
+/// Text filters read their columns over the alias `r`, hence the one inside.
+const FULL_NAME: &str = "first_name || ' ' || r.last_name";
+
 pub static CONTACT: Kind = Kind {
     name: "contact",
     path: "contacts",
@@ -181,11 +185,14 @@ pub static CONTACT: Kind = Kind {
     fields: &CONTACT_FIELDS,
     rels: OWN_RELS,
     filters: &[
-        Filter::Text("name", &["first_name", "last_name"]),
+        Filter::Text("name", &["first_name", "last_name", FULL_NAME]),
         Filter::Text("email", &["email"]),
         Filter::Text("phone", &["phone"]),
         Filter::Text("city", &["city"]),
-        Filter::Text("search", &["first_name", "last_name", "email", "phone"]),
+        Filter::Text(
+            "search",
+            &["first_name", "last_name", FULL_NAME, "email", "phone"],
+        ),
         Filter::Exact("is_active"),
     ],
     list_choices: &[],
@@ -226,12 +233,18 @@ pub static LEAD: Kind = Kind {
     fields: &LEAD_FIELDS,
     rels: ALL_RELS,
     filters: &[
-        Filter::Text("name", &["first_name", "last_name"]),
+        Filter::Text("name", &["first_name", "last_name", FULL_NAME]),
         Filter::Text("email", &["email"]),
         Filter::Text("city", &["city"]),
         Filter::Text(
             "search",
-            &["first_name", "last_name", "company_name", "email"],
+            &[
+                "first_name",
+                "last_name",
+                FULL_NAME,
+                "company_name",
+                "email",
+            ],
         ),
         Filter::Exact("source"),
         Filter::Exact("status"),

@@ -123,7 +123,8 @@ impl Rel {
 /// A list filter as a query parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
-    /// Case-insensitive substring over these columns (any matches).
+    /// Case-insensitive substring over these columns (any matches); each is read as `r.<column>`,
+    /// so an expression names its later columns as `r.x` itself.
     Text(&'static str, &'static [&'static str]),
     /// The field equals the value (enums, refs, booleans). Enums may repeat or comma-separate.
     Exact(&'static str),
@@ -236,6 +237,11 @@ impl Record {
 pub mod money {
     /// `123456` → `"1234.56"`.
     pub fn format(cents: i64) -> String {
+        format_wide(i128::from(cents))
+    }
+
+    /// [`format`] for sums, which may pass what one amount can hold.
+    pub fn format_wide(cents: i128) -> String {
         let sign = if cents < 0 { "-" } else { "" };
         let abs = cents.unsigned_abs();
         format!("{sign}{}.{:02}", abs / 100, abs % 100)
@@ -274,9 +280,20 @@ pub mod money {
     }
 }
 
-/// Dates travel as `YYYY-MM-DD`.
+/// Dates travel as `YYYY-MM-DD`, exactly: four-digit years only (a signed or longer year would
+/// sort wrongly where dates are kept as text).
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()
+    let raw = raw.trim();
+    let b = raw.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    if !shaped {
+        return None;
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
 }
 
 #[cfg(test)]
@@ -304,5 +321,26 @@ mod tests {
         assert_eq!(money::format(123_450), "1234.50");
         assert_eq!(money::format(7), "0.07");
         assert_eq!(money::format(-310), "-3.10");
+        assert_eq!(
+            money::format_wide(i128::from(i64::MAX) * 10),
+            "922337203685477580.70"
+        );
+    }
+
+    #[test]
+    fn dates_are_exactly_yyyy_mm_dd() {
+        assert!(super::parse_date(" 2024-02-29 ").is_some());
+        for bad in [
+            "2023-02-29",
+            "2024-1-05",
+            "+20000-01-01",
+            "-001-01-01",
+            "20240101",
+            "2024/01/01",
+            "2024-01-01T00:00",
+            "２０２４-01-01",
+        ] {
+            assert_eq!(super::parse_date(bad), None, "{bad}");
+        }
     }
 }

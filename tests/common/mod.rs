@@ -451,3 +451,140 @@ pub fn smtp_to(port: u16) -> impl Fn(&mut Settings) + Clone {
         s.mail_from = Some("crm@example.com".into());
     }
 }
+
+impl TestApp {
+    pub async fn patch(&self, who: &Session, path: &str, body: Value) -> (StatusCode, Value) {
+        send(self.req(who, Method::PATCH, path).json(&body)).await
+    }
+
+    /// Creates a record at `/api/{path}/`; panics unless 201. Returns the record.
+    pub async fn create(&self, who: &Session, path: &str, body: Value) -> Value {
+        let (status, out) = self.post(who, &format!("/api/{path}/"), body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "create {path} {body}: {out}");
+        out
+    }
+
+    /// Stores an invoice with SQL (the API makes none); returns its id.
+    pub async fn invoice(&self, who: &Session, inv: NewInvoice) -> String {
+        let (org, by) = (who.org, who.id);
+        let id = Uuid::new_v4();
+        self.db(move |db| {
+            let created = chrono::Utc::now() + chrono::Duration::seconds(inv.age_secs);
+            db.exec(
+                "INSERT INTO invoices (id, org_id, invoice_number, invoice_title, status,
+                     account_id, contact_id, opportunity_id, client_name, issue_date, due_date,
+                     payment_terms, currency, total_amount, amount_paid, line_items,
+                     created_at, updated_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                         $17, $17, $18)",
+                &[
+                    &id,
+                    &org,
+                    &inv.number,
+                    &inv.title,
+                    &inv.status,
+                    &inv.account,
+                    &inv.contact,
+                    &inv.opportunity,
+                    &inv.client,
+                    &inv.issue_date,
+                    &inv.due_date,
+                    &inv.terms,
+                    &inv.currency,
+                    &inv.total_cents,
+                    &inv.paid_cents,
+                    &inv.lines.to_string(),
+                    &created,
+                    &by,
+                ],
+            )?;
+            for user in &inv.assigned_to {
+                db.exec(
+                    "INSERT INTO record_links (org_id, record_kind, record_id, rel, target)
+                     VALUES ($1, 'invoice', $2, 'assigned_to', $3)",
+                    &[&org, &id, user],
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+        id.to_string()
+    }
+}
+
+/// An invoice for [`TestApp::invoice`].
+#[derive(Debug, Clone)]
+pub struct NewInvoice {
+    pub number: String,
+    pub title: String,
+    pub status: String,
+    pub account: Option<Uuid>,
+    pub contact: Option<Uuid>,
+    pub opportunity: Option<Uuid>,
+    pub client: String,
+    pub issue_date: Option<chrono::NaiveDate>,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub terms: Option<String>,
+    pub currency: String,
+    pub total_cents: i64,
+    pub paid_cents: i64,
+    pub lines: Value,
+    /// Seconds added to now for `created_at` (negative: older).
+    pub age_secs: i64,
+    pub assigned_to: Vec<Uuid>,
+}
+
+impl Default for NewInvoice {
+    fn default() -> Self {
+        NewInvoice {
+            number: format!("INV-{}", &Uuid::new_v4().simple().to_string()[..8]),
+            title: "Services".into(),
+            status: "Draft".into(),
+            account: None,
+            contact: None,
+            opportunity: None,
+            client: String::new(),
+            issue_date: None,
+            due_date: None,
+            terms: None,
+            currency: "USD".into(),
+            total_cents: 10_000,
+            paid_cents: 0,
+            lines: json!([]),
+            age_secs: 0,
+            assigned_to: Vec::new(),
+        }
+    }
+}
+
+/// Today (UTC) shifted by `days`, as `YYYY-MM-DD`.
+pub fn day(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// A uuid string of a JSON value that holds one (`"…"` or `{id, …}`).
+pub fn uuid_of(v: &Value) -> Uuid {
+    let s = v.as_str().or_else(|| v["id"].as_str());
+    Uuid::parse_str(s.unwrap_or_else(|| panic!("no uuid: {v}"))).unwrap()
+}
+
+/// The values of `key` in each item of a list.
+pub fn pluck(list: &Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|item| match &item[key] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// The ids of a list of records, sorted (for set comparisons).
+pub fn ids(list: &Value) -> Vec<String> {
+    let mut v = pluck(list, "id");
+    v.sort();
+    v
+}

@@ -127,13 +127,22 @@ pub fn router(api: Api) -> axum::Router<AppState> {
                     Writes::Custom(w) => w(db, &ctx, id, &body)?,
                     _ => write(db, res, &ctx, id, &body)?,
                 };
-                if let (Some(file), Some(rid)) = (file, answer.get("id").and_then(Value::as_str)) {
+                // A lead converted by this very request has moved its thread to the account:
+                // the file sent with it follows.
+                let owner = match answer.get("account_id").and_then(Value::as_str) {
+                    Some(account) => Some((RecordKind::Account, account)),
+                    None => answer
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map(|id| (thread, id)),
+                };
+                if let (Some(file), Some((kind, rid))) = (file, owner) {
                     let rid =
                         Uuid::parse_str(rid).map_err(|e| ApiError::internal(e.to_string()))?;
                     crate::server::store::threads::add(
                         db,
                         &ctx,
-                        thread,
+                        kind,
                         rid,
                         None,
                         false,
@@ -167,7 +176,7 @@ pub fn router(api: Api) -> axum::Router<AppState> {
         };
         router = router.route(&format!("/api/{path}/"), post(create)).route(
             &format!("/api/{path}/{{id}}/"),
-            put(update.clone()).patch(update).delete(remove),
+            put(update).patch(update).delete(remove),
         );
     }
     router.merge(thread_routes(path, name))
@@ -204,7 +213,7 @@ pub fn thread_routes(path: &str, name: &'static str) -> axum::Router<AppState> {
     axum::Router::new()
         .route(
             &format!("/api/{path}/comment/{{id}}/"),
-            put(edit.clone()).patch(edit).delete(drop_comment),
+            put(edit).patch(edit).delete(drop_comment),
         )
         .route(
             &format!("/api/{path}/attachment/{{id}}/"),

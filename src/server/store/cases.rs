@@ -28,14 +28,19 @@ impl Resource for Cases {
         "r.status IN ('New', 'Assigned', 'Pending')"
     }
 
-    fn order_sql(&self, _db: &Db<'_>, ordering: &str) -> Result<Option<String>, ApiError> {
+    fn order_sql(&self, db: &Db<'_>, ordering: &str) -> Result<Option<String>, ApiError> {
         let (desc, name) = match ordering.strip_prefix('-') {
             Some(rest) => ("DESC", rest),
             None => ("ASC", ordering),
         };
         match name {
             "priority" => Ok(Some(format!("{SEVERITY} {desc}"))),
-            "created_at" | "name" => Ok(Some(format!("r.{name} {desc}"))),
+            // Names sort as people read them, whatever their case, on both engines.
+            "name" => Ok(Some(format!(
+                "{} {desc}",
+                db.pick("crm_fold(r.name)", "lower(r.name)")
+            ))),
+            "created_at" => Ok(Some(format!("r.created_at {desc}"))),
             _ => Err(ApiError::field(
                 "ordering",
                 "Order by created_at, name or priority (- first to descend).",
@@ -67,8 +72,12 @@ impl Resource for Cases {
                 ));
             }
         }
-        let Some(status) = draft.get("status").and_then(Val::as_str).map(String::from) else {
-            return Ok(());
+        let status = match draft.get("status") {
+            Some(v) => v.as_str().unwrap_or_default().to_string(),
+            None => old
+                .and_then(|o| o.str("status"))
+                .unwrap_or_default()
+                .to_string(),
         };
         let was_closed = old.and_then(|o| o.str("status")) == Some("Closed");
         if status == "Closed" {

@@ -38,17 +38,16 @@ pub fn dashboard(db: &Db<'_>, ctx: &OrgCtx) -> Result<Value, ApiError> {
     let open_task = "r.status <> 'Completed'";
     let mut pipeline = Map::new();
     let mut w = records::scope(&opportunities::OPPORTUNITIES, ctx);
-    let cast = db.pick("", "::bigint");
     w.push("1 = 1", vec![]);
     let sums = db.rows(
         &format!(
-            "SELECT r.stage, count(*),
-                    coalesce(sum(CASE WHEN r.currency = 'USD' THEN r.amount ELSE 0 END), 0){cast}
+            "SELECT r.stage, count(*), {}
              FROM opportunities r WHERE {} GROUP BY r.stage",
+            list::wide_sum(db, "CASE WHEN r.currency = 'USD' THEN r.amount ELSE 0 END"),
             w.sql()
         ),
         &w.refs(),
-        |r| Ok((r.text(0)?, r.i64(1)?, r.i64(2)?)),
+        |r| Ok((r.text(0)?, r.i64(1)?, list::join_wide(r.i64(2)?, r.i64(3)?))),
     )?;
     for (order, (stage, label)) in STAGES.iter().enumerate() {
         let (n, value) = sums
@@ -58,7 +57,7 @@ pub fn dashboard(db: &Db<'_>, ctx: &OrgCtx) -> Result<Value, ApiError> {
             .unwrap_or((0, 0));
         pipeline.insert(
             stage.to_string(),
-            json!({"count": n, "value": crate::model::record::money::format(value),
+            json!({"count": n, "value": crate::model::record::money::format_wide(value),
                    "label": label, "kind": opportunities::stage_kind(stage), "order": order}),
         );
     }

@@ -120,17 +120,24 @@ impl Resource for Opportunities {
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &OPPORTUNITIES, ctx, q)?;
     let page = list::page(db, &OPPORTUNITIES, ctx, &w, q)?;
-    // PostgreSQL sums bigints as numeric.
-    let cast = db.pick("", "::bigint");
+    // Sums of many large amounts pass 64 bits: summed in two parts, joined here.
     let sums = db.rows(
         &format!(
-            "SELECT r.currency, count(*), coalesce(sum(r.amount), 0){cast},
-                    coalesce(sum(r.amount * r.probability), 0){cast}
+            "SELECT r.currency, count(*), {}, {}
              FROM opportunities r WHERE {} GROUP BY r.currency ORDER BY r.currency",
+            list::wide_sum(db, "r.amount"),
+            list::wide_sum(db, "r.amount * r.probability"),
             w.sql()
         ),
         &w.refs(),
-        |r| Ok((r.text(0)?, r.i64(1)?, r.i64(2)?, r.i64(3)?)),
+        |r| {
+            Ok((
+                r.text(0)?,
+                r.i64(1)?,
+                list::join_wide(r.i64(2)?, r.i64(3)?),
+                list::join_wide(r.i64(4)?, r.i64(5)?),
+            ))
+        },
     )?;
     Ok(json!({
         "opportunities_count": page.count,
@@ -143,19 +150,22 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
 }
 
 /// `{count, amount_sum, weighted_sum, by_currency}`; the top sums are null when currencies mix.
-fn totals(sums: &[(String, i64, i64, i64)]) -> Value {
+fn totals(sums: &[(String, i64, i128, i128)]) -> Value {
     let mut by = BTreeMap::new();
     for (currency, _, amount, weighted) in sums {
         by.insert(
             currency.clone(),
-            json!({"amount_sum": money::format(*amount),
-                   "weighted_sum": money::format(weighted / 100)}),
+            json!({"amount_sum": money::format_wide(*amount),
+                   "weighted_sum": money::format_wide(weighted / 100)}),
         );
     }
     let count: i64 = sums.iter().map(|s| s.1).sum();
     let (amount, weighted) = match sums {
         [] => (json!("0.00"), json!("0.00")),
-        [(_, _, a, w)] => (json!(money::format(*a)), json!(money::format(w / 100))),
+        [(_, _, a, w)] => (
+            json!(money::format_wide(*a)),
+            json!(money::format_wide(w / 100)),
+        ),
         _ => (Value::Null, Value::Null),
     };
     json!({"count": count, "amount_sum": amount, "weighted_sum": weighted, "by_currency": by})

@@ -272,7 +272,7 @@ pub fn value(field: &Field, raw: &Value) -> Result<Val, String> {
         },
         Ty::Country => {
             let s = text()?.to_ascii_uppercase();
-            if !s.is_empty() && !(s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase())) {
+            if !s.is_empty() && (s.len() != 2 || !s.bytes().all(|b| b.is_ascii_uppercase())) {
                 return Err("Enter a two-letter ISO 3166 country code, e.g. DE.".into());
             }
             Val::Text(s)

@@ -299,3 +299,19 @@ pub fn simple_order(raw: &str, allowed: &[&str], created: &str) -> Option<String
     let col = if name == "created_at" { created } else { name };
     Some(format!("r.{col} {}", if desc { "DESC" } else { "ASC" }))
 }
+
+/// SQL for the sum of a non-negative integer expression that cannot overflow 64 bits on either
+/// engine: two columns, the sum of the millions and the sum of the rest, which [`join_wide`]
+/// puts together.
+pub fn wide_sum(db: &Db<'_>, expr: &str) -> String {
+    // PostgreSQL sums bigints as numeric.
+    let cast = db.pick("", "::bigint");
+    format!(
+        "coalesce(sum(({expr}) / 1000000), 0){cast}, coalesce(sum(({expr}) % 1000000), 0){cast}"
+    )
+}
+
+/// The sum [`wide_sum`]'s two columns make.
+pub fn join_wide(millions: i64, rest: i64) -> i128 {
+    i128::from(millions) * 1_000_000 + i128::from(rest)
+}

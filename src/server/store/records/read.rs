@@ -32,10 +32,14 @@ pub fn select(
         cols.push_str(&column(field));
     }
     let tiebreak = db.pick("r.rowid", "r.seq");
+    // Times are kept to the second: ties fall back to the insertion order, in the direction
+    // asked for (`ordering=created_at` is oldest first to the last row).
     let order = if order.is_empty() {
         format!("r.{created} DESC, {tiebreak} DESC")
-    } else {
+    } else if order.ends_with("DESC") {
         format!("{order}, {tiebreak} DESC")
+    } else {
+        format!("{order}, {tiebreak} ASC")
     };
     let n = w.next();
     let mut refs = w.refs();

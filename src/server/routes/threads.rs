@@ -24,7 +24,7 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route(
             "/api/accounts/comment/{id}/",
-            put(edit_comment).delete(delete_comment),
+            put(edit_comment).patch(edit_comment).delete(delete_comment),
         )
         .route(
             "/api/accounts/attachment/{id}/",
@@ -204,7 +204,7 @@ async fn owner_ctx(
         .await
 }
 
-#[utoipa::path(put, path = "/api/accounts/comment/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
+#[utoipa::path(method(put, patch), path = "/api/accounts/comment/{id}/", params(("id" = uuid::Uuid, Path, description = "The record\'s id")),
     tag = "accounts", request_body = CommentInput,
     responses((status = 200, body = Comment), (status = 403, body = crate::model::ErrorBody)))]
 pub async fn edit_comment(

@@ -284,7 +284,7 @@ pub fn detail(db: &Db<'_>, ctx: &OrgCtx, id: Uuid) -> Result<AccountDetail, ApiE
         super::records::related(db, res, ctx, "r.account_id = $?", account.id)
     };
     Ok(AccountDetail {
-        contacts: contacts::by_ids(db, ctx.org_id, &account.contacts)?,
+        contacts: contacts::visible_by_ids(db, ctx, &account.contacts)?,
         opportunities: related(&super::opportunities::OPPORTUNITIES)?,
         cases: related(&super::cases::CASES)?,
         tasks: related(&super::tasks::TASKS)?,

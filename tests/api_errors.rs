@@ -754,9 +754,20 @@ async fn contacts_users_and_teams() {
     let (_, list) = app.get(&other, "/api/contacts/").await;
     assert_eq!(list["contacts_count"], 0);
 
+    // A USER sees the contacts they created or are assigned to (the contract's role rule).
+    let (status, _) = app.get(&user, &format!("/api/contacts/{jane}/")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .put(
+            &admin,
+            &format!("/api/contacts/{jane}/"),
+            json!({"assigned_to": [user.id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let (status, got) = app.get(&user, &format!("/api/contacts/{jane}/")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(got["email"], "jane@client.com");
+    assert_eq!(got["contact_obj"]["email"], "jane@client.com");
     let (status, upd) = app
         .put(
             &admin,

@@ -452,7 +452,13 @@ async fn a_case_note_sent_as_a_form_stays_internal() {
     for (internal, text) in [("true", "staff only"), ("false", "for the client")] {
         let (status, body) = send(
             app.req(&ana, reqwest::Method::POST, &path)
-                .form(&[("comment", text), ("is_internal", internal)]),
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(
+                    form_urlencoded::Serializer::new(String::new())
+                        .append_pair("comment", text)
+                        .append_pair("is_internal", internal)
+                        .finish(),
+                ),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -234,7 +234,11 @@ pub fn pg_error(e: postgres::Error) -> ApiError {
         }
         return ApiError::Conflict(format!("database: {e}"));
     }
-    ApiError::internal(format!("database: {e}"))
+    // `Display` of a server-side error is only "db error": log what the server said.
+    match e.as_db_error() {
+        Some(db) => ApiError::internal(format!("database: {}: {}", db.code().code(), db.message())),
+        None => ApiError::internal(format!("database: {e}")),
+    }
 }
 
 /// A failure to reach the server (refused, reset, timed out), as opposed to one it answered

@@ -1,6 +1,6 @@
 //! The record kinds beyond accounts, as the CRM contract settles them: one description each.
 
-use super::record::{Choices, Field, Filter, Kind, Rel, Ty};
+use super::record::{Choices, Field, Filter, Kind, Rel, Ty, Unique};
 
 const fn f(name: &'static str, ty: Ty) -> Field {
     Field::new(name, ty)
@@ -196,6 +196,7 @@ pub static CONTACT: Kind = Kind {
         Filter::Exact("is_active"),
     ],
     list_choices: &[],
+    unique: Some(Unique::InOrg("email")),
 };
 
 const LEAD_FIELDS: [Field; 27] = concat(
@@ -254,6 +255,7 @@ pub static LEAD: Kind = Kind {
         Filter::Open,
     ],
     list_choices: &[("status", LEAD_STATUS), ("source", LEAD_SOURCES)],
+    unique: Some(Unique::InOrg("email")),
 };
 
 pub static OPPORTUNITY: Kind = Kind {
@@ -287,6 +289,7 @@ pub static OPPORTUNITY: Kind = Kind {
         Filter::Open,
     ],
     list_choices: &[("stage", STAGES), ("lead_source", LEAD_SOURCES)],
+    unique: Some(Unique::InOrg("name")),
 };
 
 pub static CASE: Kind = Kind {
@@ -318,6 +321,7 @@ pub static CASE: Kind = Kind {
         ("priority", CASE_PRIORITY),
         ("type_of_case", CASE_TYPES),
     ],
+    unique: Some(Unique::AmongVisible("name")),
 };
 
 pub static TASK: Kind = Kind {
@@ -348,6 +352,7 @@ pub static TASK: Kind = Kind {
         Filter::Exact("lead"),
     ],
     list_choices: &[("status", TASK_STATUS), ("priority", TASK_PRIORITY)],
+    unique: None,
 };
 
 pub static INVOICE: Kind = Kind {
@@ -386,6 +391,7 @@ pub static INVOICE: Kind = Kind {
         Filter::RangeOne("due_date"),
     ],
     list_choices: &[],
+    unique: None,
 };
 
 /// Every kind, for tools that walk them all (the OpenAPI document, tests).

@@ -172,6 +172,25 @@ pub struct Kind {
     pub filters: &'static [Filter],
     /// The enums the list sends along, under these keys.
     pub list_choices: &'static [(&'static str, Choices)],
+    /// A field no two of its records share (any case).
+    pub unique: Option<Unique>,
+}
+
+/// Where a [`Kind::unique`] field must not repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// In the whole org.
+    InOrg(&'static str),
+    /// Among the records the caller sees (cases, as Django-CRM 1.x checks it).
+    AmongVisible(&'static str),
+}
+
+impl Unique {
+    pub fn field(self) -> &'static str {
+        match self {
+            Unique::InOrg(f) | Unique::AmongVisible(f) => f,
+        }
+    }
 }
 
 impl Kind {

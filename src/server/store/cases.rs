@@ -3,12 +3,12 @@
 use serde_json::{Map, Value, json};
 
 use super::db::Db;
+use super::now;
 use super::records::list::{self, Query};
-use super::records::{self, Draft, Resource, Val};
+use super::records::{At, Draft, Resource, Val};
 use super::tenancy::OrgCtx;
-use super::{fold, now};
 use crate::model::kinds::{self, CASE_OPEN, CASE_PRIORITY, CASE_STATUS, CASE_TYPES};
-use crate::model::record::{Kind, Record};
+use crate::model::record::Kind;
 use crate::server::error::ApiError;
 
 pub struct Cases;
@@ -48,30 +48,9 @@ impl Resource for Cases {
         }
     }
 
-    fn rules(
-        &self,
-        db: &Db<'_>,
-        ctx: &OrgCtx,
-        old: Option<&Record>,
-        draft: &mut Draft,
-    ) -> Result<(), ApiError> {
+    fn rules(&self, at: &At<'_, '_>, draft: &mut Draft) -> Result<(), ApiError> {
+        let old = at.old;
         let kind = self.kind();
-        if let Some(name) = draft.get("name").and_then(Val::as_str) {
-            // Unique among the cases the caller sees, as 1.x checks it.
-            let me = old.and_then(Record::id).unwrap_or_default();
-            let mut w = records::scope(self, ctx);
-            w.push(
-                &format!("{} = $?", db.pick("crm_fold(r.name)", "lower(r.name)")),
-                vec![Box::new(fold(name))],
-            );
-            w.push("r.id <> $?", vec![Box::new(me)]);
-            if list::count(db, self, &w)? > 0 {
-                return Err(ApiError::field(
-                    "name",
-                    "A case with this name already exists.",
-                ));
-            }
-        }
         let status = match draft.get("status") {
             Some(v) => v.as_str().unwrap_or_default().to_string(),
             None => old
@@ -99,9 +78,7 @@ impl Resource for Cases {
 
     fn detail_extras(
         &self,
-        _db: &Db<'_>,
-        _ctx: &OrgCtx,
-        _record: &Record,
+        _at: &At<'_, '_>,
         out: &mut Map<String, Value>,
     ) -> Result<(), ApiError> {
         let all = out.remove("comments").unwrap_or(Value::Array(Vec::new()));

@@ -5,11 +5,11 @@ use uuid::Uuid;
 use serde_json::{Map, Value, json};
 
 use super::db::{Db, List, Row};
+use super::now;
 use super::query::boxed;
 use super::records::list::{self, Query};
-use super::records::{self, Draft, Resource, Val};
+use super::records::{self, At, Draft, Resource, Val};
 use super::tenancy::OrgCtx;
-use super::{fold, now};
 use crate::model::kinds;
 use crate::model::record::{Kind, Record};
 use crate::model::{Contact, ContactInput, Patch};
@@ -245,38 +245,6 @@ impl Resource for Contacts {
         )
     }
 
-    fn rules(
-        &self,
-        db: &Db<'_>,
-        ctx: &OrgCtx,
-        old: Option<&Record>,
-        draft: &mut Draft,
-    ) -> Result<(), ApiError> {
-        let Some(email) = draft
-            .get("email")
-            .and_then(Val::as_str)
-            .filter(|e| !e.is_empty())
-        else {
-            return Ok(());
-        };
-        let me = old.and_then(Record::id).unwrap_or_default();
-        let taken = db.opt(
-            db.pick(
-                "SELECT 1 FROM contacts WHERE org_id = $1 AND crm_fold(email) = $2 AND id <> $3",
-                "SELECT 1 FROM contacts WHERE org_id = $1 AND lower(email) = $2 AND id <> $3",
-            ),
-            &[&ctx.org_id, &fold(email), &me],
-            |_| Ok(()),
-        )?;
-        if taken.is_some() {
-            return Err(ApiError::field(
-                "email",
-                "A contact with this email already exists.",
-            ));
-        }
-        Ok(())
-    }
-
     fn after_write(
         &self,
         db: &Db<'_>,
@@ -360,14 +328,9 @@ impl Resource for Contacts {
         Ok(())
     }
 
-    fn detail_extras(
-        &self,
-        db: &Db<'_>,
-        ctx: &OrgCtx,
-        record: &Record,
-        out: &mut Map<String, Value>,
-    ) -> Result<(), ApiError> {
-        let id = record.id().unwrap_or_default();
+    fn detail_extras(&self, at: &At<'_, '_>, out: &mut Map<String, Value>) -> Result<(), ApiError> {
+        let (db, ctx) = (at.db, at.ctx);
+        let id = at.old.and_then(Record::id).unwrap_or_default();
         for (key, res) in [
             ("opportunities", records::resource("opportunity")),
             ("cases", records::resource("case")),

@@ -7,12 +7,12 @@ use super::accounts::{self, AccountFields};
 use super::db::Db;
 use super::query::boxed;
 use super::records::list::{self, Query};
-use super::records::{self, Draft, Resource, Val, input};
+use super::records::{self, At, Draft, Resource, Val, input};
 use super::tenancy::OrgCtx;
 use super::{fold, links, now};
 use crate::model::AccountStatus;
 use crate::model::kinds::{self, LEAD_SOURCES, LEAD_STATUS};
-use crate::model::record::{Kind, Record, money};
+use crate::model::record::{Kind, money};
 use crate::server::error::ApiError;
 
 pub struct Leads;
@@ -40,13 +40,8 @@ impl Resource for Leads {
         Some("(r.status IS NULL OR r.status <> 'converted')")
     }
 
-    fn rules(
-        &self,
-        db: &Db<'_>,
-        ctx: &OrgCtx,
-        old: Option<&Record>,
-        draft: &mut Draft,
-    ) -> Result<(), ApiError> {
+    fn rules(&self, at: &At<'_, '_>, draft: &mut Draft) -> Result<(), ApiError> {
+        let old = at.old;
         let value = |name: &str| -> String {
             match draft.get(name) {
                 Some(v) => v.as_str().unwrap_or_default().to_string(),
@@ -67,24 +62,6 @@ impl Resource for Leads {
         }
         if old.and_then(|o| o.str("status")) == Some("converted") && draft.has("status") {
             return Err(ApiError::field("status", "This lead is already converted."));
-        }
-        let email = value("email");
-        if draft.has("email") && !email.is_empty() {
-            let me = old.and_then(Record::id).unwrap_or_default();
-            let taken = db.opt(
-                db.pick(
-                    "SELECT 1 FROM leads WHERE org_id = $1 AND crm_fold(email) = $2 AND id <> $3",
-                    "SELECT 1 FROM leads WHERE org_id = $1 AND lower(email) = $2 AND id <> $3",
-                ),
-                &[&ctx.org_id, &fold(&email), &me],
-                |_| Ok(()),
-            )?;
-            if taken.is_some() {
-                return Err(ApiError::field(
-                    "email",
-                    "A lead with this email already exists.",
-                ));
-            }
         }
         Ok(())
     }

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::db::Db;
+use super::now;
 use super::records::list::{self, Query};
-use super::records::{Draft, Resource, Val};
+use super::records::{At, Draft, Resource, Val};
 use super::tenancy::OrgCtx;
-use super::{fold, now};
 use crate::model::kinds::{self, LEAD_SOURCES, STAGE_PROBABILITY, STAGES};
 use crate::model::record::{Kind, Record, money};
 use crate::server::error::ApiError;
@@ -35,33 +35,9 @@ impl Resource for Opportunities {
         "r.stage NOT IN ('CLOSED_WON', 'CLOSED_LOST')"
     }
 
-    fn rules(
-        &self,
-        db: &Db<'_>,
-        ctx: &OrgCtx,
-        old: Option<&Record>,
-        draft: &mut Draft,
-    ) -> Result<(), ApiError> {
+    fn rules(&self, at: &At<'_, '_>, draft: &mut Draft) -> Result<(), ApiError> {
+        let (ctx, old) = (at.ctx, at.old);
         let kind = self.kind();
-        if let Some(name) = draft.get("name").and_then(Val::as_str) {
-            let me = old.and_then(Record::id).unwrap_or_default();
-            let taken = db.opt(
-                db.pick(
-                    "SELECT 1 FROM opportunities WHERE org_id = $1 AND crm_fold(name) = $2
-                     AND id <> $3",
-                    "SELECT 1 FROM opportunities WHERE org_id = $1 AND lower(name) = $2
-                     AND id <> $3",
-                ),
-                &[&ctx.org_id, &fold(name), &me],
-                |_| Ok(()),
-            )?;
-            if taken.is_some() {
-                return Err(ApiError::field(
-                    "name",
-                    "An opportunity with this name already exists.",
-                ));
-            }
-        }
         let old_stage = old.and_then(|o| o.str("stage"));
         // A create without a stage starts at the first one.
         let stage = match draft.get("stage") {

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use super::db::Db;
 use super::now;
 use super::records::list::{self, Query};
-use super::records::{Draft, Resource};
+use super::records::{At, Draft, Resource};
 use super::tenancy::OrgCtx;
 use crate::model::kinds::{self, TASK_PRIORITY, TASK_STATUS};
-use crate::model::record::{Kind, Record};
+use crate::model::record::Kind;
 use crate::server::error::ApiError;
 
 pub struct Tasks;
@@ -32,13 +32,8 @@ impl Resource for Tasks {
         "r.status <> 'Completed'"
     }
 
-    fn rules(
-        &self,
-        _db: &Db<'_>,
-        _ctx: &OrgCtx,
-        old: Option<&Record>,
-        draft: &mut Draft,
-    ) -> Result<(), ApiError> {
+    fn rules(&self, at: &At<'_, '_>, draft: &mut Draft) -> Result<(), ApiError> {
+        let old = at.old;
         let parents = PARENTS
             .iter()
             .filter(|p| match draft.get(p) {

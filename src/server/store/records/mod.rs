@@ -18,7 +18,7 @@ use super::query::{Where, boxed, in_list};
 use super::tenancy::OrgCtx;
 use super::threads::{self, RecordKind};
 use super::{directory, links, now};
-use crate::model::record::{Kind, Record, Rel, Ty};
+use crate::model::record::{Kind, Record, Rel, Ty, Unique};
 use crate::server::error::ApiError;
 
 /// What a kind adds to the common behaviour. Every method but `kind` has a default.
@@ -79,13 +79,7 @@ pub trait Resource: Sync + Send + 'static {
 
     /// Its rules on a write, before anything is stored: derive fields, refuse what the
     /// contract refuses. `old` is the stored record on an update.
-    fn rules(
-        &self,
-        _db: &Db<'_>,
-        _ctx: &OrgCtx,
-        _old: Option<&Record>,
-        _draft: &mut Draft,
-    ) -> Result<(), ApiError> {
+    fn rules(&self, _at: &At<'_, '_>, _draft: &mut Draft) -> Result<(), ApiError> {
         Ok(())
     }
 
@@ -111,14 +105,74 @@ pub trait Resource: Sync + Send + 'static {
     }
 
     /// Extra keys of its detail answer.
+    /// `at.old` is the record shown.
     fn detail_extras(
         &self,
-        _db: &Db<'_>,
-        _ctx: &OrgCtx,
-        _record: &Record,
+        _at: &At<'_, '_>,
         _out: &mut Map<String, Value>,
     ) -> Result<(), ApiError> {
         Ok(())
+    }
+}
+
+/// Where a rule runs: the transaction, the caller, and the stored record (none on a create).
+pub struct At<'a, 'c> {
+    pub db: &'a Db<'c>,
+    pub ctx: &'a OrgCtx,
+    pub old: Option<&'a Record>,
+}
+
+/// Refuses a draft whose unique field repeats another record's (any case).
+fn check_unique(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    me: Option<Uuid>,
+    draft: &Draft,
+) -> Result<(), ApiError> {
+    let kind = res.kind();
+    let Some(unique) = kind.unique else {
+        return Ok(());
+    };
+    let field = unique.field();
+    let Some(value) = draft
+        .get(field)
+        .and_then(Val::as_str)
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(());
+    };
+    let mut w = match unique {
+        Unique::AmongVisible(_) => scope(res, ctx),
+        Unique::InOrg(_) => {
+            let mut w = Where::default();
+            w.push("r.org_id = $?", vec![boxed(ctx.org_id)]);
+            w
+        }
+    };
+    let folded = db
+        .pick("crm_fold(r.{})", "lower(r.{})")
+        .replace("{}", field);
+    w.push(&format!("{folded} = $?"), vec![boxed(super::fold(value))]);
+    w.push("r.id <> $?", vec![boxed(me.unwrap_or_default())]);
+    let taken = db.opt(
+        &format!("SELECT 1 FROM {} r WHERE {} LIMIT 1", res.table(), w.sql()),
+        &w.refs(),
+        |_| Ok(()),
+    )?;
+    match taken {
+        Some(()) => {
+            let article = if kind.name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "An"
+            } else {
+                "A"
+            };
+            Err(ApiError::field(
+                field,
+                format!("{article} {} with this {field} already exists.", kind.name),
+            ))
+        }
+        None => Ok(()),
     }
 }
 
@@ -236,7 +290,8 @@ pub fn create(
     mut draft: Draft,
 ) -> Result<Uuid, ApiError> {
     check_links(db, ctx, &draft)?;
-    res.rules(db, ctx, None, &mut draft)?;
+    check_unique(db, res, ctx, None, &draft)?;
+    res.rules(&At { db, ctx, old: None }, &mut draft)?;
     let id = Uuid::new_v4();
     let at = now();
     let mut names = vec![
@@ -302,7 +357,15 @@ pub fn update(
         .cols
         .retain(|(f, _)| f.access != crate::model::record::Access::CreateOnly);
     check_links(db, ctx, &draft)?;
-    res.rules(db, ctx, Some(&old), &mut draft)?;
+    check_unique(db, res, ctx, Some(id), &draft)?;
+    res.rules(
+        &At {
+            db,
+            ctx,
+            old: Some(&old),
+        },
+        &mut draft,
+    )?;
     let mut w = Where::default();
     w.push("updated_at = $?", vec![boxed(now())]);
     for (field, val) in &draft.cols {
@@ -455,7 +518,14 @@ pub fn detail(db: &Db<'_>, res: &dyn Resource, ctx: &OrgCtx, id: Uuid) -> Result
         json!(threads::attachments_of(db, thread_kind, id)?),
     );
     out.insert("can_delete".into(), json!(can_delete(res, ctx, &record)));
-    res.detail_extras(db, ctx, &record, &mut out)?;
+    res.detail_extras(
+        &At {
+            db,
+            ctx,
+            old: Some(&record),
+        },
+        &mut out,
+    )?;
     out.insert(kind.detail_key.into(), Value::Object(record.0));
     Ok(Value::Object(out))
 }

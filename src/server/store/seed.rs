@@ -19,7 +19,7 @@
 //!
 //! Speed: rows are generated for a chunk of accounts, then written table by table (parents
 //! first) as multi-row `INSERT … VALUES`, so PostgreSQL pays one round trip per few hundred rows
-//! rather than one per row. Statement sizes are powers of two, so a handful of statement shapes
+//! rather than one per row (SQLite takes 16 rows a statement). Statement sizes are powers of two, so a handful of statement shapes
 //! per table is prepared once and reused.
 
 use std::collections::HashMap;
@@ -216,6 +216,10 @@ const TERMS: &[(&str, i64)] = &[
 /// Most placeholders in one statement: far below both engines' limits (SQLite 32,766,
 /// PostgreSQL 65,535), large enough that a round trip carries hundreds of rows.
 const MAX_PARAMS: usize = 8192;
+/// Most rows per statement on SQLite, where there is no round trip to save: a statement
+/// writing many rows keeps a statement journal of every page it changes (to undo itself on a
+/// failure), which costs more than it saves beyond a few rows.
+const SQLITE_ROWS: usize = 16;
 /// Accounts generated before their rows are written.
 const CHUNK: usize = 1000;
 
@@ -302,7 +306,11 @@ impl Table {
     /// Writes every waiting row, in statements of a power of two rows each.
     fn flush(&mut self, db: &Db<'_>) -> Result<(), ApiError> {
         let width = self.cols.len();
-        let most = floor_pow2((MAX_PARAMS / width).max(1));
+        let cap = match db.engine() {
+            Engine::Sqlite => SQLITE_ROWS,
+            Engine::Postgres => usize::MAX,
+        };
+        let most = floor_pow2((MAX_PARAMS / width).max(1)).min(cap);
         let mut rest = self.vals.len() / width;
         let mut start = 0;
         while rest > 0 {

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark of the bundled core: seeds orgs of 1,000 and 100,000 accounts and measures, with wrk
-# at 8 connections, GET /healthz/ (the HTTP floor), GET /api/accounts/?limit=10 (plain and with
-# a name filter that matches a few accounts) and POST /api/accounts/. Prints requests/s, p50/p99
-# latency, and each page's requests/s as a share of healthz's in the same run.
+# Benchmark of the bundled core: seeds orgs of 1,000 and 100,000 accounts (with seed-demo's
+# ratios of contacts, leads, deals, cases, tasks and invoices: see src/server/store/seed.rs) and
+# measures, with wrk at 8 connections, GET /healthz/ (the HTTP floor), the first page (limit=10)
+# of every list (accounts, contacts, leads, opportunities, cases, tasks, invoices), plain and
+# with its text filter, and POST /api/accounts/. Prints requests/s, p50/p99 latency, each page's
+# requests/s as a share of healthz's in the same run and, per list, its cost at the largest size
+# over its cost at the smallest (the target: at most 5x).
 #
 #   bash bench/api.sh                                  # SQLite, both sizes, 10 s per run
 #   DURATION=5 SIZES="100000" bash bench/api.sh
@@ -64,6 +67,10 @@ LUA
 cat "$WORK/report.lua" >> "$WORK/create.lua"
 
 RPS=0
+declare -A LIST_RPS # "engine size label" -> req/s
+LISTS="contacts:search leads:search opportunities:name cases:search tasks:search invoices:search"
+LABELS=(accounts "accounts name=")
+for list in $LISTS; do LABELS+=("${list%%:*}" "${list%%:*} ${list#*:}="); done
 run() { # label, url, extra wrk args...
   local label=$1 url=$2; shift 2
   local out
@@ -108,10 +115,48 @@ for ENGINE in $ENGINES; do
            -H "organization-id: $ORG" | sed -E 's/.*"open_accounts":\[\{"id":"[^"]+","name":"[^"]* ([0-9]+)".*/\1/')
     run "GET /healthz/" "http://127.0.0.1:$PORT/healthz/" -s "$WORK/report.lua"; health=$RPS
     run "GET list limit=10" "http://127.0.0.1:$PORT/api/accounts/?limit=10" -s "$WORK/report.lua"; page=$RPS
+    LIST_RPS["$ENGINE $SIZE accounts"]=$page
     run "GET list limit=10 name=$NAME" "http://127.0.0.1:$PORT/api/accounts/?limit=10&name=$NAME" -s "$WORK/report.lua"; filtered=$RPS
+    LIST_RPS["$ENGINE $SIZE accounts name="]=$filtered
+    # The other lists, plain and with their text filter. The account's serial number is in the
+    # names, emails and numbers of its records, so it matches a few of each; task titles have
+    # no numbers, so tasks search a word of one title in eight.
+    for list in $LISTS; do
+      path=${list%%:*} filter=${list#*:}
+      value=$NAME; [ "$path" = tasks ] && value=qbr
+      run "GET $path limit=10" "http://127.0.0.1:$PORT/api/$path/?limit=10" -s "$WORK/report.lua"
+      LIST_RPS["$ENGINE $SIZE $path"]=$RPS
+      run "GET $path $filter=$value" "http://127.0.0.1:$PORT/api/$path/?limit=10&$filter=$value" -s "$WORK/report.lua"
+      LIST_RPS["$ENGINE $SIZE $path $filter="]=$RPS
+    done
     run "POST create" "http://127.0.0.1:$PORT/api/accounts/" -s "$WORK/create.lua"
     ratio "page / healthz" "$page" "$health"
     ratio "filtered page / healthz" "$filtered" "$health"
+    for label in "${LABELS[@]:2}"; do
+      rps=${LIST_RPS["$ENGINE $SIZE $label"]:-0}
+      [ "$rps" != 0 ] && ratio "$label / healthz" "$rps" "$health"
+    done
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
   done
 done
+
+# Per list: what a page costs at the largest size over what it costs at the smallest (the
+# inverse ratio of their requests/s). The target is at most 5x.
+read -r -a sizes <<<"$SIZES"
+small=${sizes[0]} large=${sizes[${#sizes[@]}-1]}
+if [ "$small" != "$large" ]; then
+  printf '\ncost of a page at %s accounts over its cost at %s (target: at most 5x)\n' "$large" "$small"
+  for ENGINE in $ENGINES; do
+    for label in "${LABELS[@]}"; do
+      a=${LIST_RPS["$ENGINE $small $label"]:-} b=${LIST_RPS["$ENGINE $large $label"]:-}
+      [ -n "$a" ] && [ -n "$b" ] || continue
+      if [ "$b" = 0 ]; then # not one answer within wrk's 2 s timeout
+        printf '%-8s %-22s %9s -> %9s req/s   %6s    %s\n' "$ENGINE" "$label" "$a" "$b" "-" "MISSES (no answer in 2 s)"
+        continue
+      fi
+      x=$(echo "scale=1; $a / $b" | bc)
+      verdict=ok; [ "$(echo "$x > 5" | bc)" = 1 ] && verdict=MISSES
+      printf '%-8s %-22s %9s -> %9s req/s   %6sx   %s\n' "$ENGINE" "$label" "$a" "$b" "$x" "$verdict"
+    done
+  done
+fi

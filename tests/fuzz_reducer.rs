@@ -402,7 +402,7 @@ fn account(c: &Content, i: usize, id: Uuid, status: AccountStatus) -> Account {
         billing_postcode: c.text(i + 4),
         billing_country: c.text(i + 2),
         created_on: c.stamp,
-        created_by: Some(if i % 3 == 0 {
+        created_by: Some(if i.is_multiple_of(3) {
             ME
         } else {
             Uuid::from_u128(i as u128)
@@ -430,7 +430,7 @@ fn users(c: &Content) -> Vec<User> {
             id: ANA,
             email: c.text(1),
             role: Role::User,
-            is_active: c.rows % 2 == 0,
+            is_active: c.rows.is_multiple_of(2),
         },
     ]
 }
@@ -474,8 +474,8 @@ fn detail(c: &Content, id: Uuid) -> Box<AccountDetail> {
             object_id: None,
             is_internal: None,
             commented_on: c.stamp,
-            commented_by: Some(if i % 2 == 0 { ME } else { ANA }),
-            commented_by_user: (i % 3 != 0).then(|| UserRef {
+            commented_by: Some(if i.is_multiple_of(2) { ME } else { ANA }),
+            commented_by_user: (!i.is_multiple_of(3)).then(|| UserRef {
                 id: ANA,
                 email: c.text(i + 1),
             }),
@@ -610,7 +610,7 @@ fn answer(r: &Request, outcome: &Outcome) -> Vec<Msg> {
                     org: OrgMembership {
                         id: ORG,
                         name: c.text(1),
-                        role: if c.rows % 2 == 0 {
+                        role: if c.rows.is_multiple_of(2) {
                             Role::Admin
                         } else {
                             Role::User
@@ -682,10 +682,10 @@ fn answer(r: &Request, outcome: &Outcome) -> Vec<Msg> {
             req,
             result: match (c, f) {
                 (Some(c), _) => Ok(SignedIn {
-                    user: if c.rows % 3 == 0 { ANA } else { ME },
+                    user: if c.rows.is_multiple_of(3) { ANA } else { ME },
                     email: email.clone(),
                     org_name: Some(c.text(0)),
-                    admin: c.rows % 2 == 0,
+                    admin: c.rows.is_multiple_of(2),
                 }),
                 (_, Some(f)) => Err(client_error(f)),
                 _ => unreachable!(),
@@ -727,7 +727,7 @@ fn stray(app: &App, s: &Stray, c: &Content) -> Msg {
             Msg::Page {
                 req: 1_000_000 + p as u64,
                 // Mostly an epoch just before or after the current one.
-                epoch: if epoch % 2 == 0 {
+                epoch: if epoch.is_multiple_of(2) {
                     app.epoch().wrapping_add(epoch % 5).wrapping_sub(2)
                 } else {
                     epoch

@@ -594,6 +594,8 @@ fn answer(r: &Request, outcome: &Outcome) -> Vec<Msg> {
             req,
             id: *id,
             result: match (c, f) {
+                // Now and then the server names another record than the one asked for.
+                (Some(c), _) if c.rows % 11 == 10 => Ok(detail(c, account_id(c.id(0)))),
                 (Some(c), _) => Ok(detail(c, *id)),
                 (_, Some(f)) => Err(client_error(f)),
                 _ => unreachable!(),

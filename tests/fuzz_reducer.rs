@@ -952,6 +952,29 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// What every text from outside passes through before it is drawn: cleaned to one line,
+    /// cut to a width, wrapped. The results fit the room they were cut for.
+    #[test]
+    fn sanitized_text_fits(s in text(), max in 0usize..100) {
+        use crmtui::tui::sanitize::{fit, line, lines, truncate_middle, width, wrap};
+        let one = line(&s);
+        prop_assert!(!one.chars().any(char::is_control), "{one:?}");
+        for l in lines(&s) {
+            prop_assert!(!l.chars().any(char::is_control), "{l:?}");
+        }
+        let cut = fit(&s, max);
+        prop_assert!(width(&cut) <= max, "fit {s:?} to {max}: {cut:?}");
+        let middle = truncate_middle(&one, max);
+        prop_assert!(width(&middle) <= max, "middle {s:?} to {max}: {middle:?}");
+        for l in wrap(&one, max.max(2)) {
+            prop_assert!(width(&l) <= max.max(2), "wrap {s:?} to {max}: {l:?}");
+        }
+    }
+}
+
 /// Every width from 0 to 130 at a few heights, on the list, the help, a form and a confirm.
 #[test]
 fn every_width_from_zero_draws() {
@@ -985,3 +1008,15 @@ fn every_width_from_zero_draws() {
 }
 
 // --- found by the fuzzing above, kept -------------------------------------------------------------
+
+/// An emoji with a variation selector (U+FE0F) is one column by the per-character count that
+/// cuts and wraps use, and two by the string's width: a wrapped line came out a column too wide.
+#[test]
+fn a_variation_selector_does_not_widen_a_wrapped_line() {
+    use crmtui::tui::sanitize::{fit, line, width, wrap};
+    let s = "🙂👩\u{200d}👩\u{200d}👧\u{200d}👦🏳\u{fe0f}\u{200d}🌈";
+    for l in wrap(&line(s), 11) {
+        assert!(width(&l) <= 11, "{l:?}");
+    }
+    assert!(width(&fit("ab🏳\u{fe0f}cd", 4)) <= 4);
+}

@@ -107,10 +107,11 @@ pub fn account_list(body: &[u8]) -> Result<AccountList, String> {
     let open_accounts_count = count("open_accounts_count", open_count, open_accounts.len());
     let closed_accounts_count = count("closed_accounts_count", closed_count, closed_accounts.len());
     Ok(AccountList {
+        // Saturating: the counts are the server's word, and may be anything.
         accounts_count: obj
             .get("accounts_count")
             .and_then(Value::as_i64)
-            .unwrap_or(open_accounts_count + closed_accounts_count),
+            .unwrap_or(open_accounts_count.saturating_add(closed_accounts_count)),
         open_accounts_count,
         closed_accounts_count,
         open_accounts,

@@ -84,6 +84,16 @@ pub fn means_signed_out(message: &str) -> bool {
             && (m.contains("expired") || m.contains("not valid") || m.contains("invalid")))
 }
 
+/// The error a failing answer means to the client: [`from_response`], except that a refused
+/// token (401, or a 403 that says to sign in again) is a dead session.
+pub fn from_failure(status: u16, content_type: &str, body: &[u8]) -> ClientError {
+    let err = from_response(status, content_type, body);
+    if status == 401 || (status == 403 && means_signed_out(&err.to_string())) {
+        return ClientError::SessionExpired(err.to_string());
+    }
+    err
+}
+
 /// Builds the error for a failing status from its body, whatever the body is.
 pub fn from_response(status: u16, content_type: &str, body: &[u8]) -> ClientError {
     let (message, fields) = describe_body(content_type, body);

@@ -1085,11 +1085,7 @@ async fn read_error(resp: Response) -> ClientError {
         .unwrap_or("")
         .to_string();
     let body = resp.bytes().await.unwrap_or_default();
-    let err = error::from_response(status, &content_type, &body);
-    if status == 401 || (status == 403 && error::means_signed_out(&err.to_string())) {
-        return ClientError::SessionExpired(err.to_string());
-    }
-    err
+    error::from_failure(status, &content_type, &body)
 }
 
 async fn read_json<T: DeserializeOwned>(resp: Response) -> Result<T, ClientError> {
@@ -1097,6 +1093,12 @@ async fn read_json<T: DeserializeOwned>(resp: Response) -> Result<T, ClientError
         .bytes()
         .await
         .map_err(|e| ClientError::from_reqwest(&e))?;
-    serde_json::from_slice(&bytes)
+    decode(&bytes)
+}
+
+/// Reads a success body as `T` (the core's answers: login, refresh, profile, mail, …). Pure, so
+/// that it can be fuzzed without a server.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
+    serde_json::from_slice(body)
         .map_err(|e| ClientError::Decode(error::one_line(&e.to_string(), 160)))
 }

@@ -10,9 +10,13 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 const TAB: usize = 4;
 
+/// Invisible characters that change the layout: zero-width spaces and joiners, bidi controls,
+/// and the variation selectors, which widen some emoji to two columns in one terminal and not
+/// in another (and not in the per-character count that cuts and wraps use).
 fn is_invisible_format(c: char) -> bool {
     matches!(c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}'
+        | '\u{FE0E}' | '\u{FE0F}')
 }
 
 /// One line: escape sequences and control characters removed, tabs and newlines turned into

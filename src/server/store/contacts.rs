@@ -54,12 +54,12 @@ pub fn json_by_ids(db: &Db<'_>, org: Uuid, ids: &[Uuid]) -> Result<Vec<String>, 
         .map(|(_, _, json, id)| match json {
             Some(json) => Ok(json),
             // Not filled yet (the start-up backfill runs before serving; this is a safety net).
-            None => {
-                refresh_json(db, id)?;
-                db.one("SELECT row_json FROM contacts WHERE id = $1", &[&id], |r| {
-                    r.text(0)
-                })
-            }
+            // Made here rather than stored: this runs on a read-only connection.
+            None => to_json(&db.one(
+                &format!("SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.id = $1"),
+                &[&id],
+                contact_from_row,
+            )?),
         })
         .collect()
 }

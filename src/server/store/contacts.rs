@@ -94,6 +94,7 @@ pub fn visible_by_ids(db: &Db<'_>, ctx: &OrgCtx, ids: &[Uuid]) -> Result<Vec<Con
         &format!("r.id {}", super::query::in_list(db)),
         vec![boxed(List(ids.to_vec()))],
     );
+    records::keyed(db, &mut w);
     let seen = db.rows(
         &format!("SELECT r.id FROM contacts r WHERE {}", w.sql()),
         &w.refs(),

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::ToSql as PgToSql;
 use rusqlite::types::ToSqlOutput;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::model::record::{Field, Kind, Rel, Ty, money, parse_date};
@@ -379,9 +379,4 @@ pub fn names(raw: &Value) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
-}
-
-/// The JSON object of a body, for resources that read extra keys (a lead's `is_converted`).
-pub fn object(body: &Value) -> Option<&Map<String, Value>> {
-    body.as_object()
 }

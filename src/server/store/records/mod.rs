@@ -13,8 +13,8 @@ use uuid::Uuid;
 pub use input::{Draft, Val};
 pub use list::Page;
 
-use super::db::{Db, List};
-use super::query::{Where, boxed, in_list};
+use super::db::Db;
+use super::query::{Where, boxed};
 use super::tenancy::OrgCtx;
 use super::threads::{self, RecordKind};
 use super::{directory, links, now};
@@ -556,18 +556,4 @@ pub fn related(
     let mut rows = read::select(db, res, &w, &order, i64::MAX, 0)?;
     read::hydrate(db, res, ctx.org_id, &mut rows)?;
     Ok(rows)
-}
-
-/// The ids among `ids` of `res`'s records (any org), for batch lookups.
-pub fn existing(db: &Db<'_>, res: &dyn Resource, ids: &[Uuid]) -> Result<Vec<Uuid>, ApiError> {
-    let mut w = Where::default();
-    w.push(
-        &format!("id {}", in_list(db)),
-        vec![boxed(List(ids.to_vec()))],
-    );
-    db.rows(
-        &format!("SELECT id FROM {} WHERE {}", res.table(), w.sql()),
-        &w.refs(),
-        |r| r.uuid(0),
-    )
 }

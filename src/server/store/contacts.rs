@@ -89,12 +89,11 @@ pub fn visible_by_ids(db: &Db<'_>, ctx: &OrgCtx, ids: &[Uuid]) -> Result<Vec<Con
     if ctx.is_admin() || ids.is_empty() {
         return by_ids(db, ctx.org_id, ids);
     }
-    let mut w = records::scope(&CONTACTS, ctx);
+    let mut w = records::keyed_scope(db, &CONTACTS, ctx);
     w.push(
         &format!("r.id {}", super::query::in_list(db)),
         vec![boxed(List(ids.to_vec()))],
     );
-    records::keyed(db, &mut w);
     let seen = db.rows(
         &format!("SELECT r.id FROM contacts r WHERE {}", w.sql()),
         &w.refs(),

@@ -199,8 +199,18 @@ pub fn column(field: &crate::model::record::Field) -> String {
 
 /// The conditions of every query of `res` for `ctx`: its org and, for a `USER`, what they see.
 pub fn scope(res: &dyn Resource, ctx: &OrgCtx) -> Where {
+    scope_from(res, ctx, "")
+}
+
+/// [`scope`] for a query whose other clauses name a few rows by an index of their own: keeps
+/// SQLite off the org's indexes (it would otherwise walk every row of the org through one).
+pub fn keyed_scope(db: &Db<'_>, res: &dyn Resource, ctx: &OrgCtx) -> Where {
+    scope_from(res, ctx, db.pick("+", ""))
+}
+
+fn scope_from(res: &dyn Resource, ctx: &OrgCtx, hint: &str) -> Where {
     let mut w = Where::default();
-    w.push("r.org_id = $?", vec![boxed(ctx.org_id)]);
+    w.push(&format!("{hint}r.org_id = $?"), vec![boxed(ctx.org_id)]);
     if !ctx.is_admin() {
         let kind = res.kind().name;
         let mut clause = format!(
@@ -530,16 +540,6 @@ pub fn detail(db: &Db<'_>, res: &dyn Resource, ctx: &OrgCtx, id: Uuid) -> Result
     Ok(Value::Object(out))
 }
 
-/// For a scope whose other clauses name a few rows by an index of their own: keeps SQLite off
-/// the org's indexes (it would otherwise walk every row of the org through one of them).
-pub fn keyed(db: &Db<'_>, w: &mut Where) {
-    if db.engine() == super::Engine::Sqlite
-        && let Some(first) = w.clauses.first_mut()
-    {
-        *first = first.replacen("r.org_id", "+r.org_id", 1);
-    }
-}
-
 /// Rows of `res` that name one of `ids` through `column`, as the caller may see them, newest
 /// first: the related lists of an account or a contact.
 pub fn related(
@@ -549,9 +549,8 @@ pub fn related(
     clause: &str,
     id: Uuid,
 ) -> Result<Vec<Record>, ApiError> {
-    let mut w = scope(res, ctx);
+    let mut w = keyed_scope(db, res, ctx);
     w.push(clause, vec![boxed(id)]);
-    keyed(db, &mut w);
     let order = format!("{}r.{} DESC", db.pick("+", ""), res.created_column());
     let mut rows = read::select(db, res, &w, &order, i64::MAX, 0)?;
     read::hydrate(db, res, ctx.org_id, &mut rows)?;

@@ -330,6 +330,9 @@ pub fn ids(raw: &Value) -> Result<Vec<Uuid>, String> {
             .collect(),
         _ => return Err("Must be a list of UUIDs.".into()),
     };
+    // A set, not `Vec::contains`: a body may carry hundreds of thousands of entries before the
+    // caps refuse it, and a quadratic scan would hold the server for minutes.
+    let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(items.len());
     for item in &items {
         let s = match item {
@@ -338,7 +341,7 @@ pub fn ids(raw: &Value) -> Result<Vec<Uuid>, String> {
             _ => return Err("Must be a list of UUIDs.".into()),
         };
         let id = Uuid::parse_str(s.trim()).map_err(|_| format!("'{s}' is not a valid UUID."))?;
-        if !out.contains(&id) {
+        if seen.insert(id) {
             out.push(id);
         }
     }
@@ -366,15 +369,13 @@ pub fn names(raw: &Value) -> Result<Vec<String>, String> {
         Value::String(s) => s.split(',').map(|t| t.trim().to_string()).collect(),
         _ => return Err("Must be a list of tag names.".into()),
     };
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for name in items.into_iter().filter(|t| !t.is_empty()) {
         if name.chars().count() > 100 {
             return Err("A tag has at most 100 characters.".into());
         }
-        if !out
-            .iter()
-            .any(|t| crate::server::store::fold(t) == crate::server::store::fold(&name))
-        {
+        if seen.insert(crate::server::store::fold(&name)) {
             out.push(name);
         }
     }

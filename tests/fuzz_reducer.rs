@@ -12,14 +12,17 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use crmtui::client::{ClientError, MailRecipients};
-use crmtui::model::record::Record;
+use crmtui::model::record::{Record, RecordDetail, RecordPage};
 use crmtui::model::{
     Account, AccountDetail, AccountFigures, AccountList, AccountStatus, Attachment, Comment,
     Contact, MailSent, OrgMembership, Profile, Role, Team, User, UserRef,
 };
+use crmtui::model::{Dashboard, StageSum};
 use crmtui::tui::app::App;
 use crmtui::tui::keymap::{Action, Key};
+use crmtui::tui::msg::DashboardData;
 use crmtui::tui::msg::{Cmd, FieldError, Msg, Ready, Request, SignedIn, TaskError, ThreadChange};
+use crmtui::tui::records::ViewId;
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -337,6 +340,12 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         14 => key_event().prop_map(Op::Key),
         2 => text().prop_map(Op::Type),
+        // A switch of list, typed on the command line as a user does.
+        2 => proptest::sample::select(&[
+            ":accounts\r", ":contacts\r", ":leads\r", ":opps\r", ":cases\r",
+            ":tasks\r", ":invoices\r", ":dashboard\r", ":cases priority=Urgent\r",
+            ":tasks status=bogus\r", ":filter status=Closed\r",
+        ][..]).prop_map(|s| Op::Type(s.to_string())),
         2 => prop_oneof![
             4 => text(),
             1 => (".{1,3}", 10_000usize..60_000).prop_map(|(s, n)| s.repeat(n)),
@@ -714,8 +723,144 @@ fn answer(r: &Request, outcome: &Outcome) -> Vec<Msg> {
             return out;
         }
         Cmd::Cancel { .. } => return vec![],
+        Cmd::LoadRecords {
+            view,
+            epoch,
+            tab,
+            page: p,
+            ..
+        } => Msg::RecordPage {
+            req,
+            view: *view,
+            epoch: *epoch,
+            tab: *tab,
+            page: *p,
+            result: match (c, f) {
+                (Some(c), _) => Ok(Box::new(RecordPage {
+                    rows: (0..c.rows.min(60)).map(|i| crm_record(c, i)).collect(),
+                    count: c.counts.0,
+                    counts: vec![("open_count".into(), c.counts.1)],
+                    skipped: 0,
+                })),
+                (_, Some(f)) => Err(client_error(f)),
+                _ => unreachable!(),
+            },
+        },
+        Cmd::LoadRecord { view, id } => Msg::RecordDetail {
+            req,
+            view: *view,
+            id: *id,
+            result: match (c, f) {
+                (Some(c), _) => {
+                    let mut record = crm_record(c, 0);
+                    if c.rows % 11 != 10 {
+                        record.0.insert("id".into(), json!(id));
+                    }
+                    let d = detail(c, account_id(c.id(0)));
+                    Ok(Box::new(RecordDetail {
+                        record,
+                        comments: d.comments.clone(),
+                        internal_notes: d.comments.iter().take(1).cloned().collect(),
+                        attachments: d.attachments.clone(),
+                        can_delete: c.rows.is_multiple_of(2),
+                        lists: vec![("cases".into(), (1..4).map(|i| crm_record(c, i)).collect())],
+                    }))
+                }
+                (_, Some(f)) => Err(client_error(f)),
+                _ => unreachable!(),
+            },
+        },
+        Cmd::SaveRecord { view, id, .. } => Msg::RecordSaved {
+            req,
+            view: *view,
+            created: id.is_none(),
+            done: None,
+            result: match (c, f) {
+                (Some(c), _) => Ok(Box::new(crm_record(c, 0))),
+                (_, Some(f)) => Err(client_error(f)),
+                _ => unreachable!(),
+            },
+        },
+        Cmd::Triage { view, done, .. } => Msg::RecordSaved {
+            req,
+            view: *view,
+            created: false,
+            done: Some(done),
+            result: match (c, f) {
+                (Some(c), _) => Ok(Box::new(crm_record(c, 0))),
+                (_, Some(f)) => Err(client_error(f)),
+                _ => unreachable!(),
+            },
+        },
+        Cmd::DeleteRecord { view, id } => Msg::RecordDeleted {
+            req,
+            view: *view,
+            id: *id,
+            result: f.map_or(Ok(()), |f| Err(client_error(f))),
+        },
+        Cmd::Dashboard => Msg::Dashboard {
+            req,
+            result: match (c, f) {
+                (Some(c), _) => Ok(Box::new(DashboardData {
+                    counts: Dashboard {
+                        accounts_count: c.counts.0,
+                        leads_count: c.counts.1,
+                        pipeline_by_stage: [(
+                            "PROSPECTING".to_string(),
+                            StageSum {
+                                count: c.counts.1,
+                                value: c.text(0),
+                                label: c.text(1),
+                                kind: "open".into(),
+                                order: c.counts.0,
+                            },
+                        )]
+                        .into(),
+                        ..Default::default()
+                    },
+                    urgent: vec![
+                        (
+                            ViewId::Tasks,
+                            "Overdue tasks",
+                            (0..c.rows.min(6)).map(|i| crm_record(c, i)).collect(),
+                        ),
+                        (ViewId::Cases, "Urgent cases", vec![crm_record(c, 1)]),
+                    ],
+                })),
+                (_, Some(f)) => Err(client_error(f)),
+                _ => unreachable!(),
+            },
+        },
     };
     vec![msg]
+}
+
+/// A record of a kind beyond accounts: one of the answer's odd records, with an id from the
+/// pool (so that answers meet each other) and some keys any kind reads.
+fn crm_record(c: &Content, i: usize) -> Record {
+    let mut m = match c.records.get(i % c.records.len().max(1)) {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    m.insert(
+        "id".into(),
+        json!(Uuid::from_u128(0xC0DE_0000 + c.id(i) as u128)),
+    );
+    if i.is_multiple_of(3) {
+        m.insert(
+            "status".into(),
+            json!(["New", "Closed", "Completed", "Draft", "assigned"][c.id(i) % 5]),
+        );
+        m.insert(
+            "stage".into(),
+            json!(["PROSPECTING", "NEGOTIATION", "CLOSED_WON"][c.id(i) % 3]),
+        );
+        m.insert(
+            "account".into(),
+            json!({"id": account_id(c.id(i)), "name": c.text(i)}),
+        );
+    }
+    Record(m)
 }
 
 fn stray(app: &App, s: &Stray, c: &Content) -> Msg {
@@ -796,10 +941,14 @@ impl Harness {
             Op::Key(ev) => self.app.on_key(*ev, self.now),
             Op::Type(s) => {
                 for ch in s.chars().take(200) {
-                    self.app.on_key(
-                        KeyEvent::new(KeyCode::Char(ch), KeyModifiers::NONE),
-                        self.now,
-                    );
+                    // A carriage return is the Enter key (how the list switches are typed).
+                    let code = if ch == '\r' {
+                        KeyCode::Enter
+                    } else {
+                        KeyCode::Char(ch)
+                    };
+                    self.app
+                        .on_key(KeyEvent::new(code, KeyModifiers::NONE), self.now);
                 }
             }
             Op::Paste(s) => self.app.on_paste(s),

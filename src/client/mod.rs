@@ -7,6 +7,7 @@
 
 pub mod dialect;
 pub mod error;
+pub mod records;
 pub mod session;
 
 use std::path::Path;
@@ -914,6 +915,23 @@ impl Client {
         account: Uuid,
         path: &Path,
     ) -> Result<CommentAdded, ClientError> {
+        let field = match self.dialect().await? {
+            Dialect::Core => "attachment",
+            Dialect::BottleCrm => "account_attachment",
+        };
+        let (bytes, file_name) = self
+            .post_file(&format!("api/accounts/{account}/"), field, path)
+            .await?;
+        dialect::comment_added(&bytes, account, None, Some(&file_name)).map_err(ClientError::Decode)
+    }
+
+    /// Posts the file at `path` as the multipart field `field`; the answer and the file's name.
+    async fn post_file(
+        &self,
+        to: &str,
+        field: &str,
+        path: &Path,
+    ) -> Result<(bytes::Bytes, String), ClientError> {
         let bytes = tokio::fs::read(path)
             .await
             .map_err(|e| ClientError::Local(format!("cannot read {}: {e}", path.display())))?;
@@ -924,11 +942,8 @@ impl Client {
         let mime = mime_guess::from_path(path)
             .first_or_octet_stream()
             .to_string();
-        let field = match self.dialect().await? {
-            Dialect::Core => "attachment",
-            Dialect::BottleCrm => "account_attachment",
-        };
-        let url = self.url(&format!("api/accounts/{account}/"))?;
+        let url = self.url(to)?;
+        let field = field.to_string();
         let resp = self
             .send(|http| {
                 let part = reqwest::multipart::Part::bytes(bytes.clone())
@@ -937,7 +952,7 @@ impl Client {
                     .map_err(|e| ClientError::Local(format!("bad file type: {e}")))?;
                 Ok(http
                     .post(url.clone())
-                    .multipart(reqwest::multipart::Form::new().part(field, part)))
+                    .multipart(reqwest::multipart::Form::new().part(field.clone(), part)))
             })
             .await?;
         let bytes = check(resp)
@@ -945,7 +960,7 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| ClientError::from_reqwest(&e))?;
-        dialect::comment_added(&bytes, account, None, Some(&file_name)).map_err(ClientError::Decode)
+        Ok((bytes, file_name))
     }
 
     /// Downloads an attachment (its `attachment` link) to `dest`; returns the bytes written.

@@ -7,6 +7,7 @@ mod account;
 mod auth;
 mod common;
 mod contact;
+mod dashboard;
 pub mod kinds;
 pub mod record;
 
@@ -14,3 +15,4 @@ pub use account::*;
 pub use auth::*;
 pub use common::*;
 pub use contact::*;
+pub use dashboard::*;

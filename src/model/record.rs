@@ -252,6 +252,32 @@ impl Record {
     }
 }
 
+/// A record's detail as the client reads any kind's `GET /api/<r>/{id}/`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordDetail {
+    pub record: Record,
+    /// Oldest first. Cases keep internal notes apart, in `internal_notes`.
+    pub comments: Vec<super::Comment>,
+    pub internal_notes: Vec<super::Comment>,
+    pub attachments: Vec<super::Attachment>,
+    /// Whether the caller may delete the record.
+    pub can_delete: bool,
+    /// Other records the detail lists (a contact's `opportunities`, `cases`, `tasks`), by key.
+    pub lists: Vec<(String, Vec<Record>)>,
+}
+
+/// One page of any kind's list, as the client reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordPage {
+    pub rows: Vec<Record>,
+    /// Every match, not just this page.
+    pub count: i64,
+    /// The other counts the answer carries (`open_count`, `urgent_count`, `active_count`…).
+    pub counts: Vec<(String, i64)>,
+    /// Rows in a shape we could not read, left out.
+    pub skipped: usize,
+}
+
 /// Money travels as a decimal string and is kept in cents.
 pub mod money {
     /// `123456` → `"1234.56"`.

@@ -67,7 +67,8 @@ actions! {
     New => "new", Normal, "new account", ["n"];
     Edit => "edit", Normal, "edit the account (or the selected comment)", ["e"];
     Delete => "delete", Normal, "delete the account (or the selected comment/attachment)", ["d"];
-    CloseReopen => "close_reopen", Normal, "close or reopen the account", ["x"];
+    CloseReopen => "close_reopen", Normal, "close/reopen; other records: their next step", ["x"];
+    Triage => "triage", Normal, "all the record's actions (won, convert, paid…)", ["X"];
     Comment => "comment", Normal, "add a comment", ["c"];
     Mail => "mail", Normal, "compose an email", ["m"];
     Attach => "attach", Normal, "attach a file (by path)", ["a"];
@@ -92,6 +93,7 @@ impl Action {
                 | Action::Edit
                 | Action::Delete
                 | Action::CloseReopen
+                | Action::Triage
                 | Action::Comment
                 | Action::Mail
                 | Action::Attach

@@ -8,9 +8,15 @@ use std::path::PathBuf;
 use uuid::Uuid;
 
 use crate::client::ClientError;
+use serde_json::{Map, Value};
+
+use super::records::ViewId;
+use super::records::crm::triage::Change;
+use crate::client::records::{Half, RecordQuery};
+use crate::model::record::{Record, RecordDetail, RecordPage};
 use crate::model::{
-    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, MailInput,
-    MailSent, Profile,
+    Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Dashboard,
+    MailInput, MailSent, Profile,
 };
 
 /// The id of a request: its answer carries it back.
@@ -20,14 +26,31 @@ pub type ReqId = u64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Owner {
     Account(Uuid),
+    /// A record of another kind (never [`ViewId::Accounts`]).
+    Record(ViewId, Uuid),
 }
 
 impl Owner {
     pub fn id(self) -> Uuid {
         match self {
-            Owner::Account(id) => id,
+            Owner::Account(id) | Owner::Record(_, id) => id,
         }
     }
+
+    pub fn view(self) -> ViewId {
+        match self {
+            Owner::Account(_) => ViewId::Accounts,
+            Owner::Record(view, _) => view,
+        }
+    }
+}
+
+/// What the dashboard shows: the counts, and the urgent records as rows to open.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardData {
+    pub counts: Dashboard,
+    /// Each urgent list: its kind, its heading, its first rows.
+    pub urgent: Vec<(ViewId, &'static str, Vec<Record>)>,
 }
 
 /// Work for the network or the disk, run by the worker; each answer comes back as a [`Msg`].
@@ -45,12 +68,45 @@ pub enum Cmd {
         id: Uuid,
     },
     Profile,
+    /// A page of a list other than the accounts'.
+    LoadRecords {
+        view: ViewId,
+        epoch: u64,
+        tab: usize,
+        page: usize,
+        half: Half,
+        query: RecordQuery,
+    },
+    LoadRecord {
+        view: ViewId,
+        id: Uuid,
+    },
+    /// Creates (`id: None`) or changes a record: the keys of `body`.
+    SaveRecord {
+        view: ViewId,
+        id: Option<Uuid>,
+        body: Box<Map<String, Value>>,
+    },
+    DeleteRecord {
+        view: ViewId,
+        id: Uuid,
+    },
+    /// A triage action (see [`Change`]); `done` words it for the status line.
+    Triage {
+        view: ViewId,
+        id: Uuid,
+        change: Box<Change>,
+        done: &'static str,
+    },
+    Dashboard,
     Create(Box<AccountInput>),
     Update(Uuid, Box<AccountInput>),
     Delete(Uuid),
     AddComment {
         owner: Owner,
         text: String,
+        /// A case's internal note.
+        internal: bool,
     },
     EditComment {
         owner: Owner,
@@ -128,12 +184,18 @@ impl Cmd {
         match self {
             Cmd::LoadPage { .. }
             | Cmd::LoadDetail { .. }
+            | Cmd::LoadRecords { .. }
+            | Cmd::LoadRecord { .. }
+            | Cmd::Dashboard
             | Cmd::Profile
             | Cmd::Download { .. }
             | Cmd::SignIn { .. }
             | Cmd::Export(_)
             | Cmd::Cancel { .. } => false,
             Cmd::Create(_)
+            | Cmd::SaveRecord { .. }
+            | Cmd::DeleteRecord { .. }
+            | Cmd::Triage { .. }
             | Cmd::Update(..)
             | Cmd::Delete(_)
             | Cmd::AddComment { .. }
@@ -321,6 +383,38 @@ pub enum Msg {
     Profile {
         req: ReqId,
         result: Result<Profile, ClientError>,
+    },
+    RecordPage {
+        req: ReqId,
+        view: ViewId,
+        epoch: u64,
+        tab: usize,
+        page: usize,
+        result: Result<Box<RecordPage>, ClientError>,
+    },
+    RecordDetail {
+        req: ReqId,
+        view: ViewId,
+        id: Uuid,
+        result: Result<Box<RecordDetail>, ClientError>,
+    },
+    /// A record was created, changed, or moved by a triage action (`done` says which).
+    RecordSaved {
+        req: ReqId,
+        view: ViewId,
+        created: bool,
+        done: Option<&'static str>,
+        result: Result<Box<Record>, ClientError>,
+    },
+    RecordDeleted {
+        req: ReqId,
+        view: ViewId,
+        id: Uuid,
+        result: Result<(), ClientError>,
+    },
+    Dashboard {
+        req: ReqId,
+        result: Result<Box<DashboardData>, ClientError>,
     },
     Saved {
         req: ReqId,

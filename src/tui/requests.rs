@@ -10,12 +10,18 @@ use uuid::Uuid;
 
 use super::msg::{Cmd, ReqId, Request};
 use crate::model::AccountStatus;
+use crate::tui::records::ViewId;
 
 /// What the app must remember about a request until its answer comes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
-    /// A page of the list, of the generation `epoch`; `tab` indexes the kind's tabs.
-    Page { epoch: u64, tab: usize, page: usize },
+    /// A page of the list of `view`, of the generation `epoch`; `tab` indexes the kind's tabs.
+    Page {
+        view: ViewId,
+        epoch: u64,
+        tab: usize,
+        page: usize,
+    },
     /// The detail the detail pane waits for (at most one at a time; see [`Requests::send`]).
     Detail(Uuid),
     /// Close or reopen (`x`): the status the record moves to, for the status line.
@@ -146,6 +152,7 @@ mod tests {
         let mut r = Requests::default();
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let page = Purpose::Page {
+            view: ViewId::Accounts,
             epoch: 1,
             tab: 0,
             page: 0,

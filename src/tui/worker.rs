@@ -6,9 +6,15 @@
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
 
-use super::msg::{Cmd, FieldError, Msg, Owner, Request, SignedIn, TaskError, ThreadChange};
+use super::msg::{
+    Cmd, DashboardData, FieldError, Msg, Owner, Request, SignedIn, TaskError, ThreadChange,
+};
+use super::records::ViewId;
+use super::records::crm::triage::Change;
+use crate::client::records::Half;
 use crate::client::{Client, ClientError};
 use crate::model::Role;
+use crate::model::record::Kind;
 
 /// Called after a password sign-in, to keep the new session (e.g. in the keyring).
 pub type OnSignIn = std::sync::Arc<dyn Fn(&Client) + Send + Sync>;
@@ -184,34 +190,20 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             id,
             result: client.delete_account(id).await,
         },
-        Cmd::AddComment { owner, text } => {
-            let result = match owner {
-                Owner::Account(id) => client.add_comment(id, &text).await.map(drop),
-            };
-            thread(req, owner, ThreadChange::CommentPosted, result)
-        }
-        Cmd::EditComment {
-            owner,
-            comment,
-            text,
-        } => {
-            let result = client.edit_comment(comment, &text).await.map(drop);
-            thread(req, owner, ThreadChange::CommentSaved, result)
-        }
-        Cmd::DeleteComment { owner, comment } => {
-            let result = client.delete_comment(comment).await;
-            thread(req, owner, ThreadChange::CommentDeleted, result)
-        }
-        Cmd::Attach { owner, path } => Msg::Thread {
+        cmd @ (Cmd::AddComment { .. }
+        | Cmd::EditComment { .. }
+        | Cmd::DeleteComment { .. }
+        | Cmd::Attach { .. }
+        | Cmd::DeleteAttachment { .. }) => thread_cmd(client, req, cmd).await,
+        cmd @ (Cmd::LoadRecords { .. }
+        | Cmd::LoadRecord { .. }
+        | Cmd::SaveRecord { .. }
+        | Cmd::DeleteRecord { .. }
+        | Cmd::Triage { .. }) => records(client, req, cmd).await,
+        Cmd::Dashboard => Msg::Dashboard {
             req,
-            owner,
-            change: ThreadChange::FileAttached,
-            result: attach(client, owner, &path).await,
+            result: dashboard(client).await.map(Box::new),
         },
-        Cmd::DeleteAttachment { owner, attachment } => {
-            let result = client.delete_attachment(attachment).await;
-            thread(req, owner, ThreadChange::AttachmentDeleted, result)
-        }
         Cmd::Download {
             link,
             path,
@@ -245,6 +237,145 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
     }
 }
 
+/// Comments and attachments, on accounts and on every other kind.
+async fn thread_cmd(client: &Client, req: u64, cmd: Cmd) -> Msg {
+    match cmd {
+        Cmd::AddComment {
+            owner,
+            text,
+            internal,
+        } => {
+            let result = match owner {
+                Owner::Account(id) => client.add_comment(id, &text).await.map(drop),
+                Owner::Record(view, id) => match kind_of(view) {
+                    Ok(kind) => client.add_record_comment(kind, id, &text, internal).await,
+                    Err(e) => Err(e),
+                },
+            };
+            thread(req, owner, ThreadChange::CommentPosted, result)
+        }
+        Cmd::EditComment {
+            owner,
+            comment,
+            text,
+        } => {
+            let result = match owner {
+                Owner::Account(_) => client.edit_comment(comment, &text).await.map(drop),
+                Owner::Record(view, _) => match kind_of(view) {
+                    Ok(kind) => client.edit_record_comment(kind.path, comment, &text).await,
+                    Err(e) => Err(e),
+                },
+            };
+            thread(req, owner, ThreadChange::CommentSaved, result)
+        }
+        Cmd::DeleteComment { owner, comment } => {
+            let result = match owner {
+                Owner::Account(_) => client.delete_comment(comment).await,
+                Owner::Record(view, _) => match kind_of(view) {
+                    Ok(kind) => client.delete_record_comment(kind.path, comment).await,
+                    Err(e) => Err(e),
+                },
+            };
+            thread(req, owner, ThreadChange::CommentDeleted, result)
+        }
+        Cmd::Attach { owner, path } => Msg::Thread {
+            req,
+            owner,
+            change: ThreadChange::FileAttached,
+            result: attach(client, owner, &path).await,
+        },
+        Cmd::DeleteAttachment { owner, attachment } => {
+            let result = match owner {
+                Owner::Account(_) => client.delete_attachment(attachment).await,
+                Owner::Record(view, _) => match kind_of(view) {
+                    Ok(kind) => client.delete_record_attachment(kind.path, attachment).await,
+                    Err(e) => Err(e),
+                },
+            };
+            thread(req, owner, ThreadChange::AttachmentDeleted, result)
+        }
+        other => Msg::Warn(format!("not a thread command: {other:?}")),
+    }
+}
+
+/// The commands on records beyond accounts.
+async fn records(client: &Client, req: u64, cmd: Cmd) -> Msg {
+    match cmd {
+        Cmd::LoadRecords {
+            view,
+            epoch,
+            tab,
+            page,
+            half,
+            query,
+        } => Msg::RecordPage {
+            req,
+            view,
+            epoch,
+            tab,
+            page,
+            result: match kind_of(view) {
+                Ok(kind) => client.records(kind, half, &query).await.map(Box::new),
+                Err(e) => Err(e),
+            },
+        },
+        Cmd::LoadRecord { view, id } => Msg::RecordDetail {
+            req,
+            view,
+            id,
+            result: match kind_of(view) {
+                Ok(kind) => client.record(kind, id).await.map(Box::new),
+                Err(e) => Err(e),
+            },
+        },
+        Cmd::SaveRecord { view, id, body } => {
+            let result = match (kind_of(view), id) {
+                (Err(e), _) => Err(e),
+                (Ok(kind), None) => client.create_record(kind, &body).await,
+                (Ok(kind), Some(id)) => client.update_record(kind, id, &body).await,
+            };
+            Msg::RecordSaved {
+                req,
+                view,
+                created: id.is_none(),
+                done: None,
+                result: result.map(Box::new),
+            }
+        }
+        Cmd::DeleteRecord { view, id } => Msg::RecordDeleted {
+            req,
+            view,
+            id,
+            result: match kind_of(view) {
+                Ok(kind) => client.delete_record(kind, id).await,
+                Err(e) => Err(e),
+            },
+        },
+        Cmd::Triage {
+            view,
+            id,
+            change,
+            done,
+        } => {
+            let result = match (kind_of(view), *change) {
+                (Err(e), _) => Err(e),
+                (Ok(kind), Change::Patch(body)) => client.update_record(kind, id, &body).await,
+                (Ok(kind), Change::Action(action, body)) => {
+                    client.record_action(kind, id, action, &body).await
+                }
+            };
+            Msg::RecordSaved {
+                req,
+                view,
+                created: false,
+                done: Some(done),
+                result: result.map(Box::new),
+            }
+        }
+        other => Msg::Warn(format!("not a record command: {other:?}")),
+    }
+}
+
 /// The answer to a write refused in read-only mode: the failure its own answer would carry.
 pub fn refused(req: u64, cmd: Cmd) -> Msg {
     let e = ClientError::Local("read-only: nothing may change the server".into());
@@ -265,6 +396,26 @@ pub fn refused(req: u64, cmd: Cmd) -> Msg {
             result: Err(e),
         },
         Cmd::AddComment { owner, .. } => thread(req, owner, ThreadChange::CommentPosted, Err(e)),
+        Cmd::SaveRecord { view, id, .. } => Msg::RecordSaved {
+            req,
+            view,
+            created: id.is_none(),
+            done: None,
+            result: Err(e),
+        },
+        Cmd::Triage { view, done, .. } => Msg::RecordSaved {
+            req,
+            view,
+            created: false,
+            done: Some(done),
+            result: Err(e),
+        },
+        Cmd::DeleteRecord { view, id } => Msg::RecordDeleted {
+            req,
+            view,
+            id,
+            result: Err(e),
+        },
         Cmd::EditComment { owner, .. } => thread(req, owner, ThreadChange::CommentSaved, Err(e)),
         Cmd::DeleteComment { owner, .. } => {
             thread(req, owner, ThreadChange::CommentDeleted, Err(e))
@@ -280,6 +431,9 @@ pub fn refused(req: u64, cmd: Cmd) -> Msg {
         // Reads are never refused; this answers them as failed rather than hanging.
         Cmd::LoadPage { .. }
         | Cmd::LoadDetail { .. }
+        | Cmd::LoadRecords { .. }
+        | Cmd::LoadRecord { .. }
+        | Cmd::Dashboard
         | Cmd::Profile
         | Cmd::Download { .. }
         | Cmd::SignIn { .. }
@@ -332,8 +486,68 @@ async fn attach(client: &Client, owner: Owner, path: &std::path::Path) -> Result
     }
     match owner {
         Owner::Account(id) => client.add_attachment(id, path).await.map(drop)?,
+        Owner::Record(view, id) => {
+            client
+                .add_record_attachment(kind_of(view)?, id, path)
+                .await?
+        }
     }
     Ok(())
+}
+
+/// The model's description of a view's kind (accounts have typed calls of their own).
+fn kind_of(view: ViewId) -> Result<&'static Kind, ClientError> {
+    crate::tui::records::crm::view(view)
+        .map(|v| v.kind)
+        .ok_or_else(|| ClientError::Local("accounts have calls of their own".into()))
+}
+
+/// The dashboard's counts and, beside them, the first urgent records of each list, asked for
+/// at once.
+async fn dashboard(client: &Client) -> Result<DashboardData, ClientError> {
+    use crate::client::records::RecordQuery;
+    use crate::model::kinds::{CASE, LEAD, TASK};
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today - chrono::Days::new(1);
+    let q = |params: Vec<(&str, String)>| RecordQuery {
+        params: params
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        limit: 5,
+        offset: 0,
+    };
+    let open_tasks = || ("status", "New,In Progress".to_string());
+    let overdue = q(vec![open_tasks(), ("due_date__lte", yesterday.to_string())]);
+    let due_today = q(vec![
+        open_tasks(),
+        ("due_date__gte", today.to_string()),
+        ("due_date__lte", today.to_string()),
+    ]);
+    let hot = q(vec![
+        ("rating", "HOT".to_string()),
+        ("status", "assigned,in process".to_string()),
+    ]);
+    let urgent = q(vec![
+        ("priority", "Urgent".to_string()),
+        ("status", "New,Assigned,Pending".to_string()),
+    ]);
+    let (counts, overdue, due_today, hot, urgent) = tokio::join!(
+        client.dashboard(),
+        client.records(&TASK, Half::Open, &overdue),
+        client.records(&TASK, Half::Open, &due_today),
+        client.records(&LEAD, Half::Open, &hot),
+        client.records(&CASE, Half::Open, &urgent),
+    );
+    Ok(DashboardData {
+        counts: counts?,
+        urgent: vec![
+            (ViewId::Tasks, "Overdue tasks", overdue?.rows),
+            (ViewId::Tasks, "Tasks due today", due_today?.rows),
+            (ViewId::Leads, "Hot leads", hot?.rows),
+            (ViewId::Cases, "Urgent cases", urgent?.rows),
+        ],
+    })
 }
 
 #[cfg(test)]

@@ -4,10 +4,13 @@
 use std::time::Instant;
 
 use chrono::{DateTime, TimeZone, Utc};
-use crmtui::model::{AccountDetail, AccountList};
+use crmtui::model::record::{Record, RecordDetail, RecordPage};
+use crmtui::model::{AccountDetail, AccountList, Dashboard};
 use crmtui::tui::app::App;
 use crmtui::tui::keymap::Keymap;
+use crmtui::tui::msg::DashboardData;
 use crmtui::tui::msg::{Cmd, Msg, Ready, Request};
+use crmtui::tui::records::ViewId;
 use crmtui::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
@@ -76,11 +79,11 @@ pub fn detail(i: usize) -> Box<AccountDetail> {
     obj["description"] = json!("Leading technology company.\nSecond line\twith a tab.");
     let v = json!({
         "account_obj": obj,
-        "contacts": [{"id": Uuid::from_u128(1).to_string(), "first_name": "Jane", "last_name": "Roe", "email": "jane@acme.com",
+        "contacts": [{"id": crm_id(ViewId::Contacts, 1).to_string(), "first_name": "Jane", "last_name": "Roe", "email": "jane@acme.com",
                       "phone": "+1 555 1", "title": "CTO", "org": ORG.to_string(), "created_on": "2026-01-01T00:00:00Z", "created_by": null}],
-        "opportunities": [{"id": Uuid::from_u128(2).to_string(), "name": "Renewal 2026", "account": account_id(i).to_string(),
+        "opportunities": [{"id": crm_id(ViewId::Opportunities, 2).to_string(), "name": "Renewal 2026", "account": account_id(i).to_string(),
                            "stage": "PROPOSAL", "amount": "12000.00", "currency": "USD", "probability": 60, "created_on": "2026-01-01T00:00:00Z"}],
-        "cases": [{"id": Uuid::from_u128(3).to_string(), "name": "Login fails", "account": account_id(i).to_string(),
+        "cases": [{"id": crm_id(ViewId::Cases, 3).to_string(), "name": "Login fails", "account": account_id(i).to_string(),
                    "status": "New", "priority": "High", "case_type": "Problem", "created_on": "2026-01-01T00:00:00Z"}],
         "tasks": [], "invoices": [],
         "assigned_to": [{"id": ANA.to_string(), "email": "ana@example.com", "role": "USER"}],
@@ -144,6 +147,37 @@ pub fn serve(app: &mut App, total: usize) -> Vec<Request> {
                         tab: *tab,
                         page: *p,
                         result: Ok(page(*offset, n, total as i64, 7)),
+                    });
+                }
+                Cmd::LoadRecords {
+                    view,
+                    epoch,
+                    tab,
+                    page: p,
+                    query,
+                    ..
+                } => {
+                    app.on_msg(Msg::RecordPage {
+                        req: r.id,
+                        view: *view,
+                        epoch: *epoch,
+                        tab: *tab,
+                        page: *p,
+                        result: Ok(crm_page(*view, query.offset, query.limit, total)),
+                    });
+                }
+                Cmd::LoadRecord { view, id } => {
+                    app.on_msg(Msg::RecordDetail {
+                        req: r.id,
+                        view: *view,
+                        id: *id,
+                        result: Ok(crm_detail(*view, *id)),
+                    });
+                }
+                Cmd::Dashboard => {
+                    app.on_msg(Msg::Dashboard {
+                        req: r.id,
+                        result: Ok(dashboard()),
                     });
                 }
                 Cmd::LoadDetail { id } => {
@@ -223,4 +257,145 @@ pub fn render(app: &mut App, w: u16, h: u16) -> String {
         out.push('\n');
     }
     out
+}
+
+// --- the other kinds of record ---------------------------------------------------------------------
+
+/// The id of the `i`th record of `view` in the fake org (the account fixture's linked deal,
+/// case and contact are 2, 3 and 1).
+pub fn crm_id(view: ViewId, i: usize) -> Uuid {
+    Uuid::from_u128(0x2000_0000 + (view as u128) * 0x10_0000 + i as u128)
+}
+
+fn index_of(id: Uuid) -> usize {
+    (id.as_u128() & 0xF_FFFF) as usize
+}
+
+/// A record of `view` as the core lists it.
+pub fn crm_json(view: ViewId, id: Uuid) -> serde_json::Value {
+    let i = index_of(id);
+    let acme = json!({"id": account_id(0).to_string(), "name": "Account 00000"});
+    let mut v = match view {
+        ViewId::Contacts => json!({
+            "first_name": (["Jane", "Omar", "Li"][i % 3]), "last_name": format!("Roe{i}"),
+            "email": format!("person{i}@example.com"), "phone": "+1 555 0101", "title": "CTO",
+            "organization": "Acme", "city": "Austin", "account": account_id(0).to_string(),
+            "account_detail": acme, "linked_accounts": [acme], "is_active": true,
+        }),
+        ViewId::Leads => json!({
+            "first_name": "Lee", "last_name": format!("Lead{i}"), "company_name": "Globex",
+            "email": format!("lead{i}@globex.example"), "status": (["assigned", "in process"][i % 2]),
+            "rating": (["HOT", "WARM", "COLD"][i % 3]), "source": "web form",
+            "next_follow_up": "2026-03-12", "opportunity_amount": "5000.00", "currency": "USD",
+        }),
+        ViewId::Opportunities => json!({
+            "name": if i == 2 { "Renewal 2026".to_string() } else { format!("Deal {i:04}") },
+            "account": acme, "stage": (["PROSPECTING", "PROPOSAL", "NEGOTIATION"][i % 3]),
+            "amount": "12000.00", "currency": "USD", "probability": 60, "closed_on": "2026-06-30",
+        }),
+        ViewId::Cases => json!({
+            "name": if i == 3 { "Login fails".to_string() } else { format!("Case {i:04}") },
+            "account": acme, "status": (["New", "Assigned", "Pending"][i % 3]),
+            "priority": (["Urgent", "High", "Normal", "Low"][i % 4]), "case_type": "Problem",
+            "description": "The login page loops back to itself.",
+        }),
+        ViewId::Tasks => json!({
+            "title": format!("Call back {i}"), "status": "New", "priority": "High",
+            "due_date": "2026-03-09", "case": {"id": crm_id(ViewId::Cases, 3).to_string(), "name": "Login fails"},
+        }),
+        ViewId::Invoices => json!({
+            "invoice_number": format!("INV-{i:04}"), "invoice_title": "Support plan",
+            "status": (["Draft", "Sent"][i % 2]), "account": account_id(0).to_string(),
+            "client_name": "Acme", "issue_date": "2026-03-01", "due_date": "2026-03-31",
+            "total_amount": "1500.00", "amount_paid": "0.00", "currency": "USD",
+        }),
+        ViewId::Accounts => json!({}),
+    };
+    v["id"] = json!(id.to_string());
+    v["assigned_to"] = json!([ANA.to_string()]);
+    v["tags"] = json!(["vip"]);
+    v["created_at"] = json!("2026-01-15T10:30:00Z");
+    v
+}
+
+fn record(v: serde_json::Value) -> Record {
+    serde_json::from_value(v).expect("record")
+}
+
+/// A page of `view`'s list: `limit` rows from `offset` of `total`.
+pub fn crm_page(view: ViewId, offset: usize, limit: usize, total: usize) -> Box<RecordPage> {
+    let n = limit.min(total.saturating_sub(offset));
+    Box::new(RecordPage {
+        rows: (offset..offset + n)
+            .map(|i| record(crm_json(view, crm_id(view, i))))
+            .collect(),
+        count: total as i64,
+        counts: vec![],
+        skipped: 0,
+    })
+}
+
+/// A record's detail: a comment, a case's internal note, and what it links to.
+pub fn crm_detail(view: ViewId, id: Uuid) -> Box<RecordDetail> {
+    let comment = |n: u128, text: &str, internal: bool| {
+        serde_json::from_value(json!({
+            "id": Uuid::from_u128(0x9000 + n).to_string(), "comment": text,
+            "content_type": view.kind_name(), "object_id": id.to_string(),
+            "is_internal": internal, "commented_on": "2026-03-10T09:00:00Z",
+            "commented_by": ANA.to_string(),
+            "commented_by_user": {"id": ANA.to_string(), "email": "ana@example.com"}
+        }))
+        .expect("comment")
+    };
+    let lists = match view {
+        ViewId::Contacts => vec![(
+            "cases".to_string(),
+            vec![record(crm_json(ViewId::Cases, crm_id(ViewId::Cases, 3)))],
+        )],
+        _ => vec![],
+    };
+    Box::new(RecordDetail {
+        record: record(crm_json(view, id)),
+        comments: vec![comment(1, "Customer called twice.", false)],
+        internal_notes: if view == ViewId::Cases {
+            vec![comment(2, "Escalate to tier 2 if it happens again.", true)]
+        } else {
+            vec![]
+        },
+        attachments: vec![],
+        can_delete: true,
+        lists,
+    })
+}
+
+pub fn dashboard() -> Box<DashboardData> {
+    let counts: Dashboard = serde_json::from_value(json!({
+        "accounts_count": 1204, "contacts_count": 2408, "leads_count": 310,
+        "opportunities_count": 1385, "cases_open_count": 640,
+        "urgent_counts": {"overdue_tasks": 12, "tasks_due_today": 3, "followups_today": 4, "hot_leads": 9},
+        "pipeline_by_stage": {
+            "PROSPECTING": {"count": 300, "value": "1200000.00", "label": "Prospecting", "kind": "open", "order": 0},
+            "QUALIFICATION": {"count": 250, "value": "900000.00", "label": "Qualification", "kind": "open", "order": 1},
+            "PROPOSAL": {"count": 200, "value": "800000.00", "label": "Proposal", "kind": "open", "order": 2},
+            "NEGOTIATION": {"count": 150, "value": "700000.00", "label": "Negotiation", "kind": "open", "order": 3},
+            "CLOSED_WON": {"count": 320, "value": "2500000.00", "label": "Closed Won", "kind": "won", "order": 4},
+            "CLOSED_LOST": {"count": 165, "value": "400000.00", "label": "Closed Lost", "kind": "lost", "order": 5}
+        },
+        "currency": "USD"
+    }))
+    .expect("dashboard");
+    let rows = |view: ViewId, n: usize| -> Vec<Record> {
+        (0..n)
+            .map(|i| record(crm_json(view, crm_id(view, i))))
+            .collect()
+    };
+    Box::new(DashboardData {
+        counts,
+        urgent: vec![
+            (ViewId::Tasks, "Overdue tasks", rows(ViewId::Tasks, 2)),
+            (ViewId::Tasks, "Tasks due today", rows(ViewId::Tasks, 1)),
+            (ViewId::Leads, "Hot leads", rows(ViewId::Leads, 1)),
+            (ViewId::Cases, "Urgent cases", rows(ViewId::Cases, 1)),
+        ],
+    })
 }

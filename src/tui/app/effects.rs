@@ -65,7 +65,13 @@ impl App {
         match verb {
             Verb::Copy => self.copy_text(choice.label, choice.value),
             Verb::Open => self.open_url(choice.label, choice.value),
+            Verb::Triage => self.triage_picked(&choice.value),
         }
+    }
+
+    /// Copies a record's id.
+    pub(super) fn copy_id(&mut self, id: uuid::Uuid) {
+        self.copy_text("the id", id.to_string());
     }
 
     /// Puts `text` on the clipboard and says what was copied.

@@ -91,7 +91,10 @@ impl App {
                 // The form-wide checks of these forms have one field: it has the focus.
                 if matches!(
                     kind,
-                    FormKind::NewAccount | FormKind::EditAccount(_) | FormKind::Mail(_)
+                    FormKind::NewAccount
+                        | FormKind::EditAccount(_)
+                        | FormKind::Mail(_)
+                        | FormKind::Record { .. }
                 ) {
                     form.focus_key(field);
                 }
@@ -145,6 +148,24 @@ impl App {
                 send(ThreadPane::comment_cmd(form, *owner, *editing))
             }
             FormKind::AttachPath(owner) => send(ThreadPane::attach_cmd(form, *owner)),
+            FormKind::Record { view, id } => {
+                let Some(v) = crate::tui::records::crm::view(*view) else {
+                    return Submitted::Unchanged;
+                };
+                match super::views::record_body(v, form, id.is_none()) {
+                    Err(problem) => Submitted::Invalid(problem),
+                    Ok(body) if body.is_empty() => Submitted::Unchanged,
+                    Ok(body) => {
+                        let label = if id.is_some() { "saving" } else { "creating" };
+                        let cmd = Cmd::SaveRecord {
+                            view: *view,
+                            id: *id,
+                            body: Box::new(body),
+                        };
+                        Submitted::Send(cmd, label, Purpose::Other)
+                    }
+                }
+            }
             FormKind::DownloadPath(link) => send(self.thread.download_cmd(form, link.clone())),
             FormKind::SignIn => {
                 let email = form.value("email").trim().to_string();

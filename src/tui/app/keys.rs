@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{App, FILTER_DEBOUNCE, REFRESHING};
 use crate::model::{AccountFilter, AccountInput, AccountStatus};
 use crate::tui::keymap::{Action, Context};
-use crate::tui::msg::{Cmd, Owner};
+use crate::tui::msg::Cmd;
 use crate::tui::overlay::command::{self, Command, ListArg};
 use crate::tui::overlay::confirm::{self, Answer};
 use crate::tui::overlay::form::{self as form_keys, FormKey};
@@ -46,6 +46,9 @@ impl App {
             ));
             return;
         }
+        if self.view_act(action) {
+            return;
+        }
         let page = self.list.height.max(1) as isize;
         match action {
             Action::Quit => self.quit = true,
@@ -70,6 +73,7 @@ impl App {
             Action::Edit => self.edit(),
             Action::Delete => self.delete(),
             Action::CloseReopen => self.close_reopen(),
+            Action::Triage => self.warn("accounts: x closes or reopens"),
             Action::Comment => self.open_comment_form(),
             Action::Mail => self.open_mail_form(),
             Action::Attach => self.open_attach_form(),
@@ -90,7 +94,10 @@ impl App {
     // --- normal-mode actions -------------------------------------------------------------------
 
     fn open_name_filter(&mut self) {
-        let before = self.list.filter.name.clone();
+        let before = match self.view_text_filter() {
+            Some(text) => text,
+            None => self.list.filter.name.clone(),
+        };
         self.pane = Pane::List;
         self.overlay = Some(Overlay::FilterName {
             input: overlay::one_line_input(before.as_deref().unwrap_or("")),
@@ -118,7 +125,12 @@ impl App {
                 let changed = list.move_by(delta, &mut io);
                 self.after_move(changed);
             }
-            Pane::Detail => self.detail.scroll_by(delta),
+            Pane::Detail => {
+                // Single steps move among the links; pages scroll.
+                if delta.abs() != 1 || !self.move_link(delta) {
+                    self.detail.scroll_by(delta);
+                }
+            }
             Pane::Thread => {
                 let len = self.thread_len();
                 self.thread.move_by(delta, len);
@@ -145,11 +157,14 @@ impl App {
         }
     }
 
-    /// `Enter`: from the list, the detail; on an attachment, the save dialog.
+    /// `Enter`: from the list, the detail; in the detail, the selected link; on an
+    /// attachment, the save dialog.
     fn open(&mut self) {
         if self.pane == Pane::List && self.selected().is_some() {
             self.pane = Pane::Detail;
             self.load_selected_detail();
+        } else if self.pane == Pane::Detail {
+            self.open_selected_link();
         } else if self.pane == Pane::Thread
             && let Some(ThreadItem::Attachment(_)) = self.thread_item()
         {
@@ -157,15 +172,22 @@ impl App {
         }
     }
 
-    /// `Esc`: back to the list; on the list, clear the filter.
+    /// `Esc`: back along the trail (to the record a link was opened from); else back to the
+    /// list; on the list, clear the filter.
     fn back(&mut self) {
-        if self.cancel_export() {
+        if self.cancel_export() || self.trail_back() {
             return;
         }
         if self.pane != Pane::List {
             self.pane = Pane::List;
-        } else if !self.list.filter.is_empty() {
-            self.clear_filter();
+            return;
+        }
+        match self.view() {
+            Some(crate::tui::records::ViewId::Accounts) if !self.list.filter.is_empty() => {
+                self.clear_filter()
+            }
+            Some(crate::tui::records::ViewId::Accounts) | None => {}
+            Some(_) => self.act(Action::ClearFilter),
         }
     }
 
@@ -223,16 +245,16 @@ impl App {
     }
 
     fn open_comment_form(&mut self) {
-        if let Some(a) = self.selected() {
-            let form = ThreadPane::comment_form(Owner::Account(a.id), &a.name, &self.keymap);
+        if let Some((owner, name)) = self.shown_owner() {
+            let form = ThreadPane::comment_form(owner, &name, &self.keymap);
             self.pane = Pane::Thread;
             self.overlay = Some(form);
         }
     }
 
     fn open_attach_form(&mut self) {
-        if let Some(a) = self.selected() {
-            let form = ThreadPane::attach_form(Owner::Account(a.id), &a.name, &self.keymap);
+        if let Some((owner, name)) = self.shown_owner() {
+            let form = ThreadPane::attach_form(owner, &name, &self.keymap);
             self.overlay = Some(form);
         }
     }
@@ -248,10 +270,9 @@ impl App {
     }
 
     fn edit_comment(&mut self) {
-        let (Some(a), Some(thread)) = (self.selected(), self.selected_thread()) else {
+        let (Some((owner, _)), Some(thread)) = (self.shown_owner(), self.selected_thread()) else {
             return;
         };
-        let owner = Owner::Account(a.id);
         match self
             .thread
             .edit_form(thread, owner, self.me(), self.is_admin(), &self.keymap)
@@ -263,10 +284,9 @@ impl App {
     }
 
     fn delete_thread_item(&mut self) {
-        let (Some(a), Some(thread)) = (self.selected(), self.selected_thread()) else {
+        let (Some((owner, _)), Some(thread)) = (self.shown_owner(), self.selected_thread()) else {
             return;
         };
-        let owner = Owner::Account(a.id);
         match self
             .thread
             .delete_confirm(thread, owner, self.me(), self.is_admin())
@@ -340,7 +360,9 @@ impl App {
         match overlay::line_key(&mut input, action, ev, &done_keys) {
             LineKey::Cancel => {
                 self.filter_due = None;
-                if self.list.filter.name != before {
+                if self.view_text_filter().is_some() {
+                    self.set_view_text_filter(before);
+                } else if self.list.filter.name != before {
                     self.list.filter.name = before;
                     self.reload_from_top();
                 }
@@ -429,6 +451,7 @@ impl App {
                 return;
             }
             Confirm::DeleteAccount(id) => (Cmd::Delete(id), "deleting"),
+            Confirm::Send(cmd, label) => (*cmd, label),
             Confirm::DeleteComment { owner, comment } => {
                 (Cmd::DeleteComment { owner, comment }, "deleting comment")
             }
@@ -448,6 +471,9 @@ impl App {
             Command::Nothing => {}
             Command::Quit => self.quit = true,
             Command::Accounts(arg) => {
+                if self.view() != Some(crate::tui::records::ViewId::Accounts) {
+                    self.show_view(crate::tui::records::ViewId::Accounts);
+                }
                 self.pane = Pane::List;
                 match arg {
                     ListArg::Tab(tab) => self.show_tab(tab),
@@ -458,13 +484,24 @@ impl App {
                     )),
                 }
             }
+            Command::View(view, expr) => {
+                self.show_view(view);
+                if !expr.is_empty() {
+                    self.apply_view_filter_expr(view, &expr);
+                }
+            }
+            Command::Dashboard => self.show_dashboard(),
             Command::Tab(tab) => self.show_tab(tab),
-            Command::Filter(None) => self.open_filter_form(),
-            Command::Filter(Some(expr)) => self.apply_filter_expr(&expr),
+            Command::Filter(None) => self.act(Action::FilterForm),
+            Command::Filter(Some(expr)) => match self.view() {
+                Some(crate::tui::records::ViewId::Accounts) => self.apply_filter_expr(&expr),
+                Some(v) => self.apply_view_filter_expr(v, &expr),
+                None => self.warn(":filter works on a list (:cases, :tasks …)"),
+            },
             Command::Act(action) => self.act(action),
             Command::Export(path) => self.export(&path),
             Command::Unknown(other) => self.error(format!(
-                ":{other}: unknown command (try :accounts, :filter, :clear, :help, :q)"
+                ":{other}: unknown command (try :accounts, :cases, :tasks, :dashboard, :filter, :help, :q)"
             )),
         }
     }

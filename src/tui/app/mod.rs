@@ -15,6 +15,7 @@ mod forms;
 mod keys;
 mod mouse;
 mod replies;
+pub mod views;
 
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ use super::keymap::{Action, Keymap};
 use super::msg::{Effect, Ready, Request};
 use super::overlay::{self, Overlay};
 use super::panes::{DetailPane, Io, ListPane, Pane, ThreadItem, ThreadPane};
-use super::records::{Accounts, DrawCtx, RecordKind, Thread, Users};
+use super::records::{Accounts, DrawCtx, Thread, Users, ViewId};
 use super::requests::Requests;
 use super::theme::Theme;
 use super::ui::ScreenLayout;
@@ -71,8 +72,15 @@ pub struct App {
     pub link: Link,
     /// The focused pane.
     pub pane: Pane,
+    /// What fills the screen: a view's list, or the dashboard.
+    pub screen: views::Screen,
     pub list: ListPane<Accounts>,
     pub detail: DetailPane<Accounts>,
+    /// The panes of the other views, made as each is first shown.
+    records: views::ViewPanes,
+    /// Where `Esc` goes back to, newest last (records opened from others' links).
+    pub trail: Vec<views::Crumb>,
+    pub dashboard: views::DashboardPane,
     pub thread: ThreadPane,
     /// User names by id, from the lists the server sent.
     pub users: Users,
@@ -112,8 +120,12 @@ impl App {
             ready: None,
             link: Link::Starting,
             pane: Pane::List,
-            list: ListPane::new(page_size),
-            detail: DetailPane::default(),
+            screen: views::Screen::List(ViewId::Accounts),
+            list: ListPane::new(Accounts, page_size),
+            detail: DetailPane::new(Accounts),
+            records: Default::default(),
+            trail: Vec::new(),
+            dashboard: Default::default(),
             thread: ThreadPane::default(),
             users: Users::default(),
             overlay: None,
@@ -220,9 +232,9 @@ impl App {
         self.ready.as_ref().is_some_and(|r| r.admin)
     }
 
-    /// The selected record's comments and attachments: the rows of the thread pane.
+    /// The shown record's comments and attachments: the rows of the thread pane.
     pub fn selected_thread(&self) -> Option<Thread<'_>> {
-        self.selected_detail().map(Accounts::thread)
+        self.shown_thread()
     }
 
     pub fn thread_len(&self) -> usize {
@@ -399,8 +411,20 @@ impl App {
         }
         if self.detail.due.is_some_and(|t| now >= t) {
             self.detail.due = None;
-            if self.ready.is_some() && self.link != Link::SignedOut {
+            if self.ready.is_some()
+                && self.link != Link::SignedOut
+                && self.screen == views::Screen::List(ViewId::Accounts)
+            {
                 self.load_selected_detail();
+            }
+        }
+        if let Some(v) = self.view().filter(|v| *v != ViewId::Accounts)
+            && let Some(p) = self.records.get_mut(&v)
+            && p.detail.due.is_some_and(|t| now >= t)
+        {
+            p.detail.due = None;
+            if self.ready.is_some() && self.link != Link::SignedOut {
+                self.load_view_detail();
             }
         }
         if self.retry_due.is_some_and(|t| now >= t) {
@@ -429,12 +453,38 @@ impl App {
     /// runtime after each draw; drawing itself changes nothing).
     pub fn on_layout(&mut self, layout: &ScreenLayout) {
         self.layout = layout.clone();
-        if let Some(rows) = layout.list_rows {
-            let (list, mut io) = self.list_io();
-            list.follow_layout(rows, &mut io);
-        }
-        if let Some(max) = layout.detail_max_scroll {
-            self.detail.follow_layout(max);
+        let live = self.live();
+        match self.view() {
+            Some(ViewId::Accounts) => {
+                if let Some(rows) = layout.list_rows {
+                    let (list, mut io) = self.list_io();
+                    list.follow_layout(rows, &mut io);
+                }
+                if let Some(max) = layout.detail_max_scroll {
+                    self.detail.follow_layout(max);
+                }
+                if let Some(scroll) = layout.detail_scroll {
+                    self.detail.scroll = scroll;
+                }
+            }
+            Some(v) => {
+                if let Some(p) = self.records.get_mut(&v) {
+                    let mut io = Io {
+                        requests: &mut self.requests,
+                        live,
+                    };
+                    if let Some(rows) = layout.list_rows {
+                        p.list.follow_layout(rows, &mut io);
+                    }
+                    if let Some(max) = layout.detail_max_scroll {
+                        p.detail.follow_layout(max);
+                    }
+                    if let Some(scroll) = layout.detail_scroll {
+                        p.detail.scroll = scroll;
+                    }
+                }
+            }
+            None => {}
         }
         if let (Some(max), Some(Overlay::Help { scroll })) =
             (layout.help_max_scroll, &mut self.overlay)
@@ -465,6 +515,10 @@ impl App {
         };
         let name = name.trim().to_string();
         let name = (!name.is_empty()).then_some(name);
+        if self.view_text_filter().is_some() {
+            self.set_view_text_filter(name);
+            return;
+        }
         if name != self.list.filter.name {
             self.list.filter.name = name;
             self.reload_from_top();

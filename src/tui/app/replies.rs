@@ -13,7 +13,7 @@ use crate::model::{Account, AccountDetail, AccountList, AccountStatus, MailSent,
 use crate::tui::keymap::Action;
 use crate::tui::msg::{FieldError, Msg, Owner, Ready, ReqId, SignedIn, TaskError, ThreadChange};
 use crate::tui::panes::thread::human_bytes;
-use crate::tui::records::{Accounts, RecordKind};
+use crate::tui::records::{Accounts, RecordKind, ViewId};
 use crate::tui::requests::Purpose;
 use crate::tui::sanitize;
 
@@ -38,6 +38,34 @@ impl App {
                 result,
             } => self.on_page(req, epoch, tab, page, result),
             Msg::Detail { req, id, result } => self.on_detail(req, id, result),
+            Msg::RecordPage {
+                req,
+                view,
+                epoch,
+                tab,
+                page,
+                result,
+            } => self.on_record_page(req, view, epoch, tab, page, result),
+            Msg::RecordDetail {
+                req,
+                view,
+                id,
+                result,
+            } => self.on_record_detail(req, view, id, result),
+            Msg::RecordSaved {
+                req,
+                view,
+                created,
+                done,
+                result,
+            } => self.on_record_saved(req, view, created, done, result),
+            Msg::RecordDeleted {
+                req,
+                view,
+                id,
+                result,
+            } => self.on_record_deleted(req, view, id, result),
+            Msg::Dashboard { req, result } => self.on_dashboard(req, result),
             Msg::Profile { req, result } => self.on_profile(req, result),
             Msg::Saved {
                 req,
@@ -106,7 +134,7 @@ impl App {
         match result {
             Ok(list) => {
                 self.link_ok();
-                let parts = Accounts::split_page(*list, tab);
+                let parts = Accounts.split_page(*list, tab);
                 for u in &parts.users {
                     self.users.insert(u);
                 }
@@ -121,7 +149,7 @@ impl App {
             }
             Err(e) => {
                 self.list.on_failed(tab, page, &e);
-                self.failed(&format!("loading {}s", Accounts::NOUN), &e);
+                self.failed(&format!("loading {}s", Accounts.noun()), &e);
             }
         }
     }
@@ -131,7 +159,7 @@ impl App {
         match result {
             Ok(d) => {
                 self.link_ok();
-                self.list.replace(Accounts::detail_row(&d));
+                self.list.replace(Accounts.detail_row(&d));
                 self.detail.remember(*d);
                 let (comments, len) = self
                     .selected_thread()
@@ -139,7 +167,7 @@ impl App {
                 self.thread.reloaded(comments, len);
             }
             Err(e) => {
-                let noun = Accounts::NOUN;
+                let noun = Accounts.noun();
                 let why = if let ClientError::Api { status: 404, .. } = e {
                     format!("this {noun} no longer exists (press r to refresh)")
                 } else {
@@ -238,7 +266,15 @@ impl App {
                 self.close_form(req);
                 self.info(change.done());
                 self.requests.stop_awaiting_details();
-                self.load_detail(owner.id());
+                match owner {
+                    Owner::Account(id) => self.load_detail(id),
+                    Owner::Record(view, id) => {
+                        if let Some(p) = self.records.get_mut(&view) {
+                            p.detail.forget(&id);
+                            p.detail.load(id, &mut self.requests);
+                        }
+                    }
+                }
                 self.thread.changed(change);
             }
             Err(e) => self.form_failed(req, change.doing(), &e),
@@ -327,11 +363,24 @@ impl App {
 
     /// The task serving `req` panicked: no answer will come, so nothing may wait for one.
     fn on_crashed(&mut self, req: ReqId) {
-        if let Some(Purpose::Page { epoch, tab, page }) =
-            self.requests.finish(req).map(|r| r.purpose)
-            && epoch == self.list.epoch
+        if let Some(Purpose::Page {
+            view,
+            epoch,
+            tab,
+            page,
+        }) = self.requests.finish(req).map(|r| r.purpose)
         {
-            self.list.page_lost(tab, page);
+            match view {
+                ViewId::Accounts if epoch == self.list.epoch => self.list.page_lost(tab, page),
+                ViewId::Accounts => {}
+                v => {
+                    if let Some(p) = self.records.get_mut(&v)
+                        && epoch == p.list.epoch
+                    {
+                        p.list.page_lost(tab, page);
+                    }
+                }
+            }
         }
         if let Some(form) = self.form_mut(req) {
             form.busy = false;

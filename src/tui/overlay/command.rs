@@ -2,10 +2,16 @@
 
 use crate::model::AccountStatus;
 use crate::tui::keymap::Action;
+use crate::tui::records::ViewId;
 
 /// The commands as the `?` help lists them, next to the parser so that the two stay together.
 pub const HELP: &[(&str, &str)] = &[
     (":accounts [open|closed]", "the account list"),
+    (
+        ":cases [FILTER]",
+        "cases; also :contacts :leads :opps :tasks :invoices",
+    ),
+    (":dashboard", "counts, urgent records, the pipeline"),
     (
         ":filter city=paris tags=a,b",
         "filter (name=, city=, industry=, tags=, status=)",
@@ -26,6 +32,10 @@ pub enum Command {
     Quit,
     /// `:accounts [open|closed|FILTER]`: the account list, focused.
     Accounts(ListArg),
+    /// `:cases [FILTER]` and the other lists beyond accounts.
+    View(ViewId, String),
+    /// `:dashboard`.
+    Dashboard,
     /// `:open`, `:closed`: that tab of the list.
     Tab(AccountStatus),
     /// `:filter [EXPR]`: without an expression, the filter form.
@@ -58,6 +68,15 @@ pub fn parse(line: &str) -> Command {
             other if other.contains('=') => ListArg::Filter(other.to_string()),
             other => ListArg::Unknown(other.to_string()),
         }),
+        "contacts" | "contact" | "co" => Command::View(ViewId::Contacts, rest.to_string()),
+        "leads" | "lead" | "le" => Command::View(ViewId::Leads, rest.to_string()),
+        "opps" | "opportunities" | "opp" | "deals" | "op" => {
+            Command::View(ViewId::Opportunities, rest.to_string())
+        }
+        "cases" | "case" | "ca" => Command::View(ViewId::Cases, rest.to_string()),
+        "tasks" | "task" | "ta" => Command::View(ViewId::Tasks, rest.to_string()),
+        "invoices" | "invoice" | "inv" | "in" => Command::View(ViewId::Invoices, rest.to_string()),
+        "dashboard" | "dash" | "d" => Command::Dashboard,
         "open" => Command::Tab(AccountStatus::Open),
         "closed" => Command::Tab(AccountStatus::Closed),
         "filter" | "f" => Command::Filter((!rest.is_empty()).then(|| rest.to_string())),
@@ -99,5 +118,14 @@ mod tests {
         assert_eq!(parse("f  acme "), Command::Filter(Some("acme".into())));
         assert_eq!(parse("reload"), Command::Act(Action::Refresh));
         assert_eq!(parse("nope"), Command::Unknown("nope".into()));
+        assert_eq!(
+            parse("cases priority=Urgent"),
+            Command::View(ViewId::Cases, "priority=Urgent".into())
+        );
+        assert_eq!(
+            parse("opps"),
+            Command::View(ViewId::Opportunities, String::new())
+        );
+        assert_eq!(parse("dashboard"), Command::Dashboard);
     }
 }

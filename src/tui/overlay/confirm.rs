@@ -19,6 +19,9 @@ pub enum Confirm {
         owner: Owner,
         attachment: Uuid,
     },
+    /// A request to send once confirmed (a record's delete, a triage action that cannot be
+    /// undone), with the spinner's label.
+    Send(Box<crate::tui::msg::Cmd>, &'static str),
     /// `:export` to a file that exists: `y` replaces it.
     ReplaceExport(std::path::PathBuf),
     /// `Esc` in a form with typed changes: `y` throws them away, `n` goes back to the form.

@@ -18,13 +18,16 @@ pub enum FieldKind {
     Multi,
     /// A password: drawn masked.
     Secret,
+    /// One of these `(value, label)` pairs, or none: the field shows the label, and the arrows,
+    /// space and a letter pick (a picker, never free text).
+    Choice(crate::model::record::Choices),
 }
 
 #[derive(Clone)]
 pub struct Field {
     /// The API's name for the field: validation errors are matched on it.
     pub key: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub kind: FieldKind,
     pub input: TextArea<'static>,
     /// The value the form was opened with (an edit sends only what changed).
@@ -49,7 +52,8 @@ impl std::fmt::Debug for Field {
 }
 
 impl Field {
-    pub fn new(key: &'static str, label: &'static str, kind: FieldKind, value: &str) -> Field {
+    pub fn new(key: &'static str, label: impl Into<String>, kind: FieldKind, value: &str) -> Field {
+        let label = label.into();
         let lines: Vec<String> = match kind {
             FieldKind::Multi => value.split('\n').map(str::to_string).collect(),
             _ => vec![value.replace(['\n', '\r'], " ")],
@@ -79,6 +83,50 @@ impl Field {
 
     pub fn changed(&self) -> bool {
         self.value() != self.initial
+    }
+
+    /// A choice field's value (not its label); `None`: nothing chosen, or not a choice field.
+    pub fn choice(&self) -> Option<&'static str> {
+        let FieldKind::Choice(choices) = self.kind else {
+            return None;
+        };
+        let shown = self.value();
+        choices
+            .iter()
+            .find(|(v, l)| *l == shown || *v == shown)
+            .map(|(v, _)| *v)
+    }
+
+    /// Picks the choice `step` away from the current one (wrapping), or the next whose label
+    /// starts with `letter`.
+    fn pick(&mut self, step: isize, letter: Option<char>) {
+        let FieldKind::Choice(choices) = self.kind else {
+            return;
+        };
+        if choices.is_empty() {
+            return;
+        }
+        let n = choices.len() as isize;
+        let at = self
+            .choice()
+            .and_then(|v| choices.iter().position(|(c, _)| *c == v))
+            .map_or(-1, |i| i as isize);
+        let next = match letter {
+            Some(ch) => (1..=n).map(|d| (at + d).rem_euclid(n)).find(|i| {
+                choices[*i as usize]
+                    .1
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&ch))
+            }),
+            None if at < 0 => Some(if step < 0 { n - 1 } else { 0 }),
+            None => Some((at + step).rem_euclid(n)),
+        };
+        if let Some(i) = next {
+            self.input = TextArea::new(vec![choices[i as usize].1.to_string()]);
+            self.input.set_cursor_line_style(Style::new());
+            self.input.move_cursor(CursorMove::End);
+        }
     }
 
     /// Rows the field takes when drawn (without its error line).
@@ -205,7 +253,7 @@ impl Form {
     /// Replaces the focused field's text (from the external editor), cursor at the end.
     pub fn set_focused_value(&mut self, value: &str) {
         if let Some(f) = self.fields.get_mut(self.focus) {
-            let fresh = Field::new(f.key, f.label, f.kind, value);
+            let fresh = Field::new(f.key, f.label.clone(), f.kind, value);
             f.input = fresh.input;
         }
         self.restyle();
@@ -285,6 +333,26 @@ pub fn key(form: &mut Form, action: Option<Action>, ev: KeyEvent) -> FormKey {
         }
         Some(Action::PrevField) if !(multi && ev.code == KeyCode::Up) => {
             form.prev();
+            FormKey::Stay
+        }
+        _ if matches!(form.focused_kind(), FieldKind::Choice(_))
+            && !ev.modifiers.intersects(
+                crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+            )
+            && ev.code != KeyCode::Enter =>
+        {
+            if let Some(f) = form.focused() {
+                match ev.code {
+                    KeyCode::Left => f.pick(-1, None),
+                    KeyCode::Right | KeyCode::Char(' ') => f.pick(1, None),
+                    KeyCode::Char(c) => f.pick(0, Some(c)),
+                    KeyCode::Backspace | KeyCode::Delete => {
+                        f.input = TextArea::new(vec![String::new()]);
+                        f.input.set_cursor_line_style(Style::new());
+                    }
+                    _ => {}
+                }
+            }
             FormKey::Stay
         }
         _ if ev.code == KeyCode::Enter && !multi && ev.modifiers.is_empty() => {

@@ -46,10 +46,18 @@ pub enum FormKind {
     EditAccount(Uuid),
     Filter,
     Mail(Uuid),
-    Comment { owner: Owner, editing: Option<Uuid> },
+    Comment {
+        owner: Owner,
+        editing: Option<Uuid>,
+    },
     AttachPath(Owner),
     DownloadPath(String),
     SignIn,
+    /// A record of a view beyond accounts: new (`id: None`) or edited.
+    Record {
+        view: crate::tui::records::ViewId,
+        id: Option<Uuid>,
+    },
 }
 
 impl FormKind {
@@ -61,6 +69,7 @@ impl FormKind {
                 | FormKind::EditAccount(_)
                 | FormKind::Mail(_)
                 | FormKind::Comment { .. }
+                | FormKind::Record { .. }
         )
     }
 }

@@ -8,6 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub enum Verb {
     Copy,
     Open,
+    /// A triage action of the record (the value is its index).
+    Triage,
 }
 
 impl Verb {
@@ -15,6 +17,7 @@ impl Verb {
         match self {
             Verb::Copy => " Copy ",
             Verb::Open => " Open ",
+            Verb::Triage => " Do ",
         }
     }
 }

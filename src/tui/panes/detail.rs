@@ -16,6 +16,16 @@ const CACHE: usize = 32;
 pub const DEBOUNCE: Duration = Duration::from_millis(80);
 
 pub struct DetailPane<K: RecordKind> {
+    /// The kind of record shown.
+    pub kind: K,
+    /// A record opened from another one's links: shown in place of the list's selection
+    /// until the trail goes back (or the list's cursor moves).
+    pub focus: Option<Uuid>,
+    /// The selected row among the record's links (see [`RecordKind::links`]).
+    pub link: usize,
+    /// The links have the cursor (after `j`/`k` in the pane): the selected one is marked and
+    /// kept in view. Before that the pane reads from the top.
+    pub link_active: bool,
     cache: HashMap<Uuid, K::Detail>,
     /// Least recently seen first.
     order: VecDeque<Uuid>,
@@ -29,9 +39,13 @@ pub struct DetailPane<K: RecordKind> {
     gone: HashSet<Uuid>,
 }
 
-impl<K: RecordKind> Default for DetailPane<K> {
-    fn default() -> Self {
+impl<K: RecordKind> DetailPane<K> {
+    pub fn new(kind: K) -> Self {
         DetailPane {
+            kind,
+            focus: None,
+            link: 0,
+            link_active: false,
             cache: HashMap::new(),
             order: VecDeque::new(),
             due: None,
@@ -40,11 +54,14 @@ impl<K: RecordKind> Default for DetailPane<K> {
             gone: HashSet::new(),
         }
     }
-}
 
-impl<K: RecordKind> DetailPane<K> {
     pub fn get(&self, id: &Uuid) -> Option<&K::Detail> {
         self.cache.get(id)
+    }
+
+    /// The record the pane shows: the focused one, else the list's selection.
+    pub fn shown(&self, selected: Option<Uuid>) -> Option<Uuid> {
+        self.focus.or(selected)
     }
 
     pub fn contains(&self, id: &Uuid) -> bool {
@@ -53,7 +70,7 @@ impl<K: RecordKind> DetailPane<K> {
 
     /// Keeps a detail that arrived, forgetting the least recently seen beyond the cache size.
     pub fn remember(&mut self, detail: K::Detail) {
-        let id = K::detail_row(&detail).id();
+        let id = self.kind.detail_row(&detail).id();
         self.error = None;
         self.cache.insert(id, detail);
         self.order.retain(|x| *x != id);
@@ -86,13 +103,20 @@ impl<K: RecordKind> DetailPane<K> {
         if requests.awaited_detail() == Some(id) || self.gone.contains(&id) {
             return;
         }
-        requests.send(K::load_detail(id), K::LOADING_DETAIL, Purpose::Detail(id));
+        requests.send(
+            self.kind.load_detail(id),
+            self.kind.loading_detail(),
+            Purpose::Detail(id),
+        );
     }
 
     /// A new record is selected: start at the top, and ask for its detail once the cursor
     /// rests.
     pub fn selection_changed(&mut self, now: Instant) {
         self.scroll = 0;
+        self.link = 0;
+        self.link_active = false;
+        self.focus = None;
         self.due = Some(now + DEBOUNCE);
     }
 

@@ -16,6 +16,8 @@ use crate::tui::window::PageWindow;
 const WINDOW_PAGES: usize = 6;
 
 pub struct ListPane<K: RecordKind> {
+    /// The kind of record listed.
+    pub kind: K,
     pub tab: K::Tab,
     pub filter: K::Filter,
     /// Bumped on every new filter or refresh; answers for older generations are dropped.
@@ -36,14 +38,16 @@ pub struct ListPane<K: RecordKind> {
 }
 
 impl<K: RecordKind> ListPane<K> {
-    pub fn new(page_size: usize) -> Self {
+    pub fn new(kind: K, page_size: usize) -> Self {
         let page_size = page_size.clamp(10, 1000);
-        let windows = K::TABS
+        let tabs = kind.tabs();
+        let windows = tabs
             .iter()
             .map(|t| (*t, PageWindow::new(page_size, WINDOW_PAGES)))
             .collect();
         ListPane {
-            tab: K::TABS.first().copied().unwrap_or_default(),
+            kind,
+            tab: tabs.first().copied().unwrap_or_default(),
             filter: K::Filter::default(),
             epoch: 0,
             windows,
@@ -88,9 +92,9 @@ impl<K: RecordKind> ListPane<K> {
 
     /// The tab after the current one (the toggle key's target).
     pub fn next_tab(&self) -> K::Tab {
-        let i = K::TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
-        K::TABS
-            .get((i + 1) % K::TABS.len().max(1))
+        let tabs = self.kind.tabs();
+        let i = tabs.iter().position(|t| *t == self.tab).unwrap_or(0);
+        tabs.get((i + 1) % tabs.len().max(1))
             .copied()
             .unwrap_or(self.tab)
     }
@@ -127,11 +131,11 @@ impl<K: RecordKind> ListPane<K> {
         let first = self.scroll.min(self.cursor());
         let last = (first + height).max(self.cursor());
         let (tab, epoch) = (self.tab, self.epoch);
-        let tab_index = K::TABS.iter().position(|t| *t == tab).unwrap_or(0);
+        let tab_index = self.kind.tabs().iter().position(|t| *t == tab).unwrap_or(0);
         let wanted = self.window_mut().wanted(first, last);
         let limit = self.window().page_size();
         for page in wanted {
-            let cmd = K::load_page(PageQuery {
+            let cmd = self.kind.load_page(PageQuery {
                 epoch,
                 tab,
                 page,
@@ -140,11 +144,12 @@ impl<K: RecordKind> ListPane<K> {
                 offset: page * limit,
             });
             let purpose = Purpose::Page {
+                view: self.kind.view(),
                 epoch,
                 tab: tab_index,
                 page,
             };
-            io.requests.send(cmd, K::LOADING_LIST, purpose);
+            io.requests.send(cmd, self.kind.loading_list(), purpose);
         }
     }
 
@@ -191,7 +196,9 @@ impl<K: RecordKind> ListPane<K> {
 
     /// The request for a page of the current generation will never answer (its task crashed).
     pub fn page_lost(&mut self, tab_index: usize, page: usize) {
-        if let Some(w) = K::TABS
+        if let Some(w) = self
+            .kind
+            .tabs()
             .get(tab_index)
             .and_then(|tab| self.windows.get_mut(tab))
         {

@@ -257,7 +257,14 @@ impl ThreadPane {
                 },
                 "saving comment",
             ),
-            None => (Cmd::AddComment { owner, text }, "posting comment"),
+            None => (
+                Cmd::AddComment {
+                    owner,
+                    text,
+                    internal: false,
+                },
+                "posting comment",
+            ),
         })
     }
 

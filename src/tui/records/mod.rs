@@ -14,6 +14,7 @@
 //!    [`Owner`](super::msg::Owner) variant.
 
 pub mod account;
+pub mod crm;
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -29,13 +30,68 @@ use super::theme::Theme;
 use crate::model::{Attachment, Comment, User};
 
 pub use account::Accounts;
+pub use crm::Records;
 
 /// A row of a list: anything with an id.
 pub trait Row: Clone {
     fn id(&self) -> Uuid;
 }
 
-/// What one kind of record brings to the generic panes.
+/// Every list the TUI shows, one per kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViewId {
+    Accounts,
+    Contacts,
+    Leads,
+    Opportunities,
+    Cases,
+    Tasks,
+    Invoices,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 7] = [
+        ViewId::Accounts,
+        ViewId::Contacts,
+        ViewId::Leads,
+        ViewId::Opportunities,
+        ViewId::Cases,
+        ViewId::Tasks,
+        ViewId::Invoices,
+    ];
+
+    /// The view of records of the kind named `name` (`case`, as `content_type` says it).
+    pub fn of_kind(name: &str) -> Option<ViewId> {
+        ViewId::ALL.into_iter().find(|v| v.kind_name() == name)
+    }
+
+    /// The kind's name, as comments' `content_type` and links' `Ty::Ref` say it.
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            ViewId::Accounts => "account",
+            ViewId::Contacts => "contact",
+            ViewId::Leads => "lead",
+            ViewId::Opportunities => "opportunity",
+            ViewId::Cases => "case",
+            ViewId::Tasks => "task",
+            ViewId::Invoices => "invoice",
+        }
+    }
+}
+
+/// A record another one links to, as a row of the detail pane that `Enter` opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The heading it is listed under ("Cases").
+    pub section: &'static str,
+    pub view: ViewId,
+    pub id: Uuid,
+    /// The row's text: a few of its fields.
+    pub text: String,
+}
+
+/// What one kind of record brings to the generic panes. A kind is a value (accounts: a unit
+/// struct; the other kinds: their table, see [`crm`]), held by the panes that show it.
 pub trait RecordKind: 'static {
     /// A row of the list.
     type Row: Row;
@@ -47,46 +103,53 @@ pub trait RecordKind: 'static {
     /// One answer of the list endpoint.
     type Page;
 
+    fn view(&self) -> ViewId;
     /// The record in words, singular: "account".
-    const NOUN: &'static str;
+    fn noun(&self) -> &'static str;
     /// With its article: "an account".
-    const A_NOUN: &'static str;
+    fn a_noun(&self) -> &'static str;
     /// The spinner's label while a page of the list loads.
-    const LOADING_LIST: &'static str;
+    fn loading_list(&self) -> &'static str;
     /// The spinner's label while a detail loads.
-    const LOADING_DETAIL: &'static str;
-    /// Every tab, in the order the tab key goes through them; at least one (a kind whose
-    /// list has no tabs has `Tab = ()` and `TABS = &[()]`).
-    const TABS: &'static [Self::Tab];
+    fn loading_detail(&self) -> &'static str;
+    /// Every tab, in the order the tab key goes through them; at least one.
+    fn tabs(&self) -> &'static [Self::Tab];
 
     /// A tab in words, for the header and hints: "open".
-    fn tab_name(tab: Self::Tab) -> &'static str;
+    fn tab_name(&self, tab: Self::Tab) -> &'static str;
     /// The list's title for a tab: " Open accounts ".
-    fn list_title(tab: Self::Tab) -> &'static str;
+    fn list_title(&self, tab: Self::Tab) -> &'static str;
     /// The list's columns.
-    fn columns() -> &'static [Column<Self::Row>];
+    fn columns(&self) -> &'static [Column<Self::Row>];
     /// The record's name, the detail pane's title.
-    fn title(row: &Self::Row) -> String;
+    fn title(&self, row: &Self::Row) -> String;
     /// A badge at the right of the detail pane's title (a status).
-    fn badge(row: &Self::Row, theme: &Theme) -> Option<Span<'static>>;
-    fn filter_is_empty(filter: &Self::Filter) -> bool;
+    fn badge(&self, row: &Self::Row, theme: &Theme) -> Option<Span<'static>>;
+    fn filter_is_empty(&self, filter: &Self::Filter) -> bool;
     /// The request for one page of the list.
-    fn load_page(query: PageQuery<Self>) -> Cmd;
+    fn load_page(&self, query: PageQuery<Self>) -> Cmd
+    where
+        Self: Sized;
     /// The request for a record's detail.
-    fn load_detail(id: Uuid) -> Cmd;
+    fn load_detail(&self, id: Uuid) -> Cmd;
     /// An answer split into the rows of `tab`, the totals of every tab and the users it names.
-    fn split_page(page: Self::Page, tab: Self::Tab) -> PageParts<Self>;
+    fn split_page(&self, page: Self::Page, tab: Self::Tab) -> PageParts<Self>
+    where
+        Self: Sized;
     /// The record itself, inside its detail.
-    fn detail_row(detail: &Self::Detail) -> &Self::Row;
+    fn detail_row<'a>(&self, detail: &'a Self::Detail) -> &'a Self::Row;
     /// The comments and attachments of a detail, oldest first.
-    fn thread(detail: &Self::Detail) -> Thread<'_>;
+    fn thread<'a>(&self, detail: &'a Self::Detail) -> Thread<'a>;
     /// The detail pane's lines (the detail layout), `width` columns wide.
     fn detail_lines(
+        &self,
         ctx: &DrawCtx<'_>,
         row: &Self::Row,
         detail: Option<&Self::Detail>,
         width: usize,
     ) -> Vec<Line<'static>>;
+    /// The records the detail links to, in the order the pane lists them.
+    fn links(&self, detail: &Self::Detail) -> Vec<Link>;
 }
 
 /// One page of a list to load.

@@ -9,10 +9,11 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::model::{Attachment, Comment};
 use crate::tui::app::App;
+use crate::tui::app::views::{shown_id, shown_row};
 use crate::tui::keymap::Action;
 use crate::tui::panes::thread::human_bytes;
-use crate::tui::panes::{DetailPane, Pane};
-use crate::tui::records::{Accounts, RecordKind, Row};
+use crate::tui::panes::{DetailPane, ListPane, Pane};
+use crate::tui::records::{Link, RecordKind, Row, ViewId};
 use crate::tui::sanitize;
 
 use super::{ago, when};
@@ -29,39 +30,59 @@ fn block<'a>(app: &App, title: String, right: Option<Span<'a>>, focused: bool) -
     b
 }
 
-/// Draws the detail pane; returns the furthest it can scroll (`None`: nothing selected).
-pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) -> Option<u16> {
-    draw_record::<Accounts>(frame, app, app.selected(), &app.detail, area)
+/// How a detail pane was drawn: the furthest it can scroll, and the scroll it used (moved to
+/// keep the selected link in view).
+pub struct DetailDrawn {
+    pub max_scroll: u16,
+    pub scroll: u16,
 }
 
-/// The detail pane of any kind of record, from the kind's detail layout.
+/// Draws the detail pane of the view on screen (`None`: nothing shown).
+pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) -> Option<DetailDrawn> {
+    match app.view() {
+        Some(ViewId::Accounts) => draw_record(frame, app, &app.list, &app.detail, area),
+        Some(v) => {
+            let p = app.record_panes(v)?;
+            draw_record(frame, app, &p.list, &p.detail, area)
+        }
+        None => None,
+    }
+}
+
+/// The detail pane of any kind of record, from the kind's detail layout, then its links as
+/// rows to open.
 fn draw_record<K: RecordKind>(
     frame: &mut Frame,
     app: &App,
-    selected: Option<&K::Row>,
+    list: &ListPane<K>,
     pane: &DetailPane<K>,
     area: Rect,
-) -> Option<u16> {
+) -> Option<DetailDrawn> {
     let focused = app.pane == Pane::Detail;
     let t = app.theme;
     let width = area.width.saturating_sub(2) as usize;
-    let Some(row) = selected else {
-        let title = format!(" {} ", capitalized(K::NOUN));
+    let shown = shown_id(list, pane);
+    let Some(row) = shown_row(list, pane) else {
+        let title = format!(" {} ", capitalized(pane.kind.noun()));
         let b = block(app, title, None, focused);
-        frame.render_widget(
-            Paragraph::new(Line::styled(" nothing selected", t.dim())).block(b),
-            area,
-        );
+        let text = match (shown, &pane.error) {
+            (Some(id), Some((e_id, e))) if id == *e_id => {
+                Line::styled(sanitize::fit(e, width), t.error())
+            }
+            (Some(_), _) => Line::styled(" loading…", t.dim()),
+            (None, _) => Line::styled(" nothing selected", t.dim()),
+        };
+        frame.render_widget(Paragraph::new(text).block(b), area);
         return None;
     };
     let title = format!(
         " {} ",
-        sanitize::fit(&K::title(row), width.saturating_sub(10))
+        sanitize::fit(&pane.kind.title(row), width.saturating_sub(10))
     );
-    let badge = K::badge(row, &t);
+    let badge = pane.kind.badge(row, &t);
     let b = block(app, title, badge, focused);
     let detail = pane.get(&row.id());
-    let mut lines = K::detail_lines(&app.draw_ctx(), row, detail, width);
+    let mut lines = pane.kind.detail_lines(&app.draw_ctx(), row, detail, width);
     match (detail, &pane.error) {
         (Some(_), _) => {}
         (None, Some((id, e))) if *id == row.id() => {
@@ -69,17 +90,78 @@ fn draw_record<K: RecordKind>(
         }
         (None, _) => lines.push(Line::styled("loading…", t.dim())),
     }
+    let mut selected_line = None;
+    if let Some(d) = detail {
+        let links = pane.kind.links(d);
+        let cursor = pane.link_active.then_some(pane.link);
+        selected_line = link_lines(app, &links, cursor, focused, width, &mut lines);
+    }
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_sub(inner_h);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(b)
-            .scroll((pane.scroll.min(max_scroll), 0)),
-        area,
-    );
-    Some(max_scroll)
+    let mut scroll = pane.scroll.min(max_scroll);
+    if let Some(at) = selected_line.filter(|_| focused) {
+        let at = u16::try_from(at).unwrap_or(u16::MAX);
+        // Keep the selected link in view, its heading too when it is the first.
+        if at < scroll {
+            scroll = at.saturating_sub(1);
+        } else if inner_h > 0 && at >= scroll + inner_h {
+            scroll = at + 1 - inner_h;
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).block(b).scroll((scroll, 0)), area);
+    Some(DetailDrawn { max_scroll, scroll })
+}
+
+/// The links under their headings, the selected one marked; returns its line.
+pub(super) fn link_lines(
+    app: &App,
+    links: &[Link],
+    cursor: Option<usize>,
+    focused: bool,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) -> Option<usize> {
+    link_lines_spaced(app, links, cursor, focused, width, true, lines)
+}
+
+/// [`link_lines`], with or without a blank line above each heading.
+pub(super) fn link_lines_spaced(
+    app: &App,
+    links: &[Link],
+    cursor: Option<usize>,
+    focused: bool,
+    width: usize,
+    spaced: bool,
+    lines: &mut Vec<Line<'static>>,
+) -> Option<usize> {
+    let t = app.theme;
+    let mut selected = None;
+    let mut section = "";
+    for (i, l) in links.iter().enumerate() {
+        if l.section != section {
+            section = l.section;
+            let n = links.iter().filter(|x| x.section == section).count();
+            if spaced {
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled(format!("{section} ({n})"), t.title()));
+        }
+        let is = cursor.is_some_and(|c| i == c.min(links.len().saturating_sub(1)));
+        let marker = if is && focused { "▶ " } else { "  " };
+        let text = sanitize::truncate(&format!("{marker}{}", l.text), width).into_owned();
+        let style = match (is, focused) {
+            (true, true) => t.selected(),
+            (true, false) => t.selected_unfocused(),
+            _ => Style::default(),
+        };
+        if is {
+            selected = Some(lines.len());
+        }
+        lines.push(Line::styled(text, style));
+    }
+    selected
 }
 
 fn capitalized(word: &str) -> String {
@@ -136,6 +218,13 @@ pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) -> Vec<Option<usize
     // The item of each line, in step with `lines`.
     let mut items: Vec<Option<usize>> = Vec::new();
     for (i, c) in thread.comments.iter().enumerate() {
+        // A case's internal notes come after its comments, under their own heading.
+        if c.is_internal == Some(true)
+            && (i == 0 || thread.comments[i - 1].is_internal != Some(true))
+        {
+            lines.push(Line::styled("🔒 Internal notes (staff only)", t.warn()));
+            items.push(None);
+        }
         let start = lines.len();
         comment_lines(app, c, width, style(i), &mut lines);
         items.resize(lines.len(), Some(i));

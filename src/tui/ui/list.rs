@@ -19,7 +19,7 @@ pub fn draw<K: RecordKind>(frame: &mut Frame, app: &App, list: &ListPane<K>, are
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(focused))
-        .title(Span::styled(K::list_title(list.tab), t.title()));
+        .title(Span::styled(list.kind.list_title(list.tab), t.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // One row is the table header.
@@ -31,7 +31,9 @@ pub fn draw<K: RecordKind>(frame: &mut Frame, app: &App, list: &ListPane<K>, are
         );
         return rows_visible.max(1);
     }
-    let cols: Vec<&Column<K::Row>> = K::columns()
+    let cols: Vec<&Column<K::Row>> = list
+        .kind
+        .columns()
         .iter()
         .filter(|c| inner.width >= c.min_list_width)
         .collect();
@@ -167,9 +169,9 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
         }
         return vec![Line::styled(" loading…", t.dim())];
     }
-    if !K::filter_is_empty(&list.filter) {
+    if !list.kind.filter_is_empty(&list.filter) {
         return vec![
-            Line::raw(format!(" No {} matches the filter.", K::NOUN)),
+            Line::raw(format!(" No {} matches the filter.", list.kind.noun())),
             Line::styled(
                 format!(
                     " {} clears it · {} edits it",
@@ -181,7 +183,11 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
         ];
     }
     let mut lines = vec![
-        Line::raw(format!(" No {} {}s yet.", K::tab_name(list.tab), K::NOUN)),
+        Line::raw(format!(
+            " No {} {}s yet.",
+            list.kind.tab_name(list.tab),
+            list.kind.noun()
+        )),
         Line::raw(""),
     ];
     // Read-only: creating is not offered.
@@ -189,7 +195,7 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
         lines.push(Line::from(vec![
             Span::raw(" Press "),
             Span::styled(k(Action::New), t.key()),
-            Span::raw(format!(" to create {},", K::A_NOUN)),
+            Span::raw(format!(" to create {},", list.kind.a_noun())),
         ]));
     }
     lines.extend([
@@ -198,7 +204,7 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
             Span::styled(k(Action::NextTab), t.key()),
             Span::raw(format!(
                 " to see the {} ones,",
-                K::tab_name(list.next_tab())
+                list.kind.tab_name(list.next_tab())
             )),
         ]),
         Line::from(vec![

@@ -2,6 +2,7 @@
 //! used (how many list rows fit, how far the detail and help can scroll), and the runtime feeds
 //! that back with [`App::on_layout`]. Every screen can be snapshot-tested on a `TestBackend`.
 
+mod dashboard;
 mod detail;
 mod list;
 mod overlay;
@@ -13,10 +14,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::app::views::Screen;
 use super::app::{App, Level, Link};
 use super::keymap::Action;
+use super::panes::ListPane;
 use super::panes::Pane;
-use super::records::{Accounts, RecordKind, account};
+use super::records::crm::RecordFilter;
+use super::records::{RecordKind, ViewId, account};
 use super::sanitize;
 
 pub const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -32,6 +36,8 @@ pub struct ScreenLayout {
     pub list_rows: Option<usize>,
     /// The furthest the detail pane can scroll.
     pub detail_max_scroll: Option<u16>,
+    /// The scroll the detail pane was drawn with (it follows the selected link).
+    pub detail_scroll: Option<u16>,
     /// The furthest the help can scroll.
     pub help_max_scroll: Option<u16>,
     /// Where each pane was drawn (for the mouse); `None`: not on screen.
@@ -100,7 +106,10 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
     draw_header(frame, app, header);
     draw_filter_bar(frame, app, filter_bar);
 
-    if area.width >= SPLIT_MIN_WIDTH {
+    if app.screen == Screen::Dashboard {
+        layout.detail_area = Some(body);
+        dashboard::draw(frame, app, body);
+    } else if area.width >= SPLIT_MIN_WIDTH {
         let list_pct = if area.width >= 120 { 55 } else { 52 };
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(list_pct), Constraint::Fill(1)]).areas(body);
@@ -111,7 +120,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
         let [top, bottom] =
             Layout::vertical([Constraint::Length(detail_rows), Constraint::Fill(1)]).areas(right);
         draw_list(frame, app, left, &mut layout);
-        layout.detail_max_scroll = detail::draw_detail(frame, app, top);
+        detail_drawn(&mut layout, detail::draw_detail(frame, app, top));
         layout.detail_area = Some(top);
         layout.thread_lines = detail::draw_thread(frame, app, bottom);
         layout.thread_area = Some(bottom);
@@ -119,7 +128,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
         match app.pane {
             Pane::List => draw_list(frame, app, body, &mut layout),
             Pane::Detail => {
-                layout.detail_max_scroll = detail::draw_detail(frame, app, body);
+                detail_drawn(&mut layout, detail::draw_detail(frame, app, body));
                 layout.detail_area = Some(body);
             }
             Pane::Thread => {
@@ -133,13 +142,38 @@ pub fn draw(frame: &mut Frame, app: &App) -> ScreenLayout {
     layout
 }
 
-/// The list, and where its rows went.
+fn detail_drawn(layout: &mut ScreenLayout, drawn: Option<detail::DetailDrawn>) {
+    if let Some(d) = drawn {
+        layout.detail_max_scroll = Some(d.max_scroll);
+        layout.detail_scroll = Some(d.scroll);
+    }
+}
+
+/// The list of the view on screen, and where its rows went.
 fn draw_list(frame: &mut Frame, app: &App, area: Rect, layout: &mut ScreenLayout) {
-    let rows = list::draw(frame, app, &app.list, area);
+    match app.view() {
+        Some(ViewId::Accounts) => draw_list_of(frame, app, &app.list, area, layout),
+        Some(v) => {
+            if let Some(p) = app.record_panes(v) {
+                draw_list_of(frame, app, &p.list, area, layout);
+            }
+        }
+        None => {}
+    }
+}
+
+fn draw_list_of<K: RecordKind>(
+    frame: &mut Frame,
+    app: &App,
+    pane: &ListPane<K>,
+    area: Rect,
+    layout: &mut ScreenLayout,
+) {
+    let rows = list::draw(frame, app, pane, area);
     layout.list_rows = Some(rows);
     layout.list_area = Some(area);
     // Inside the border, under the header row; scrolled as the draw scrolled it.
-    let scroll = visible_scroll(app.list.scroll, app.list.cursor(), rows);
+    let scroll = visible_scroll(pane.scroll, pane.cursor(), rows);
     layout.list_rows_at = Some((area.y.saturating_add(2), scroll));
 }
 
@@ -174,7 +208,26 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     if app.read_only {
         left.push(Span::styled(" · read-only", t.warn()));
     }
-    counts_spans(app, &app.list, &mut left);
+    let trail = app.trail_labels();
+    if !trail.is_empty() {
+        left.push(Span::raw("   "));
+        left.push(Span::styled(
+            sanitize::truncate_middle(&trail.join(" › "), (area.width as usize / 2).max(20))
+                .into_owned(),
+            t.accent(),
+        ));
+    } else {
+        match app.view() {
+            Some(ViewId::Accounts) => counts_spans(app, &app.list, &mut left),
+            Some(v) => {
+                if let Some(p) = app.record_panes(v) {
+                    left.push(Span::styled(format!("   {}", view_title(v)), t.title()));
+                    counts_spans(app, &p.list, &mut left);
+                }
+            }
+            None => left.push(Span::styled("   Dashboard", t.title())),
+        }
+    }
     let mut right = Vec::new();
     match &app.link {
         Link::Starting => right.push(Span::styled("starting… ", t.dim())),
@@ -206,8 +259,49 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 
 fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
     let key = app.keymap.hint(Action::Filter);
-    let line = account::filter_bar(&app.theme, key, &app.list.filter);
+    let line = match app.view() {
+        Some(ViewId::Accounts) => account::filter_bar(&app.theme, key, &app.list.filter),
+        Some(v) => match app.record_panes(v) {
+            Some(p) => record_filter_bar(app, &p.list.filter, &key),
+            None => Line::raw(""),
+        },
+        None => Line::styled(
+            " Enter opens a row · :accounts :contacts :leads :opps :cases :tasks :invoices",
+            app.theme.dim(),
+        ),
+    };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The filter of a record list: its text and `key=value` pairs, or how to filter.
+fn record_filter_bar(app: &App, f: &RecordFilter, key: &str) -> Line<'static> {
+    let t = &app.theme;
+    if f.is_empty() {
+        return Line::from(vec![
+            Span::styled(" no filter · ", t.dim()),
+            Span::styled(key.to_string(), t.key()),
+            Span::styled(" search · ", t.dim()),
+            Span::styled(app.keymap.hint(Action::FilterForm), t.key()),
+            Span::styled(" key=value", t.dim()),
+        ]);
+    }
+    let mut parts: Vec<String> = f.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if let Some(text) = &f.text {
+        parts.insert(0, format!("{text:?}"));
+    }
+    Line::from(vec![
+        Span::styled(" filter: ", t.accent()),
+        Span::raw(sanitize::line(&parts.join(" ")).into_owned()),
+        Span::styled(
+            format!("  ({} clears)", app.keymap.hint(Action::ClearFilter)),
+            t.dim(),
+        ),
+    ])
+}
+
+/// A view's name in the header.
+fn view_title(v: ViewId) -> &'static str {
+    crate::tui::records::crm::view(v).map_or("Accounts", |w| w.plural_title())
 }
 
 /// Every tab's count (`open 1,204 │ closed 88`), the shown one highlighted.
@@ -229,7 +323,7 @@ fn counts_spans<K: RecordKind>(
             t.dim()
         };
         spans.push(Span::styled(
-            format!("{} {}", K::tab_name(*tab), thousands(*n)),
+            format!("{} {}", list.kind.tab_name(*tab), thousands(*n)),
             style,
         ));
     }
@@ -237,11 +331,12 @@ fn counts_spans<K: RecordKind>(
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let pos = if app.total() > 0 {
+    let (cursor, total) = app.position();
+    let pos = if total > 0 {
         format!(
             " {}/{} ",
-            thousands(app.cursor() as i64 + 1),
-            thousands(app.total() as i64)
+            thousands(cursor as i64 + 1),
+            thousands(total as i64)
         )
     } else {
         " ".into()
@@ -279,42 +374,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 fn hints_line(app: &App, width: usize) -> Line<'static> {
     let t = &app.theme;
     let k = |a: Action| app.keymap.hint(a);
-    let items: Vec<(Action, &str)> = match app.pane {
-        Pane::List => vec![
-            (Action::Open, "open"),
-            (Action::Filter, "filter"),
-            (Action::FilterForm, "filters"),
-            (Action::NextTab, Accounts::tab_name(app.list.next_tab())),
-            (Action::New, "new"),
-            (Action::Edit, "edit"),
-            (Action::Delete, "delete"),
-            (Action::Comment, "comment"),
-            (Action::Mail, "mail"),
-            (Action::Command, "cmd"),
-            (Action::Quit, "quit"),
-        ],
-        Pane::Detail => vec![
-            (Action::Edit, "edit"),
-            (Action::CloseReopen, "close/reopen"),
-            (Action::Comment, "comment"),
-            (Action::Mail, "mail"),
-            (Action::Attach, "attach"),
-            (Action::Delete, "delete"),
-            (Action::Copy, "copy"),
-            (Action::OpenLink, "open link"),
-            (Action::NextPane, "comments"),
-            (Action::Back, "back"),
-        ],
-        Pane::Thread => vec![
-            (Action::Comment, "comment"),
-            (Action::Edit, "edit"),
-            (Action::Delete, "delete"),
-            (Action::Attach, "attach"),
-            (Action::Download, "save file"),
-            (Action::Copy, "copy"),
-            (Action::Back, "back"),
-        ],
-    };
+    let items = hint_items(app);
     // Read-only: write keys are not offered.
     let items = items
         .into_iter()
@@ -337,6 +397,97 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
         spans.push(Span::raw(format!(" {label}")));
     }
     Line::from(spans)
+}
+
+/// The hints of the pane in focus, for the kind of record shown.
+fn hint_items(app: &App) -> Vec<(Action, &'static str)> {
+    let view = match app.view() {
+        None => {
+            return vec![
+                (Action::Open, "open"),
+                (Action::Refresh, "refresh"),
+                (Action::Back, "back"),
+                (Action::Command, ":cases :tasks …"),
+                (Action::Quit, "quit"),
+            ];
+        }
+        Some(v) => v,
+    };
+    let has_links = !app.shown_links().is_empty();
+    let crm = crate::tui::records::crm::view(view);
+    let first = app.first_triage_label();
+    match (app.pane, crm) {
+        (Pane::Thread, _) => vec![
+            (Action::Comment, "comment"),
+            (Action::Edit, "edit"),
+            (Action::Delete, "delete"),
+            (Action::Attach, "attach"),
+            (Action::Download, "save file"),
+            (Action::Copy, "copy"),
+            (Action::Back, "back"),
+        ],
+        (Pane::List, None) => vec![
+            (Action::Open, "open"),
+            (Action::Filter, "filter"),
+            (Action::FilterForm, "filters"),
+            (Action::NextTab, app.list.kind.tab_name(app.list.next_tab())),
+            (Action::New, "new"),
+            (Action::Edit, "edit"),
+            (Action::Delete, "delete"),
+            (Action::Comment, "comment"),
+            (Action::Mail, "mail"),
+            (Action::Command, "cmd"),
+            (Action::Quit, "quit"),
+        ],
+        (Pane::Detail, None) => {
+            let mut v = Vec::new();
+            if has_links {
+                v.push((Action::Open, "related"));
+            }
+            v.extend([
+                (Action::Edit, "edit"),
+                (Action::CloseReopen, "close/reopen"),
+                (Action::Comment, "comment"),
+                (Action::Mail, "mail"),
+                (Action::Attach, "attach"),
+                (Action::Delete, "delete"),
+                (Action::Copy, "copy"),
+                (Action::OpenLink, "open link"),
+                (Action::Back, "back"),
+            ]);
+            v
+        }
+        (pane, Some(w)) => {
+            let mut v = Vec::new();
+            match pane {
+                Pane::List => v.extend([(Action::Open, "open"), (Action::Filter, "search")]),
+                _ if has_links => v.push((Action::Open, "related")),
+                _ => {}
+            }
+            if let Some(label) = first {
+                v.push((Action::CloseReopen, label));
+                v.push((Action::Triage, "actions"));
+            }
+            if pane == Pane::List {
+                let next = app
+                    .record_panes(view)
+                    .map_or("all", |p| p.list.kind.tab_name(p.list.next_tab()));
+                v.push((Action::NextTab, next));
+                v.push((Action::FilterForm, "filters"));
+            }
+            if !w.form.is_empty() {
+                v.extend([(Action::New, "new"), (Action::Edit, "edit")]);
+            }
+            v.extend([
+                (Action::Comment, "comment"),
+                (Action::Delete, "delete"),
+                (Action::Back, "back"),
+                (Action::Command, "cmd"),
+                (Action::Quit, "quit"),
+            ]);
+            v
+        }
+    }
 }
 
 /// Relative time: "just now", "5m ago", "3h ago", "yesterday", "4d ago", or the date.

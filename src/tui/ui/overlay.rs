@@ -127,6 +127,13 @@ fn draw_pick(frame: &mut Frame, app: &App, pick: &Pick, area: Rect) {
         .map(|c| {
             let label = c.label.trim_start_matches("the ");
             let value_w = inner.saturating_sub(12);
+            // A triage action is its label alone (its value is only its place in the list).
+            if pick.verb == crate::tui::overlay::pick::Verb::Triage {
+                return Line::from(vec![
+                    Span::styled(format!("{} ", c.key), t.key()),
+                    Span::raw(label.to_string()),
+                ]);
+            }
             Line::from(vec![
                 Span::styled(format!("{} ", c.key), t.key()),
                 Span::raw(format!("{label:<9} ")),
@@ -236,7 +243,7 @@ fn draw_field(
     let style = if focused { t.accent() } else { t.dim() };
     frame.render_widget(
         Paragraph::new(Span::styled(
-            sanitize::truncate(f.label, LABEL as usize - 1).into_owned(),
+            sanitize::truncate(&f.label, LABEL as usize - 1).into_owned(),
             style,
         )),
         label_area,
@@ -246,7 +253,31 @@ fn draw_field(
         width: row.width.saturating_sub(LABEL),
         ..row
     };
-    if f.kind == FieldKind::Multi {
+    if let FieldKind::Choice(_) = f.kind {
+        // A picker: the choice between arrows that say how to change it.
+        let value = f.value();
+        let shown = if value.is_empty() {
+            "—".to_string()
+        } else {
+            sanitize::line(&value).into_owned()
+        };
+        let text = if focused {
+            format!("◂ {shown} ▸")
+        } else {
+            format!("  {shown}")
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                sanitize::truncate(&text, value_area.width as usize).into_owned(),
+                if focused {
+                    t.selected()
+                } else {
+                    ratatui::style::Style::default()
+                },
+            )),
+            value_area,
+        );
+    } else if f.kind == FieldKind::Multi {
         // The editor's left rule, drawn around it (drawing does not restyle the editor).
         let rule = Block::default().borders(Borders::LEFT).border_style(style);
         let text_area = rule.inner(value_area);

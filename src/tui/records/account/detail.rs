@@ -232,59 +232,6 @@ fn related_lines(
     width: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
-    let contacts = d
-        .contacts
-        .iter()
-        .map(|c| join(&[&c.full_name(), &c.title, &c.email, &c.phone]))
-        .collect();
-    section(ctx, lines, "Contacts", contacts, width);
-    // Related records are rows of their own kinds: each line joins a few of their fields.
-    let rows = |records: &[crate::model::record::Record], keys: &[&str]| -> Vec<String> {
-        records
-            .iter()
-            .map(|r| {
-                let values: Vec<String> = keys
-                    .iter()
-                    .map(|k| match *k {
-                        "amount" | "total_amount" => {
-                            format!("{} {}", r.text(k), r.text("currency"))
-                                .trim()
-                                .to_string()
-                        }
-                        "probability" => format!("{}%", r.text(k)),
-                        "due_date" if !r.text(k).is_empty() => format!("due {}", r.text(k)),
-                        _ => r.text(k),
-                    })
-                    .collect();
-                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                join(&refs)
-            })
-            .collect()
-    };
-    for (title, records, keys) in [
-        (
-            "Opportunities",
-            &d.opportunities,
-            &["name", "stage", "amount", "probability"][..],
-        ),
-        (
-            "Cases",
-            &d.cases,
-            &["name", "status", "priority", "case_type"][..],
-        ),
-        (
-            "Tasks",
-            &d.tasks,
-            &["title", "status", "priority", "due_date"][..],
-        ),
-        (
-            "Invoices",
-            &d.invoices,
-            &["invoice_number", "invoice_title", "status", "total_amount"][..],
-        ),
-    ] {
-        section(ctx, lines, title, rows(records, keys), width);
-    }
     let users = d
         .assigned_to
         .iter()

@@ -9,7 +9,9 @@ pub use filter::{filter_bar, filter_form, filter_from_form, parse_filter};
 use ratatui::text::{Line, Span};
 use uuid::Uuid;
 
-use super::{Column, DrawCtx, FieldSpec, PageParts, PageQuery, RecordKind, Row, Thread};
+use super::{
+    Column, DrawCtx, FieldSpec, Link, PageParts, PageQuery, RecordKind, Row, Thread, ViewId,
+};
 use crate::model::{
     Account, AccountDetail, AccountFilter, AccountInput, AccountList, AccountStatus, Patch,
 };
@@ -35,43 +37,61 @@ impl RecordKind for Accounts {
     type Filter = AccountFilter;
     type Page = AccountList;
 
-    const NOUN: &'static str = "account";
-    const A_NOUN: &'static str = "an account";
-    const LOADING_LIST: &'static str = "loading accounts";
-    const LOADING_DETAIL: &'static str = "loading account";
-    const TABS: &'static [AccountStatus] = &[AccountStatus::Open, AccountStatus::Closed];
+    fn view(&self) -> ViewId {
+        ViewId::Accounts
+    }
 
-    fn tab_name(tab: AccountStatus) -> &'static str {
+    fn noun(&self) -> &'static str {
+        "account"
+    }
+
+    fn a_noun(&self) -> &'static str {
+        "an account"
+    }
+
+    fn loading_list(&self) -> &'static str {
+        "loading accounts"
+    }
+
+    fn loading_detail(&self) -> &'static str {
+        "loading account"
+    }
+
+    fn tabs(&self) -> &'static [AccountStatus] {
+        &[AccountStatus::Open, AccountStatus::Closed]
+    }
+
+    fn tab_name(&self, tab: AccountStatus) -> &'static str {
         tab.as_str()
     }
 
-    fn list_title(tab: AccountStatus) -> &'static str {
+    fn list_title(&self, tab: AccountStatus) -> &'static str {
         match tab {
             AccountStatus::Open => " Open accounts ",
             AccountStatus::Closed => " Closed accounts ",
         }
     }
 
-    fn columns() -> &'static [Column<Account>] {
+    fn columns(&self) -> &'static [Column<Account>] {
         COLUMNS
     }
 
-    fn title(row: &Account) -> String {
+    fn title(&self, row: &Account) -> String {
         row.name.clone()
     }
 
-    fn badge(row: &Account, theme: &Theme) -> Option<Span<'static>> {
+    fn badge(&self, row: &Account, theme: &Theme) -> Option<Span<'static>> {
         Some(match row.status {
             AccountStatus::Open => Span::styled(" open ", theme.open()),
             AccountStatus::Closed => Span::styled(" closed ", theme.closed()),
         })
     }
 
-    fn filter_is_empty(filter: &AccountFilter) -> bool {
+    fn filter_is_empty(&self, filter: &AccountFilter) -> bool {
         filter.is_empty()
     }
 
-    fn load_page(q: PageQuery<Self>) -> Cmd {
+    fn load_page(&self, q: PageQuery<Self>) -> Cmd {
         Cmd::LoadPage {
             epoch: q.epoch,
             tab: q.tab,
@@ -82,11 +102,11 @@ impl RecordKind for Accounts {
         }
     }
 
-    fn load_detail(id: Uuid) -> Cmd {
+    fn load_detail(&self, id: Uuid) -> Cmd {
         Cmd::LoadDetail { id }
     }
 
-    fn split_page(list: AccountList, tab: AccountStatus) -> PageParts<Self> {
+    fn split_page(&self, list: AccountList, tab: AccountStatus) -> PageParts<Self> {
         let totals = vec![
             (AccountStatus::Open, list.open_accounts_count),
             (AccountStatus::Closed, list.closed_accounts_count),
@@ -102,11 +122,11 @@ impl RecordKind for Accounts {
         }
     }
 
-    fn detail_row(detail: &AccountDetail) -> &Account {
+    fn detail_row<'a>(&self, detail: &'a AccountDetail) -> &'a Account {
         &detail.account_obj
     }
 
-    fn thread(detail: &AccountDetail) -> Thread<'_> {
+    fn thread<'a>(&self, detail: &'a AccountDetail) -> Thread<'a> {
         Thread {
             comments: &detail.comments,
             attachments: &detail.attachments,
@@ -114,12 +134,35 @@ impl RecordKind for Accounts {
     }
 
     fn detail_lines(
+        &self,
         ctx: &DrawCtx<'_>,
         row: &Account,
         detail: Option<&AccountDetail>,
         width: usize,
     ) -> Vec<Line<'static>> {
         detail::lines(ctx, row, detail, width)
+    }
+
+    fn links(&self, d: &AccountDetail) -> Vec<Link> {
+        let mut out: Vec<Link> = d
+            .contacts
+            .iter()
+            .map(|c| Link {
+                section: "Contacts",
+                view: ViewId::Contacts,
+                id: c.id,
+                text: super::crm::join(&[&c.full_name(), &c.title, &c.email, &c.phone]),
+            })
+            .collect();
+        for (view, rows) in [
+            (ViewId::Opportunities, &d.opportunities),
+            (ViewId::Cases, &d.cases),
+            (ViewId::Tasks, &d.tasks),
+            (ViewId::Invoices, &d.invoices),
+        ] {
+            out.extend(super::crm::links_of(view, rows));
+        }
+        out
     }
 }
 

@@ -1,0 +1,505 @@
+//! Every list beyond accounts, through the reducer and on a `TestBackend`: switching lists, the
+//! trail from an account to what hangs off it and back, triage actions, record forms, stale
+//! answers after a switch, the dashboard; and snapshots of each kind's screens.
+
+mod tui_common;
+
+use std::time::{Duration, Instant};
+
+use crmtui::tui::app::views::Screen;
+use crmtui::tui::msg::{Cmd, Msg};
+use crmtui::tui::overlay::{FormKind, Overlay};
+use crmtui::tui::panes::Pane;
+use crmtui::tui::records::ViewId;
+use crmtui::tui::records::crm::triage::Change;
+use crossterm::event::KeyCode;
+use serde_json::json;
+use tui_common::*;
+
+const VIEWS: [(&str, ViewId); 6] = [
+    ("contacts", ViewId::Contacts),
+    ("leads", ViewId::Leads),
+    ("opps", ViewId::Opportunities),
+    ("cases", ViewId::Cases),
+    ("tasks", ViewId::Tasks),
+    ("invoices", ViewId::Invoices),
+];
+
+fn command(app: &mut crmtui::tui::app::App, line: &str) {
+    press(app, key(':'));
+    type_str(app, line);
+    press(app, code(KeyCode::Enter));
+}
+
+/// Lets the detail debounce pass, and answers what it asked for.
+fn settle(app: &mut crmtui::tui::app::App, total: usize) {
+    serve(app, total);
+    app.on_tick(Instant::now() + Duration::from_secs(1));
+    serve(app, total);
+}
+
+/// The app on `:name`, its first page and first detail in.
+fn on_view(name: &str) -> crmtui::tui::app::App {
+    let mut app = loaded_app(1204);
+    command(&mut app, name);
+    settle(&mut app, 1204);
+    app
+}
+
+#[test]
+fn each_command_shows_its_list_with_counts() {
+    for (name, view) in VIEWS {
+        let mut app = on_view(name);
+        assert_eq!(app.screen, Screen::List(view), ":{name}");
+        assert_eq!(app.position(), (0, 1204), ":{name}");
+        assert_eq!(
+            app.shown(),
+            Some((view, crm_id(view, 0))),
+            ":{name}"
+        );
+        // The detail came in: its thread is the pane's.
+        assert!(
+            app.selected_thread().is_some_and(|t| !t.is_empty()),
+            ":{name}"
+        );
+        // `j` moves in this list, not the accounts'.
+        press(&mut app, key('j'));
+        assert_eq!(app.position().0, 1, ":{name}");
+        assert_eq!(app.cursor(), 0, "the account list stays where it was");
+    }
+}
+
+#[test]
+fn the_trail_goes_from_an_account_to_its_case_and_back() {
+    let mut app = loaded_app(1204);
+    press(&mut app, code(KeyCode::Down));
+    press(&mut app, code(KeyCode::Down));
+    settle(&mut app, 1204);
+    assert_eq!(app.cursor(), 2);
+    press(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.pane, Pane::Detail);
+    // Links: the contact, the deal, the case (the fixture's order).
+    let links = app.shown_links();
+    assert_eq!(links.len(), 3, "{links:?}");
+    for _ in 0..3 {
+        press(&mut app, key('j'));
+    }
+    assert_eq!(app.link_cursor(), 2);
+    press(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::List(ViewId::Cases));
+    assert_eq!(app.shown(), Some((ViewId::Cases, crm_id(ViewId::Cases, 3))));
+    serve(&mut app, 1204);
+    assert_eq!(
+        app.trail_labels(),
+        ["Account 00002", "Case: Login fails"],
+        "the header's trail"
+    );
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("Account 00002 › Case: Login fails"),
+        "{screen}"
+    );
+    // From the case to its account, then all the way back.
+    press(&mut app, key('j'));
+    press(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.shown(), Some((ViewId::Accounts, account_id(0))));
+    assert_eq!(app.trail.len(), 2);
+    press(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.shown(), Some((ViewId::Cases, crm_id(ViewId::Cases, 3))));
+    press(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::List(ViewId::Accounts));
+    assert_eq!(app.pane, Pane::Detail);
+    assert_eq!(app.cursor(), 2, "the list's cursor where it was");
+    assert_eq!(app.link_cursor(), 2, "the link's cursor where it was");
+    assert_eq!(app.shown(), Some((ViewId::Accounts, account_id(2))));
+    assert!(app.trail.is_empty());
+}
+
+/// The triage request the key sends for the shown record (after `y` when it asks first).
+fn triage(app: &mut crmtui::tui::app::App, keys: &str) -> (Change, Option<String>) {
+    let _ = app.take_cmds();
+    type_str(app, keys);
+    let question = match &app.overlay {
+        Some(Overlay::Confirm { text, .. }) => Some(text.clone()),
+        _ => None,
+    };
+    if question.is_some() {
+        press(app, key('y'));
+    }
+    let cmds = app.take_cmds();
+    let change = cmds
+        .iter()
+        .find_map(|r| match &r.cmd {
+            Cmd::Triage { change, .. } => Some((**change).clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no triage sent for {keys:?}: {cmds:?}"));
+    (change, question)
+}
+
+fn patch(key: &str, value: &str) -> Change {
+    match json!({ key: value }) {
+        serde_json::Value::Object(m) => Change::Patch(m),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn each_kind_has_its_triage_actions() {
+    let mut cases = on_view("cases");
+    assert_eq!(triage(&mut cases, "x"), (patch("status", "Closed"), None));
+
+    let mut tasks = on_view("tasks");
+    assert_eq!(
+        triage(&mut tasks, "x"),
+        (patch("status", "Completed"), None)
+    );
+
+    let mut deals = on_view("opps");
+    // Deal 0 is prospecting: x moves it on; X w closes it won.
+    assert_eq!(
+        triage(&mut deals, "x"),
+        (patch("stage", "QUALIFICATION"), None)
+    );
+    assert_eq!(
+        triage(&mut deals, "Xw"),
+        (patch("stage", "CLOSED_WON"), None)
+    );
+    assert_eq!(
+        triage(&mut deals, "Xl"),
+        (patch("stage", "CLOSED_LOST"), None)
+    );
+
+    let mut leads = on_view("leads");
+    let (change, asked) = triage(&mut leads, "x");
+    assert_eq!(change, patch("status", "converted"));
+    assert!(asked.is_some_and(|q| q.contains("cannot be undone")));
+
+    let mut invoices = on_view("invoices");
+    // INV-0000 is a draft: sending asks first; the sent one below is paid with X p.
+    let (change, asked) = triage(&mut invoices, "x");
+    assert!(matches!(change, Change::Action("send", _)), "{change:?}");
+    assert!(asked.is_some());
+    press(&mut invoices, key('j'));
+    settle(&mut invoices, 1204);
+    let (change, asked) = triage(&mut invoices, "Xp");
+    assert!(
+        matches!(change, Change::Action("mark-paid", _)),
+        "{change:?}"
+    );
+    assert!(asked.is_some());
+}
+
+#[test]
+fn a_declined_question_sends_nothing() {
+    let mut leads = on_view("leads");
+    let _ = leads.take_cmds();
+    press(&mut leads, key('x'));
+    assert!(matches!(leads.overlay, Some(Overlay::Confirm { .. })));
+    press(&mut leads, key('n'));
+    assert!(leads.overlay.is_none());
+    assert!(
+        !leads
+            .take_cmds()
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::Triage { .. }))
+    );
+}
+
+#[test]
+fn a_triage_answer_updates_the_list_and_says_so() {
+    let mut cases = on_view("cases");
+    let _ = cases.take_cmds();
+    press(&mut cases, key('x'));
+    let req = cases
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Triage { .. }))
+        .expect("triage");
+    let mut closed = crm_json(ViewId::Cases, crm_id(ViewId::Cases, 0));
+    closed["status"] = json!("Closed");
+    cases.on_msg(Msg::RecordSaved {
+        req: req.id,
+        view: ViewId::Cases,
+        created: false,
+        done: Some("closed"),
+        result: Ok(Box::new(serde_json::from_value(closed).expect("record"))),
+    });
+    let status = cases
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert_eq!(status, "closed Case 0000");
+    // The list reloads (the case leaves the open tab) and the detail is asked again.
+    let cmds = cases.take_cmds();
+    assert!(
+        cmds.iter()
+            .any(|r| matches!(r.cmd, Cmd::LoadRecords { .. }))
+    );
+    assert!(cmds.iter().any(|r| matches!(r.cmd, Cmd::LoadRecord { .. })));
+}
+
+#[test]
+fn stale_pages_after_switching_lists_are_dropped() {
+    let mut app = loaded_app(1204);
+    command(&mut app, "cases");
+    let first = app.take_cmds();
+    let (req, epoch) = first
+        .iter()
+        .find_map(|r| match &r.cmd {
+            Cmd::LoadRecords { epoch, .. } => Some((r.id, *epoch)),
+            _ => None,
+        })
+        .expect("a cases page");
+    // Another list, then back: the first cases page is of an older generation.
+    command(&mut app, "tasks");
+    command(&mut app, "cases");
+    app.on_msg(Msg::RecordPage {
+        req,
+        view: ViewId::Cases,
+        epoch,
+        tab: 0,
+        page: 0,
+        result: Ok(crm_page(ViewId::Cases, 0, 50, 99)),
+    });
+    assert_eq!(app.position(), (0, 0), "the stale page is not shown");
+    // An answer for the tasks list, while cases show, fills the tasks list only.
+    settle(&mut app, 1204);
+    assert_eq!(app.position(), (0, 1204));
+    assert_eq!(app.screen, Screen::List(ViewId::Cases));
+    assert_eq!(app.cursor(), 0);
+}
+
+#[test]
+fn a_record_form_sends_typed_values_and_checks_dates() {
+    let mut tasks = on_view("tasks");
+    press(&mut tasks, key('n'));
+    let Some(Overlay::Form(FormKind::Record { view, id: None }, form)) = &tasks.overlay else {
+        panic!("no form: {:?}", tasks.overlay);
+    };
+    assert_eq!(*view, ViewId::Tasks);
+    let keys: Vec<_> = form.fields.iter().map(|f| f.key).collect();
+    assert_eq!(
+        keys,
+        ["title", "status", "priority", "due_date", "description"]
+    );
+    type_str(&mut tasks, "Call Jane");
+    press(&mut tasks, code(KeyCode::Tab));
+    // A picker: the right arrow moves on from New.
+    press(&mut tasks, code(KeyCode::Right));
+    press(&mut tasks, code(KeyCode::Tab));
+    press(&mut tasks, key('h'));
+    press(&mut tasks, code(KeyCode::Tab));
+    type_str(&mut tasks, "2026-02-30");
+    let _ = tasks.take_cmds();
+    press(&mut tasks, ctrl('s'));
+    let Some(Overlay::Form(_, form)) = &tasks.overlay else {
+        panic!("the form closed on a bad date");
+    };
+    assert_eq!(
+        form.errors.get("due_date").map(String::as_str),
+        Some("a date as YYYY-MM-DD")
+    );
+    assert!(tasks.take_cmds().is_empty());
+    for _ in 0..2 {
+        press(&mut tasks, code(KeyCode::Backspace));
+    }
+    type_str(&mut tasks, "28");
+    press(&mut tasks, ctrl('s'));
+    let body = tasks
+        .take_cmds()
+        .into_iter()
+        .find_map(|r| match r.cmd {
+            Cmd::SaveRecord { body, id: None, .. } => Some(*body),
+            _ => None,
+        })
+        .expect("a create");
+    assert_eq!(
+        serde_json::Value::Object(body),
+        json!({"title": "Call Jane", "status": "In Progress", "priority": "High",
+               "due_date": "2026-02-28", "description": ""})
+    );
+}
+
+#[test]
+fn an_edit_sends_only_what_changed_and_shows_field_errors() {
+    let mut cases = on_view("cases");
+    press(&mut cases, key('e'));
+    assert!(matches!(
+        cases.overlay,
+        Some(Overlay::Form(FormKind::Record { id: Some(_), .. }, _))
+    ));
+    press(&mut cases, code(KeyCode::Tab));
+    press(&mut cases, code(KeyCode::Tab));
+    // Priority: Urgent → Low by the letter.
+    press(&mut cases, key('l'));
+    let _ = cases.take_cmds();
+    press(&mut cases, ctrl('s'));
+    let req = cases
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::SaveRecord { .. }))
+        .expect("a save");
+    let Cmd::SaveRecord { body, .. } = &req.cmd else {
+        unreachable!()
+    };
+    assert_eq!(
+        serde_json::Value::Object((**body).clone()),
+        json!({"priority": "Low"})
+    );
+    cases.on_msg(Msg::RecordSaved {
+        req: req.id,
+        view: ViewId::Cases,
+        created: false,
+        done: None,
+        result: Err(crmtui::client::ClientError::Api {
+            status: 400,
+            message: "invalid".into(),
+            fields: [("priority".to_string(), "not allowed".to_string())].into(),
+        }),
+    });
+    let Some(Overlay::Form(_, form)) = &cases.overlay else {
+        panic!("the form closed on an error");
+    };
+    assert_eq!(
+        form.errors.get("priority").map(String::as_str),
+        Some("not allowed")
+    );
+}
+
+#[test]
+fn the_dashboard_opens_its_urgent_rows() {
+    let mut app = loaded_app(1204);
+    command(&mut app, "dashboard");
+    serve(&mut app, 1204);
+    assert_eq!(app.screen, Screen::Dashboard);
+    let links = app.shown_links();
+    assert_eq!(links.len(), 5);
+    assert_eq!(links[4].view, ViewId::Cases);
+    press(&mut app, key('G'));
+    press(&mut app, code(KeyCode::Enter));
+    serve(&mut app, 1204);
+    assert_eq!(app.shown(), Some((ViewId::Cases, crm_id(ViewId::Cases, 0))));
+    assert_eq!(app.trail_labels(), ["Dashboard", "Case: Case 0000"]);
+    press(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert_eq!(app.link_cursor(), 4);
+}
+
+#[test]
+fn a_case_comment_and_an_internal_note_show_apart() {
+    let mut cases = on_view("cases");
+    let screen = render(&mut cases, 120, 40);
+    assert!(screen.contains("Customer called twice."), "{screen}");
+    assert!(screen.contains("Internal notes"), "{screen}");
+    let note = screen.find("Escalate").unwrap_or(0);
+    let comment = screen.find("Customer called").unwrap_or(usize::MAX);
+    assert!(comment < note, "notes come after the comments");
+    // A comment on a case goes to the case.
+    press(&mut cases, key('c'));
+    type_str(&mut cases, "on it");
+    let _ = cases.take_cmds();
+    press(&mut cases, ctrl('s'));
+    let sent = cases.take_cmds();
+    assert!(
+        sent.iter().any(|r| matches!(
+            &r.cmd,
+            Cmd::AddComment { owner: crmtui::tui::msg::Owner::Record(ViewId::Cases, id), .. }
+                if *id == crm_id(ViewId::Cases, 0)
+        )),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn a_bad_filter_says_which_keys_the_list_takes() {
+    let mut cases = on_view("cases");
+    command(&mut cases, "filter colour=red");
+    let status = cases
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("takes no \"colour\""), "{status}");
+    command(&mut cases, "filter priority=Urgent login");
+    let sent = cases.take_cmds();
+    let params = sent
+        .iter()
+        .find_map(|r| match &r.cmd {
+            Cmd::LoadRecords { query, .. } => Some(query.params.clone()),
+            _ => None,
+        })
+        .expect("a reload");
+    assert!(
+        params.contains(&("priority".into(), "Urgent".into())),
+        "{params:?}"
+    );
+    assert!(
+        params.contains(&("search".into(), "login".into())),
+        "{params:?}"
+    );
+}
+
+// --- snapshots ----------------------------------------------------------------------------------
+
+#[test]
+fn each_list_and_detail_80x24_and_large() {
+    for (name, _) in VIEWS {
+        let mut app = on_view(name);
+        insta::assert_snapshot!(format!("{name}_list_80x24"), render(&mut app, 80, 24));
+        insta::assert_snapshot!(format!("{name}_list_160x48"), render(&mut app, 160, 48));
+        press(&mut app, code(KeyCode::Enter));
+        settle(&mut app, 1204);
+        insta::assert_snapshot!(format!("{name}_detail_80x24"), render(&mut app, 80, 24));
+    }
+}
+
+#[test]
+fn each_form_80x24_and_large() {
+    for (name, _) in VIEWS.iter().filter(|(n, _)| *n != "invoices") {
+        let mut app = on_view(name);
+        press(&mut app, key('n'));
+        insta::assert_snapshot!(format!("{name}_new_80x24"), render(&mut app, 80, 24));
+        press(&mut app, code(KeyCode::Esc));
+        press(&mut app, key('e'));
+        insta::assert_snapshot!(format!("{name}_edit_120x40"), render(&mut app, 120, 40));
+    }
+}
+
+#[test]
+fn dashboard_and_trail_screens() {
+    let mut app = loaded_app(1204);
+    command(&mut app, "dashboard");
+    serve(&mut app, 1204);
+    insta::assert_snapshot!("dashboard_80x24", render(&mut app, 80, 24));
+    insta::assert_snapshot!("dashboard_140x40", render(&mut app, 140, 40));
+    command(&mut app, "accounts");
+    settle(&mut app, 1204);
+    press(&mut app, code(KeyCode::Enter));
+    for _ in 0..3 {
+        press(&mut app, key('j'));
+    }
+    insta::assert_snapshot!("account_links_80x24", render(&mut app, 80, 24));
+    press(&mut app, code(KeyCode::Enter));
+    serve(&mut app, 1204);
+    insta::assert_snapshot!("trail_case_80x24", render(&mut app, 80, 24));
+    press(&mut app, key('X'));
+    insta::assert_snapshot!("case_actions_80x24", render(&mut app, 80, 24));
+}
+
+#[test]
+fn every_view_draws_at_every_size() {
+    for (name, _) in VIEWS.iter().chain(&[("dashboard", ViewId::Accounts)]) {
+        let mut app = on_view(name);
+        for w in 1..=130u16 {
+            for h in [1u16, 2, 5, 6, 12, 24, 40] {
+                let _ = render(&mut app, w, h);
+            }
+        }
+        press(&mut app, key('n'));
+        for w in (1..=130u16).step_by(7) {
+            let _ = render(&mut app, w, 24);
+        }
+    }
+}

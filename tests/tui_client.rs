@@ -774,3 +774,198 @@ async fn a_download_never_writes_through_a_planted_link() {
         .collect();
     assert!(left.is_empty(), "temp files left: {left:?}");
 }
+
+/// Every kind beyond accounts through the calls the TUI makes, on a real core: each list's
+/// envelope, details with their links and threads, writes, triage actions and the dashboard.
+#[tokio::test]
+async fn every_kind_lists_opens_writes_and_triages() {
+    use crmtui::client::records::{Half, RecordQuery};
+    use crmtui::model::kinds::{CASE, CONTACT, INVOICE, KINDS, LEAD, OPPORTUNITY, TASK};
+    use serde_json::{Map, Value, json};
+
+    let env = start().await;
+    let c = &env.client;
+    let obj = |v: Value| -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    };
+    let acme = c.create_account(&named("Acme")).await.expect("account");
+    let contact = c
+        .create_record(
+            &CONTACT,
+            &obj(json!({"first_name": "Jane", "last_name": "Roe",
+                        "email": "jane@acme.example", "account": acme.id})),
+        )
+        .await
+        .expect("contact");
+    let case = c
+        .create_record(
+            &CASE,
+            &obj(
+                json!({"name": "Login broken", "status": "New", "priority": "Urgent",
+                        "account": acme.id, "contacts": [contact.id()]}),
+            ),
+        )
+        .await
+        .expect("case");
+    let case_id = case.id().expect("case id");
+    let task = c
+        .create_record(
+            &TASK,
+            &obj(
+                json!({"title": "Call Jane", "status": "New", "priority": "High",
+                        "case": case_id}),
+            ),
+        )
+        .await
+        .expect("task");
+    let deal = c
+        .create_record(
+            &OPPORTUNITY,
+            &obj(json!({"name": "Renewal", "account": acme.id, "amount": "1200.00"})),
+        )
+        .await
+        .expect("deal");
+    let lead = c
+        .create_record(
+            &LEAD,
+            &obj(json!({"first_name": "Lee", "company_name": "Globex",
+                        "email": "lee@globex.example", "status": "assigned"})),
+        )
+        .await
+        .expect("lead");
+
+    // Each list's envelope gives its rows and count.
+    let q = RecordQuery {
+        params: vec![],
+        limit: 10,
+        offset: 0,
+    };
+    for kind in KINDS {
+        let page = c.records(kind, Half::Open, &q).await.expect(kind.name);
+        assert_eq!(page.skipped, 0, "{}", kind.name);
+        let expected = if kind.name == "invoice" { 0 } else { 1 };
+        assert_eq!(page.count, expected, "{}", kind.name);
+        assert_eq!(page.rows.len(), expected as usize, "{}", kind.name);
+    }
+    let closed = c
+        .records(&LEAD, Half::Closed, &q)
+        .await
+        .expect("closed leads");
+    assert_eq!(closed.count, 0);
+    let filtered = RecordQuery {
+        params: vec![("search".into(), "login".into())],
+        ..q.clone()
+    };
+    assert_eq!(
+        c.records(&CASE, Half::Open, &filtered)
+            .await
+            .expect("search")
+            .count,
+        1
+    );
+
+    // Details: the case names its account and contact; a contact lists its cases.
+    let d = c.record(&CASE, case_id).await.expect("case detail");
+    assert_eq!(d.record.text("account"), "Acme");
+    assert_eq!(d.record.text("contacts"), "Jane Roe");
+    let cd = c
+        .record(&CONTACT, contact.id().expect("id"))
+        .await
+        .expect("contact detail");
+    assert!(
+        cd.lists
+            .iter()
+            .any(|(k, rows)| k == "cases" && rows.len() == 1),
+        "{:?}",
+        cd.lists
+    );
+
+    // Comments and internal notes on a case come back apart.
+    c.add_record_comment(&CASE, case_id, "seen it", false)
+        .await
+        .expect("comment");
+    c.add_record_comment(&CASE, case_id, "tier 2", true)
+        .await
+        .expect("note");
+    let d = c.record(&CASE, case_id).await.expect("case detail");
+    assert_eq!(d.comments.len(), 1);
+    assert_eq!(d.internal_notes.len(), 1);
+    assert_eq!(d.internal_notes[0].comment, "tier 2");
+    c.edit_record_comment("cases", d.comments[0].id, "seen it twice")
+        .await
+        .expect("edit");
+    c.delete_record_comment("cases", d.internal_notes[0].id)
+        .await
+        .expect("delete note");
+
+    // Triage: close the case, complete the task, win the deal, convert the lead.
+    let closed = c
+        .update_record(&CASE, case_id, &obj(json!({"status": "Closed"})))
+        .await
+        .expect("close");
+    assert_eq!(closed.text("status"), "Closed");
+    assert!(!closed.text("closed_on").is_empty());
+    let done = c
+        .update_record(
+            &TASK,
+            task.id().expect("id"),
+            &obj(json!({"status": "Completed"})),
+        )
+        .await
+        .expect("complete");
+    assert_eq!(done.text("status"), "Completed");
+    let won = c
+        .update_record(
+            &OPPORTUNITY,
+            deal.id().expect("id"),
+            &obj(json!({"stage": "CLOSED_WON"})),
+        )
+        .await
+        .expect("won");
+    assert_eq!(won.text("probability"), "100");
+    let converted = c
+        .update_record(
+            &LEAD,
+            lead.id().expect("id"),
+            &obj(json!({"status": "converted"})),
+        )
+        .await
+        .expect("convert");
+    assert!(converted.str("account_id").is_some(), "{converted:?}");
+
+    // A field error names its field.
+    let e = c
+        .update_record(&CASE, case_id, &obj(json!({"priority": "Whenever"})))
+        .await
+        .expect_err("bad priority");
+    assert!(
+        e.field_errors().is_some_and(|f| f.contains_key("priority")),
+        "{e:?}"
+    );
+
+    // Invoices are not created here; an unknown one answers 404 to an action.
+    let gone = c
+        .record_action(&INVOICE, uuid::Uuid::nil(), "send", &Map::new())
+        .await
+        .expect_err("no such invoice");
+    assert!(
+        matches!(gone, ClientError::Api { status: 404, .. }),
+        "{gone:?}"
+    );
+
+    let dash = c.dashboard().await.expect("dashboard");
+    assert_eq!(dash.accounts_count, 2, "Acme and the converted lead's");
+    assert_eq!(dash.pipeline_by_stage.len(), 6);
+
+    c.delete_record(&TASK, task.id().expect("id"))
+        .await
+        .expect("delete");
+    let e = c
+        .record(&TASK, task.id().expect("id"))
+        .await
+        .expect_err("deleted");
+    assert!(matches!(e, ClientError::Api { status: 404, .. }), "{e:?}");
+}

@@ -445,3 +445,116 @@ fn mouse_clicks_select_when_turned_on() {
     tui.quit();
     assert!(tui.raw_contains(b"\x1b[?1000l"), "mouse capture left on");
 }
+
+/// The right-hand pane's lines (the detail), as the screen shows them.
+fn detail_lines(screen: &str) -> Vec<String> {
+    // The detail pane starts where the second box's top-left corner is.
+    let at = screen
+        .lines()
+        .find_map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            chars
+                .windows(2)
+                .position(|w| w == ['┐', '┌'])
+                .map(|i| i + 1)
+        })
+        .unwrap_or(41);
+    screen
+        .lines()
+        .map(|l| l.chars().skip(at).collect::<String>())
+        .collect()
+}
+
+/// Whether the selected link of the detail pane is under the `Cases (n)` heading.
+fn a_case_is_selected(screen: &str) -> bool {
+    let lines = detail_lines(screen);
+    let heading = lines.iter().rposition(|l| l.starts_with("│Cases ("));
+    let selected = lines.iter().position(|l| l.starts_with("│▶ "));
+    match (heading, selected) {
+        (Some(h), Some(s)) => {
+            s > h
+                && !lines[h + 1..s]
+                    .iter()
+                    .any(|l| l.trim_matches(|c| c == '│' || c == ' ').is_empty())
+        }
+        _ => false,
+    }
+}
+
+#[test]
+fn from_an_account_to_its_case_close_it_and_back() {
+    let mut tui = Tui::start(&["--demo"]);
+    tui.wait_text("Demo");
+    // A case, then its account: the trail starts at the case.
+    tui.keys(":cases\r");
+    tui.wait_text("Open cases");
+    tui.wait_text("Account ");
+    tui.keys("\r");
+    tui.keys("j");
+    tui.wait_text("▶ Account: ");
+    tui.keys("\r");
+    let screen = tui.wait_text("Open accounts");
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("Case: ") && h.contains(" › ")),
+        "{screen}"
+    );
+    // Down the account's links to one of its cases, and open it.
+    let mut found = false;
+    for _ in 0..40 {
+        tui.keys("j");
+        if a_case_is_selected(&tui.contents()) {
+            found = true;
+            break;
+        }
+    }
+    assert!(
+        found,
+        "no case among the account's links:\n{}",
+        tui.contents()
+    );
+    let selected = tui.contents();
+    let row = detail_lines(&selected)
+        .into_iter()
+        .find(|l| l.starts_with("│▶ "))
+        .unwrap_or_default();
+    tui.keys("\r");
+    let screen = tui.wait_for("the case", |s| {
+        s.lines()
+            .next()
+            .is_some_and(|h| h.matches(" › ").count() == 2)
+            && s.contains("Open cases")
+    });
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("› Case: ")),
+        "{screen}"
+    );
+    // Close it (or reopen it, if the account's case was closed already), then go back.
+    let closing = screen.contains("x close");
+    tui.keys("x");
+    tui.wait_text(if closing { "closed " } else { "reopened " });
+    tui.keys("\x1b");
+    let back = tui.wait_for("the account again", |s| {
+        s.contains("Open accounts")
+            && s.lines()
+                .next()
+                .is_some_and(|h| h.matches(" › ").count() == 1)
+    });
+    let again = detail_lines(&back)
+        .into_iter()
+        .find(|l| l.starts_with("│▶ "))
+        .unwrap_or_default();
+    // The same row selected (its text may end otherwise: the case's status changed).
+    let same = |l: &str| l.chars().take(20).collect::<String>();
+    assert_eq!(same(&again), same(&row), "the cursor where it was:\n{back}");
+    tui.keys("\x1b");
+    tui.wait_for("the cases list", |s| {
+        s.contains("Open cases") && s.lines().next().is_some_and(|h| !h.contains(" › "))
+    });
+    tui.quit();
+}

@@ -52,11 +52,7 @@ fn each_command_shows_its_list_with_counts() {
         let mut app = on_view(name);
         assert_eq!(app.screen, Screen::List(view), ":{name}");
         assert_eq!(app.position(), (0, 1204), ":{name}");
-        assert_eq!(
-            app.shown(),
-            Some((view, crm_id(view, 0))),
-            ":{name}"
-        );
+        assert_eq!(app.shown(), Some((view, crm_id(view, 0))), ":{name}");
         // The detail came in: its thread is the pane's.
         assert!(
             app.selected_thread().is_some_and(|t| !t.is_empty()),

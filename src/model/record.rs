@@ -239,11 +239,20 @@ impl Record {
             match v {
                 Value::Null => String::new(),
                 Value::String(s) => s.clone(),
-                Value::Object(o) => o
-                    .get("name")
-                    .or_else(|| o.get("email"))
-                    .map(one)
-                    .unwrap_or_default(),
+                Value::Object(o) => {
+                    // A linked record by its name; a person by first and last name.
+                    let person = ["first_name", "last_name"]
+                        .iter()
+                        .filter_map(|k| o.get(*k).and_then(Value::as_str))
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    match o.get("name") {
+                        Some(n) => one(n),
+                        None if !person.is_empty() => person,
+                        None => o.get("email").map(one).unwrap_or_default(),
+                    }
+                }
                 Value::Array(items) => items.iter().map(one).collect::<Vec<_>>().join(", "),
                 other => other.to_string(),
             }

@@ -160,7 +160,9 @@ impl App {
     /// `Enter`: from the list, the detail; in the detail, the selected link; on an
     /// attachment, the save dialog.
     fn open(&mut self) {
-        if self.pane == Pane::List && self.selected().is_some() {
+        if self.pane == Pane::List && self.list.selected().is_some() {
+            // From the list, its row: not a record opened from a link before.
+            self.detail.focus = None;
             self.pane = Pane::Detail;
             self.load_selected_detail();
         } else if self.pane == Pane::Detail {

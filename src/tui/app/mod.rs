@@ -161,8 +161,10 @@ impl App {
         self.list.total()
     }
 
+    /// The account the detail pane shows, and that account actions act on: the one opened
+    /// from another record's link, else the list's selection.
     pub fn selected(&self) -> Option<&Account> {
-        self.list.selected()
+        views::shown_row(&self.list, &self.detail)
     }
 
     pub fn selected_detail(&self) -> Option<&AccountDetail> {
@@ -356,7 +358,7 @@ impl App {
 
     /// Asks for the selected record's detail unless it is cached.
     fn load_selected_detail(&mut self) {
-        if let Some(id) = self.list.selected_id()
+        if let Some(id) = views::shown_id(&self.list, &self.detail)
             && !self.detail.contains(&id)
         {
             self.load_detail(id);

@@ -140,7 +140,10 @@ impl App {
                 }
                 let (pane, mut io) = self.list_io();
                 let changed = pane.on_rows(tab, page, parts, &mut io);
-                self.after_move(changed);
+                // A record opened from a link stays shown whatever the list loads.
+                if self.detail.focus.is_none() {
+                    self.after_move(changed);
+                }
                 if !self.requests.has_pages()
                     && self.status.as_ref().is_some_and(|s| s.text == REFRESHING)
                 {

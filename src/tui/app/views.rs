@@ -487,6 +487,10 @@ impl App {
             Action::Bottom => self.view_move(isize::MAX / 2),
             Action::Open => {
                 if self.pane == Pane::List && self.shown().is_some() {
+                    // From the list, its row: not a record opened from a link before.
+                    if let Some((p, _)) = self.current_records_mut() {
+                        p.detail.focus = None;
+                    }
                     self.pane = Pane::Detail;
                     self.load_view_detail();
                 } else if self.pane == Pane::Detail {
@@ -515,29 +519,7 @@ impl App {
                 self.info(super::REFRESHING);
             }
             Action::ClearFilter => self.set_view_filter(RecordFilter::default()),
-            Action::FilterForm => {
-                let current = self
-                    .current_records()
-                    .map(|p| {
-                        p.list
-                            .filter
-                            .params
-                            .iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .unwrap_or_default();
-                let line = format!("filter {current}");
-                self.overlay = Some(Overlay::Command(crate::tui::overlay::one_line_input(
-                    line.trim_end(),
-                )));
-                self.info(format!(
-                    "filter {}: key=value, e.g. {}",
-                    v.plural,
-                    filter_example(v)
-                ));
-            }
+            Action::FilterForm => self.open_view_filter_line(v),
             Action::New => self.open_record_form(v, None),
             Action::Edit if self.pane != Pane::Thread => {
                 if v.form.is_empty() {
@@ -559,6 +541,32 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    /// `f` on a view beyond accounts: the command line, filled with the list's `key=value`
+    /// filter to edit.
+    fn open_view_filter_line(&mut self, v: &View) {
+        let current = self
+            .current_records()
+            .map(|p| {
+                p.list
+                    .filter
+                    .params
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        let line = format!("filter {current}");
+        self.overlay = Some(Overlay::Command(crate::tui::overlay::one_line_input(
+            line.trim_end(),
+        )));
+        self.info(format!(
+            "filter {}: key=value, e.g. {}",
+            v.plural,
+            filter_example(v)
+        ));
     }
 
     fn dashboard_act(&mut self, action: Action) -> bool {
@@ -767,8 +775,9 @@ impl App {
                 let what = done.unwrap_or(if created { "created" } else { "saved" });
                 let mut message = format!("{what} {name}");
                 // A converted lead names what it became: open them from its links.
-                if view == ViewId::Leads && record.str("account_id").is_some() {
-                    message.push_str(" — its account, contact and deal are in its links");
+                let converted = view == ViewId::Leads && record.str("account_id").is_some();
+                if converted {
+                    message.push_str(" — Enter opens what it became");
                 }
                 self.info(message);
                 let id = Row::id(&*record);
@@ -787,10 +796,25 @@ impl App {
                     }
                     // Its tab may have changed (a closed case leaves the open ones).
                     p.list.reload(&mut io);
-                    p.detail.due = Some(now);
-                    if p.detail.focus == Some(id) || !created {
-                        p.detail.load(id, &mut self.requests);
+                    if converted {
+                        // A converted lead leaves the list: keep it on screen with what it
+                        // became (only this answer names them) as links to open.
+                        p.detail.remember(RecordDetail {
+                            record: (*record).clone(),
+                            ..Default::default()
+                        });
+                        p.detail.focus = Some(id);
+                        p.detail.link = 0;
+                        p.detail.link_active = true;
+                    } else {
+                        p.detail.due = Some(now);
+                        if p.detail.focus == Some(id) || !created {
+                            p.detail.load(id, &mut self.requests);
+                        }
                     }
+                }
+                if converted && self.view() == Some(view) {
+                    self.pane = Pane::Detail;
                 }
                 // The account detail lists it: refresh that view of it too.
                 self.detail.clear();

@@ -75,11 +75,13 @@ fn draw_record<K: RecordKind>(
         frame.render_widget(Paragraph::new(text).block(b), area);
         return None;
     };
+    let badge = pane.kind.badge(row, &t);
+    // The title gives way to the badge, with a column between them.
+    let badge_w = badge.as_ref().map_or(0, |b| b.width() + 1);
     let title = format!(
         " {} ",
-        sanitize::fit(&pane.kind.title(row), width.saturating_sub(10))
+        sanitize::fit(&pane.kind.title(row), width.saturating_sub(badge_w + 4))
     );
-    let badge = pane.kind.badge(row, &t);
     let b = block(app, title, badge, focused);
     let detail = pane.get(&row.id());
     let mut lines = pane.kind.detail_lines(&app.draw_ctx(), row, detail, width);

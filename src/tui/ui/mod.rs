@@ -212,8 +212,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     if !trail.is_empty() {
         left.push(Span::raw("   "));
         left.push(Span::styled(
-            sanitize::truncate_middle(&trail.join(" › "), (area.width as usize / 2).max(20))
-                .into_owned(),
+            trail_text(&trail, (area.width as usize / 2).max(20)),
             t.accent(),
         ));
     } else {
@@ -297,6 +296,31 @@ fn record_filter_bar(app: &App, f: &RecordFilter, key: &str) -> Line<'static> {
             t.dim(),
         ),
     ])
+}
+
+/// The trail in at most `width` columns: each step cut alike so that every `›` stays, and
+/// the oldest steps left out (as `…`) when even that does not fit.
+fn trail_text(steps: &[String], width: usize) -> String {
+    let whole = steps.join(" › ");
+    if sanitize::width(&whole) <= width {
+        return whole;
+    }
+    for skip in 0..steps.len() {
+        let shown = &steps[skip..];
+        let lead = if skip > 0 { 4 } else { 0 };
+        let seps = 3 * shown.len().saturating_sub(1);
+        let per = width.saturating_sub(lead + seps) / shown.len().max(1);
+        if per >= 10 || shown.len() == 1 {
+            let parts: Vec<String> = shown.iter().map(|s| sanitize::fit(s, per.max(1))).collect();
+            let text = parts.join(" › ");
+            return if skip > 0 {
+                format!("… › {text}")
+            } else {
+                text
+            };
+        }
+    }
+    sanitize::fit(&whole, width)
 }
 
 /// A view's name in the header.
@@ -525,6 +549,28 @@ pub fn when(utc: bool, t: chrono::DateTime<chrono::Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_trail_keeps_its_steps_and_fits() {
+        let steps: Vec<String> = [
+            "Acme Corporation International",
+            "Case: Login broken after the update",
+            "Task: Call Jane back tomorrow",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let text = super::trail_text(&steps, 40);
+        assert!(crate::tui::sanitize::width(&text) <= 40, "{text}");
+        assert_eq!(text.matches(" › ").count(), 2, "{text}");
+        let many = vec!["Step number one".to_string(); 8];
+        let text = super::trail_text(&many, 40);
+        assert!(
+            text.starts_with("… › ") && crate::tui::sanitize::width(&text) <= 40,
+            "{text}"
+        );
+        assert_eq!(super::trail_text(&steps[..1], 80), steps[0]);
+    }
+
     #[test]
     fn thousands_groups() {
         assert_eq!(super::thousands(1204), "1,204");

@@ -798,6 +798,16 @@ fn answer(r: &Request, outcome: &Outcome) -> Vec<Msg> {
             id: *id,
             result: f.map_or(Ok(()), |f| Err(client_error(f))),
         },
+        Cmd::SearchLinks { .. } => Msg::LinkOptions {
+            req,
+            result: match (c, f) {
+                (Some(c), _) => Ok((0..c.rows.min(8))
+                    .map(|i| (account_id(c.id(i)), c.text(i)))
+                    .collect()),
+                (_, Some(f)) => Err(client_error(f)),
+                _ => unreachable!(),
+            },
+        },
         Cmd::Dashboard => Msg::Dashboard {
             req,
             result: match (c, f) {

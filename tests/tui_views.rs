@@ -278,7 +278,7 @@ fn a_record_form_sends_typed_values_and_checks_dates() {
     let keys: Vec<_> = form.fields.iter().map(|f| f.key).collect();
     assert_eq!(
         keys,
-        ["title", "status", "priority", "due_date", "description"]
+        ["title", "status", "priority", "due_date", "account", "case", "description"]
     );
     type_str(&mut tasks, "Call Jane");
     press(&mut tasks, code(KeyCode::Tab));
@@ -314,7 +314,7 @@ fn a_record_form_sends_typed_values_and_checks_dates() {
     assert_eq!(
         serde_json::Value::Object(body),
         json!({"title": "Call Jane", "status": "In Progress", "priority": "High",
-               "due_date": "2026-02-28", "description": ""})
+               "due_date": "2026-02-28", "account": null, "case": null, "description": ""})
     );
 }
 
@@ -498,4 +498,66 @@ fn every_view_draws_at_every_size() {
             let _ = render(&mut app, w, 24);
         }
     }
+}
+
+#[test]
+fn a_link_field_searches_the_other_kind_as_you_type() {
+    let mut cases = on_view("cases");
+    press(&mut cases, key('n'));
+    type_str(&mut cases, "Printer jam");
+    press(&mut cases, code(KeyCode::Tab));
+    type_str(&mut cases, "acc");
+    let _ = cases.take_cmds();
+    // Nothing is asked while typing; once it rests, one search of the accounts.
+    cases.on_tick(Instant::now() + Duration::from_secs(1));
+    let search = cases
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(&r.cmd, Cmd::SearchLinks { view: ViewId::Accounts, text } if text == "acc"))
+        .expect("a search of the accounts");
+    let screen = render(&mut cases, 80, 24);
+    assert!(screen.contains("searching…"), "{screen}");
+    cases.on_msg(Msg::LinkOptions {
+        req: search.id,
+        result: Ok(vec![
+            (account_id(1), "Account 00001".into()),
+            (account_id(2), "Account 00002".into()),
+        ]),
+    });
+    insta::assert_snapshot!("case_form_link_matches_80x24", render(&mut cases, 80, 24));
+    // Saving before a pick names the field.
+    press(&mut cases, ctrl('s'));
+    let Some(Overlay::Form(_, form)) = &cases.overlay else {
+        panic!("the form closed");
+    };
+    assert!(form.errors.contains_key("account"), "{:?}", form.errors);
+    // Typing again searches again; ↓ Enter picks the second match.
+    press(&mut cases, code(KeyCode::Backspace));
+    type_str(&mut cases, "c");
+    cases.on_tick(Instant::now() + Duration::from_secs(2));
+    let search = cases
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::SearchLinks { .. }))
+        .expect("a second search");
+    cases.on_msg(Msg::LinkOptions {
+        req: search.id,
+        result: Ok(vec![
+            (account_id(1), "Account 00001".into()),
+            (account_id(2), "Account 00002".into()),
+        ]),
+    });
+    press(&mut cases, code(KeyCode::Down));
+    press(&mut cases, code(KeyCode::Enter));
+    press(&mut cases, ctrl('s'));
+    let body = cases
+        .take_cmds()
+        .into_iter()
+        .find_map(|r| match r.cmd {
+            Cmd::SaveRecord { body, .. } => Some(*body),
+            _ => None,
+        })
+        .expect("a create");
+    assert_eq!(body.get("account"), Some(&json!(account_id(2).to_string())));
+    assert_eq!(body.get("name"), Some(&json!("Printer jam")));
 }

@@ -99,6 +99,11 @@ pub enum Cmd {
         done: &'static str,
     },
     Dashboard,
+    /// Records of `view` whose name holds `text`: a form's link field picks among them.
+    SearchLinks {
+        view: ViewId,
+        text: String,
+    },
     Create(Box<AccountInput>),
     Update(Uuid, Box<AccountInput>),
     Delete(Uuid),
@@ -187,6 +192,7 @@ impl Cmd {
             | Cmd::LoadRecords { .. }
             | Cmd::LoadRecord { .. }
             | Cmd::Dashboard
+            | Cmd::SearchLinks { .. }
             | Cmd::Profile
             | Cmd::Download { .. }
             | Cmd::SignIn { .. }
@@ -415,6 +421,11 @@ pub enum Msg {
     Dashboard {
         req: ReqId,
         result: Result<Box<DashboardData>, ClientError>,
+    },
+    /// The matches of a link field's search: id and name.
+    LinkOptions {
+        req: ReqId,
+        result: Result<Vec<(Uuid, String)>, ClientError>,
     },
     Saved {
         req: ReqId,

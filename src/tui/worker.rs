@@ -200,6 +200,10 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
         | Cmd::SaveRecord { .. }
         | Cmd::DeleteRecord { .. }
         | Cmd::Triage { .. }) => records(client, req, cmd).await,
+        Cmd::SearchLinks { view, text } => Msg::LinkOptions {
+            req,
+            result: search_links(client, view, &text).await,
+        },
         Cmd::Dashboard => Msg::Dashboard {
             req,
             result: dashboard(client).await.map(Box::new),
@@ -434,6 +438,7 @@ pub fn refused(req: u64, cmd: Cmd) -> Msg {
         | Cmd::LoadRecords { .. }
         | Cmd::LoadRecord { .. }
         | Cmd::Dashboard
+        | Cmd::SearchLinks { .. }
         | Cmd::Profile
         | Cmd::Download { .. }
         | Cmd::SignIn { .. }
@@ -493,6 +498,40 @@ async fn attach(client: &Client, owner: Owner, path: &std::path::Path) -> Result
         }
     }
     Ok(())
+}
+
+/// The first few records of `view` whose name holds `text`, for a form's link field.
+async fn search_links(
+    client: &Client,
+    view: ViewId,
+    text: &str,
+) -> Result<Vec<(uuid::Uuid, String)>, ClientError> {
+    const MATCHES: usize = 6;
+    let Some(v) = crate::tui::records::crm::view(view) else {
+        let filter = crate::model::AccountFilter {
+            name: Some(text.to_string()),
+            ..Default::default()
+        };
+        let list = client.accounts(&filter, MATCHES, 0).await?;
+        return Ok(list
+            .open_accounts
+            .into_iter()
+            .chain(list.closed_accounts)
+            .take(MATCHES)
+            .map(|a| (a.id, a.name))
+            .collect());
+    };
+    let query = crate::client::records::RecordQuery {
+        params: vec![(v.text_filter.to_string(), text.to_string())],
+        limit: MATCHES,
+        offset: 0,
+    };
+    let page = client.records(v.kind, Half::Open, &query).await?;
+    Ok(page
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.id()?, (v.name)(r))))
+        .collect())
 }
 
 /// The model's description of a view's kind (accounts have typed calls of their own).

@@ -410,6 +410,10 @@ impl App {
         }
         match form_keys::key(&mut form, action, ev) {
             FormKey::Stay => self.overlay = Some(Overlay::Form(kind, form)),
+            FormKey::Search => {
+                self.overlay = Some(Overlay::Form(kind, form));
+                self.link_search_due = Some(self.now + FILTER_DEBOUNCE);
+            }
             FormKey::Submit => self.submit(kind, form),
             FormKey::Cancel => self.form_cancelled(kind, form),
         }

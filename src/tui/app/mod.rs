@@ -102,6 +102,8 @@ pub struct App {
     requests: Requests,
     /// When to apply the `/` filter being typed.
     filter_due: Option<Instant>,
+    /// When to search for what a form's link field holds.
+    link_search_due: Option<Instant>,
     /// When to ask again for what failed while the server was unreachable.
     retry_due: Option<Instant>,
     pub spinner: usize,
@@ -138,6 +140,7 @@ impl App {
             effects: Vec::new(),
             requests: Requests::default(),
             filter_due: None,
+            link_search_due: None,
             retry_due: None,
             spinner: 0,
             quit: false,
@@ -406,6 +409,10 @@ impl App {
         if !self.requests.is_empty() {
             self.spinner = self.spinner.wrapping_add(1);
             self.dirty = true;
+        }
+        if self.link_search_due.is_some_and(|t| now >= t) {
+            self.link_search_due = None;
+            self.search_links();
         }
         if self.filter_due.is_some_and(|t| now >= t) {
             self.filter_due = None;

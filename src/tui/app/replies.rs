@@ -66,6 +66,7 @@ impl App {
                 result,
             } => self.on_record_deleted(req, view, id, result),
             Msg::Dashboard { req, result } => self.on_dashboard(req, result),
+            Msg::LinkOptions { req, result } => self.on_link_options(req, result),
             Msg::Profile { req, result } => self.on_profile(req, result),
             Msg::Saved {
                 req,

@@ -885,6 +885,72 @@ impl App {
         }
     }
 
+    // --- link fields -------------------------------------------------------------------------
+
+    /// Searches the kind of the focused link field for what it holds (debounced typing).
+    pub(super) fn search_links(&mut self) {
+        let Some(Overlay::Form(_, form)) = &self.overlay else {
+            return;
+        };
+        let focus = form.focus;
+        let Some(f) = form.fields.get(focus) else {
+            return;
+        };
+        let FieldKind::Link(kind) = f.kind else {
+            return;
+        };
+        let text = f.value().trim().to_string();
+        let Some(view) = ViewId::of_kind(kind) else {
+            return;
+        };
+        let req = (!text.is_empty() && self.live()).then(|| {
+            self.requests.send(
+                Cmd::SearchLinks { view, text },
+                "searching",
+                Purpose::Other,
+            )
+        });
+        if let Some(Overlay::Form(_, form)) = &mut self.overlay {
+            form.suggest = req.map(|req| crate::tui::overlay::form::Suggest {
+                field: focus,
+                rows: Vec::new(),
+                cursor: 0,
+                pending: Some(req),
+            });
+        }
+    }
+
+    pub(super) fn on_link_options(
+        &mut self,
+        req: ReqId,
+        result: Result<Vec<(Uuid, String)>, ClientError>,
+    ) {
+        self.requests.finish(req);
+        let Some(Overlay::Form(_, form)) = &mut self.overlay else {
+            return;
+        };
+        let Some(s) = form.suggest.as_mut().filter(|s| s.pending == Some(req)) else {
+            return;
+        };
+        match result {
+            Ok(rows) => {
+                s.rows = rows;
+                s.cursor = 0;
+                s.pending = None;
+                if s.rows.is_empty() {
+                    form.errors
+                        .insert(String::new(), "no match: type another part of the name".into());
+                } else {
+                    form.errors.remove("");
+                }
+            }
+            Err(e) => {
+                form.suggest = None;
+                self.failed("searching", &e);
+            }
+        }
+    }
+
     // --- triage -------------------------------------------------------------------------------
 
     fn shown_record(&self) -> Option<(ViewId, Record)> {
@@ -1017,7 +1083,26 @@ impl App {
                 let kind = match f.ty {
                     Ty::Choice(choices) => FieldKind::Choice(choices),
                     Ty::Text(n) if n > 1000 => FieldKind::Multi,
+                    Ty::Ref(k) | Ty::RefId(k) => FieldKind::Link(k),
                     _ => FieldKind::Line,
+                };
+                // A link opens with the record's name (a bare uuid has none: its start).
+                let linked = record.as_ref().and_then(|r| {
+                    let v = r
+                        .get(&format!("{}_detail", f.name))
+                        .filter(|v| v.is_object())
+                        .or_else(|| r.get(f.name))?;
+                    crm::linked(v)
+                });
+                let value = match (&linked, f.ty) {
+                    (Some((id, name)), Ty::Ref(_) | Ty::RefId(_)) => {
+                        if name.is_empty() {
+                            id.to_string().chars().take(8).collect()
+                        } else {
+                            name.clone()
+                        }
+                    }
+                    _ => value,
                 };
                 let value = match f.ty {
                     Ty::Choice(choices) => crate::model::kinds::label(choices, &value).to_string(),
@@ -1030,7 +1115,11 @@ impl App {
                     }
                     _ => value,
                 };
-                Field::new(f.name, label, kind, &value)
+                let mut field = Field::new(f.name, label, kind, &value);
+                if matches!(kind, FieldKind::Link(_)) {
+                    field.link = linked.map(|(id, _)| id);
+                }
+                field
             })
             .collect();
         let title = match &record {
@@ -1038,7 +1127,7 @@ impl App {
             None => format!("New {}", v.noun),
         };
         let note = format!(
-            "{} save · {} next · ←/→ pick · {} cancel · dates YYYY-MM-DD",
+            "{} save · {} next · ←/→ pick · {} cancel · dates YYYY-MM-DD · links: type, ↓, Enter",
             self.keymap.hint(Action::Submit),
             self.keymap.hint(Action::NextField),
             self.keymap.hint(Action::Cancel),
@@ -1076,6 +1165,11 @@ pub fn record_body(
                 Some(c) => Value::String(c.into()),
                 None if raw.is_empty() => Value::Null,
                 None => return Err((f.key, "pick one with ←/→".into())),
+            },
+            Ty::Ref(_) | Ty::RefId(_) if raw.is_empty() => Value::Null,
+            Ty::Ref(_) | Ty::RefId(_) => match f.link {
+                Some(id) => Value::String(id.to_string()),
+                None => return Err((f.key, "type part of a name, then ↓ and Enter to pick".into())),
             },
             Ty::Date if raw.is_empty() => Value::Null,
             Ty::Date => match parse_date(raw) {

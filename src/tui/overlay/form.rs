@@ -21,6 +21,20 @@ pub enum FieldKind {
     /// One of these `(value, label)` pairs, or none: the field shows the label, and the arrows,
     /// space and a letter pick (a picker, never free text).
     Choice(crate::model::record::Choices),
+    /// Another record, of the kind named: typing searches that kind, `↓` and `Enter` pick one
+    /// of the matches (the field keeps its id in [`Field::link`]).
+    Link(&'static str),
+}
+
+/// The matches of a link field's search, shown under it.
+#[derive(Debug, Clone, Default)]
+pub struct Suggest {
+    /// The field they are for.
+    pub field: usize,
+    pub rows: Vec<(uuid::Uuid, String)>,
+    pub cursor: usize,
+    /// The search in flight; only its answer fills the rows.
+    pub pending: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -32,6 +46,8 @@ pub struct Field {
     pub input: TextArea<'static>,
     /// The value the form was opened with (an edit sends only what changed).
     pub initial: String,
+    /// A link field's record, once picked (or as the form opened).
+    pub link: Option<uuid::Uuid>,
 }
 
 /// By hand: a password field's contents must not show in `{:?}` of a form (or the app).
@@ -74,6 +90,7 @@ impl Field {
             kind,
             input,
             initial,
+            link: None,
         }
     }
 
@@ -151,6 +168,8 @@ pub struct Form {
     pub pending: Option<u64>,
     /// A one-line hint under the fields.
     pub note: Option<String>,
+    /// The matches of the focused link field's search.
+    pub suggest: Option<Suggest>,
 }
 
 impl Form {
@@ -163,6 +182,7 @@ impl Form {
             busy: false,
             pending: None,
             note: None,
+            suggest: None,
         };
         form.restyle();
         form
@@ -205,6 +225,7 @@ impl Form {
     }
 
     pub fn next(&mut self) {
+        self.suggest = None;
         if !self.fields.is_empty() {
             self.focus = (self.focus + 1) % self.fields.len();
         }
@@ -212,6 +233,7 @@ impl Form {
     }
 
     pub fn prev(&mut self) {
+        self.suggest = None;
         if !self.fields.is_empty() {
             self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
         }
@@ -317,6 +339,35 @@ pub enum FormKey {
     Stay,
     Cancel,
     Submit,
+    /// A link field's text changed: search its kind for it.
+    Search,
+}
+
+/// A key on a link field with matches shown: move among them, pick one, or close them.
+fn suggest_key(form: &mut Form, action: Option<Action>, ev: &KeyEvent) -> Option<FormKey> {
+    let focus = form.focus;
+    let s = form.suggest.as_mut().filter(|s| s.field == focus)?;
+    if s.rows.is_empty() {
+        return None;
+    }
+    match ev.code {
+        KeyCode::Down => s.cursor = (s.cursor + 1).min(s.rows.len() - 1),
+        KeyCode::Up => s.cursor = s.cursor.saturating_sub(1),
+        KeyCode::Enter => {
+            let (id, name) = s.rows.get(s.cursor).cloned()?;
+            form.suggest = None;
+            if let Some(f) = form.focused() {
+                f.input = TextArea::new(vec![name]);
+                f.input.set_cursor_line_style(Style::new());
+                f.input.move_cursor(CursorMove::End);
+                f.link = Some(id);
+            }
+            form.restyle();
+        }
+        _ if action == Some(Action::Cancel) => form.suggest = None,
+        _ => return None,
+    }
+    Some(FormKey::Stay)
 }
 
 /// A key in a form (`action` is the key in the form context). In a several-line field the
@@ -324,6 +375,9 @@ pub enum FormKey {
 /// next field, and submits on the last.
 pub fn key(form: &mut Form, action: Option<Action>, ev: KeyEvent) -> FormKey {
     let multi = form.focused_kind() == FieldKind::Multi;
+    if let Some(done) = suggest_key(form, action, &ev) {
+        return done;
+    }
     match action {
         Some(Action::Cancel) => FormKey::Cancel,
         Some(Action::Submit) => FormKey::Submit,
@@ -363,8 +417,15 @@ pub fn key(form: &mut Form, action: Option<Action>, ev: KeyEvent) -> FormKey {
             FormKey::Stay
         }
         _ => {
-            if let Some(f) = form.focused() {
-                super::edit(&mut f.input, ev);
+            let Some(f) = form.focused() else {
+                return FormKey::Stay;
+            };
+            let before = f.value();
+            super::edit(&mut f.input, ev);
+            if matches!(f.kind, FieldKind::Link(_)) && f.value() != before {
+                // Typed text is a new search, not the record picked before.
+                f.link = None;
+                return FormKey::Search;
             }
             FormKey::Stay
         }

@@ -201,6 +201,7 @@ fn draw_fields(
         .map(|f| offsets[form.focus] + f.height() + u16::from(form.errors.contains_key(f.key)))
         .unwrap_or(0);
     let scroll = focus_end.saturating_sub(fields_h);
+    let mut suggest_at = None;
 
     for (i, f) in form.fields.iter().enumerate() {
         let top = offsets[i];
@@ -222,7 +223,61 @@ fn draw_fields(
             .get(f.key)
             .filter(|_| rel + row.height < fields_h);
         draw_field(frame, t, f, i == form.focus, error, row);
+        if i == form.focus {
+            suggest_at = Some(row);
+        }
     }
+    if let (Some(row), Some(s)) = (suggest_at, &form.suggest)
+        && s.field == form.focus
+    {
+        draw_suggest(frame, t, s, row, inner);
+    }
+}
+
+/// A link field's matches, in a box under the field (over the fields below it).
+fn draw_suggest(
+    frame: &mut Frame,
+    t: &crate::tui::theme::Theme,
+    s: &crate::tui::overlay::form::Suggest,
+    row: Rect,
+    inner: Rect,
+) {
+    let lines: Vec<Line> = if s.pending.is_some() && s.rows.is_empty() {
+        vec![Line::styled("searching…", t.dim())]
+    } else {
+        s.rows
+            .iter()
+            .enumerate()
+            .map(|(i, (_, name))| {
+                let style = if i == s.cursor { t.selected() } else { t.title() };
+                Line::styled(sanitize::line(name).into_owned(), style)
+            })
+            .collect()
+    };
+    if lines.is_empty() {
+        return;
+    }
+    let x = row.x + LABEL.min(row.width);
+    let below = inner.bottom().saturating_sub(row.bottom());
+    let h = (lines.len() as u16 + 2).min(below);
+    if h < 3 {
+        return;
+    }
+    let area = Rect {
+        x,
+        y: row.bottom(),
+        width: inner.right().saturating_sub(x).min(44),
+        height: h,
+    };
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.accent()),
+        ),
+        area,
+    );
 }
 
 /// A field in `row` (as high as the field): its label, its editor, and its error under it.

@@ -67,6 +67,13 @@ pub static VIEW: View = View {
         "resolved_at",
         "description",
     ],
-    form: &["name", "status", "priority", "case_type", "description"],
+    form: &[
+        "name",
+        "account",
+        "status",
+        "priority",
+        "case_type",
+        "description",
+    ],
     done: super::CASE_DONE,
 };

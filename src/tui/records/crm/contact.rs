@@ -63,6 +63,7 @@ pub static VIEW: View = View {
         "city",
         "country",
         "do_not_call",
+        "account",
         "description",
     ],
     done: &[],

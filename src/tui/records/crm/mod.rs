@@ -364,7 +364,7 @@ impl View {
 }
 
 /// A linked record named in a field: `{id, name}` or a bare uuid.
-fn linked(v: &serde_json::Value) -> Option<(Uuid, String)> {
+pub fn linked(v: &serde_json::Value) -> Option<(Uuid, String)> {
     match v {
         serde_json::Value::String(s) => Uuid::parse_str(s).ok().map(|id| (id, String::new())),
         serde_json::Value::Object(o) => {

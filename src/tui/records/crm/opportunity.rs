@@ -66,6 +66,7 @@ pub static VIEW: View = View {
     ],
     form: &[
         "name",
+        "account",
         "stage",
         "opportunity_type",
         "amount",

@@ -68,7 +68,15 @@ pub static VIEW: View = View {
         "lead",
         "description",
     ],
-    form: &["title", "status", "priority", "due_date", "description"],
+    form: &[
+        "title",
+        "status",
+        "priority",
+        "due_date",
+        "account",
+        "case",
+        "description",
+    ],
     done: &["Completed"],
 };
 

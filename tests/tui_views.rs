@@ -278,7 +278,15 @@ fn a_record_form_sends_typed_values_and_checks_dates() {
     let keys: Vec<_> = form.fields.iter().map(|f| f.key).collect();
     assert_eq!(
         keys,
-        ["title", "status", "priority", "due_date", "account", "case", "description"]
+        [
+            "title",
+            "status",
+            "priority",
+            "due_date",
+            "account",
+            "case",
+            "description"
+        ]
     );
     type_str(&mut tasks, "Call Jane");
     press(&mut tasks, code(KeyCode::Tab));
@@ -560,4 +568,21 @@ fn a_link_field_searches_the_other_kind_as_you_type() {
         .expect("a create");
     assert_eq!(body.get("account"), Some(&json!(account_id(2).to_string())));
     assert_eq!(body.get("name"), Some(&json!("Printer jam")));
+}
+
+#[test]
+fn help_and_hints_follow_the_kind_and_the_pane() {
+    let mut deals = on_view("opps");
+    let list = render(&mut deals, 80, 24);
+    assert!(list.contains("x next stage"), "{list}");
+    press(&mut deals, key('?'));
+    let help = render(&mut deals, 100, 40);
+    assert!(help.contains("Here: deals"), "{help}");
+    assert!(help.contains("n next stage, w won, l lost"), "{help}");
+    press(&mut deals, code(KeyCode::Esc));
+    press(&mut deals, code(KeyCode::Tab));
+    let detail = render(&mut deals, 80, 24);
+    let hints = detail.lines().last().unwrap_or_default();
+    assert!(hints.contains("enter related"), "{detail}");
+    assert!(!hints.contains("/ search"), "{detail}");
 }

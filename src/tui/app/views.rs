@@ -904,11 +904,8 @@ impl App {
             return;
         };
         let req = (!text.is_empty() && self.live()).then(|| {
-            self.requests.send(
-                Cmd::SearchLinks { view, text },
-                "searching",
-                Purpose::Other,
-            )
+            self.requests
+                .send(Cmd::SearchLinks { view, text }, "searching", Purpose::Other)
         });
         if let Some(Overlay::Form(_, form)) = &mut self.overlay {
             form.suggest = req.map(|req| crate::tui::overlay::form::Suggest {
@@ -938,8 +935,10 @@ impl App {
                 s.cursor = 0;
                 s.pending = None;
                 if s.rows.is_empty() {
-                    form.errors
-                        .insert(String::new(), "no match: type another part of the name".into());
+                    form.errors.insert(
+                        String::new(),
+                        "no match: type another part of the name".into(),
+                    );
                 } else {
                     form.errors.remove("");
                 }
@@ -1169,7 +1168,12 @@ pub fn record_body(
             Ty::Ref(_) | Ty::RefId(_) if raw.is_empty() => Value::Null,
             Ty::Ref(_) | Ty::RefId(_) => match f.link {
                 Some(id) => Value::String(id.to_string()),
-                None => return Err((f.key, "type part of a name, then ↓ and Enter to pick".into())),
+                None => {
+                    return Err((
+                        f.key,
+                        "type part of a name, then ↓ and Enter to pick".into(),
+                    ));
+                }
             },
             Ty::Date if raw.is_empty() => Value::Null,
             Ty::Date => match parse_date(raw) {

@@ -63,11 +63,83 @@ pub fn draw(
     None
 }
 
+/// What the keys do here: on this kind of record, in this pane (first in the help).
+fn here_help(app: &App) -> Vec<Line<'static>> {
+    use crate::tui::records::ViewId;
+    let t = app.theme;
+    let k = |a: Action| app.keymap.hint(a);
+    let (title, mut rows): (String, Vec<(String, String)>) = match app.view() {
+        None => (
+            "Here: the dashboard".into(),
+            vec![
+                (
+                    format!("{}/{}", k(Action::Down), k(Action::Up)),
+                    "move among the urgent records".into(),
+                ),
+                (k(Action::Open), "open the record (esc comes back)".into()),
+                (k(Action::Refresh), "count again".into()),
+            ],
+        ),
+        Some(ViewId::Accounts) => (
+            "Here: accounts".into(),
+            vec![(k(Action::CloseReopen), "close or reopen the account".into())],
+        ),
+        Some(v) => {
+            let w = crate::tui::records::crm::view(v);
+            let noun = w.map_or("record", |w| w.noun);
+            let actions = match v {
+                ViewId::Cases => "close, reopen",
+                ViewId::Tasks => "complete, reopen",
+                ViewId::Opportunities => "n next stage, w won, l lost, r reopen",
+                ViewId::Leads => "v convert (asks first), c close, r reopen",
+                ViewId::Invoices => "s send, p mark paid, x cancel (each asks first)",
+                _ => "none",
+            };
+            (
+                format!("Here: {}", w.map_or("records", |w| w.plural)),
+                vec![
+                    (k(Action::CloseReopen), format!("the {noun}'s next step")),
+                    (k(Action::Triage), format!("every action: {actions}")),
+                    (
+                        k(Action::Filter),
+                        format!("search the {}", w.map_or("list", |w| w.plural)),
+                    ),
+                    (
+                        k(Action::FilterForm),
+                        "filter by key=value (:filter status=… )".into(),
+                    ),
+                ],
+            )
+        }
+    };
+    if app.view().is_some() {
+        rows.push((
+            k(Action::Open),
+            "in the detail: open the selected related record".into(),
+        ));
+    }
+    if !app.trail.is_empty() {
+        rows.push((
+            k(Action::Back),
+            "back to the record it was opened from".into(),
+        ));
+    }
+    let mut lines = vec![Line::styled(title, t.title())];
+    for (key, text) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<22}", sanitize::truncate(&key, 21)), t.key()),
+            Span::raw(text),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines
+}
+
 /// The help, built from the live keymap; returns the furthest it can scroll.
 fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect) -> u16 {
     let t = app.theme;
     let rows = app.keymap.help_rows();
-    let mut lines = Vec::new();
+    let mut lines = here_help(app);
     for (ctx, title) in [
         (Context::Normal, "Browsing"),
         (Context::Form, "In forms and editors"),
@@ -249,7 +321,11 @@ fn draw_suggest(
             .iter()
             .enumerate()
             .map(|(i, (_, name))| {
-                let style = if i == s.cursor { t.selected() } else { t.title() };
+                let style = if i == s.cursor {
+                    t.selected()
+                } else {
+                    t.title()
+                };
                 Line::styled(sanitize::line(name).into_owned(), style)
             })
             .collect()

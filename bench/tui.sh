@@ -2,7 +2,11 @@
 # Figures for the TUI, measured on the real release binary in tmux (an 80x24 terminal):
 #   1. start to the first frame with data, embedded core on an existing workspace;
 #   2. key-to-frame latency while scrolling an org of 100,000 accounts (j and PageDown held);
-#   3. RSS of the TUI (embedded: TUI + core in one process; remote: the TUI alone).
+#   3. RSS of the TUI (embedded: TUI + core in one process; remote: the TUI alone);
+#   4. across the CRM (issue 8's targets): each list's first frame with data after its command
+#      (:contacts … :invoices, :dashboard; target 150 ms), key-to-frame while moving in them
+#      (p99 16 ms), opening an account's related record and coming back (100 ms), and RSS
+#      after every list was shown (40 MB).
 # The app logs its own timings (target crmtui::latency) to the log file in the XDG state dir;
 # this script only drives it and summarises the log.
 #
@@ -37,6 +41,26 @@ tui_pid() { # the crmtui process running in the tmux pane
   local shell; shell=$(tmux list-panes -t bench -F '#{pane_pid}')
   pgrep -P "$shell" crmtui || echo "$shell"
 }
+switches() { # every "switch to frame" line: what and how long
+  grep 'switch to frame' "$LOG" | sed -E 's/.*ms=([0-9.]+).*what="?([a-z ]+)"?.*/\2 \1/' | awk '
+    { n[$0]++; split($0, f, " "); ms=f[length(f)]; name=$0; sub(/ [0-9.]+$/, "", name);
+      c[name]++; s[name]+=ms; if (ms>m[name]) m[name]=ms }
+    END { for (k in c) printf "  %-20s n=%-3d mean %7.1f ms  max %7.1f ms\n", k, c[k], s[k]/c[k], m[k] }' | sort
+}
+crm_tour() { # every list, moving in each; then an account's related records and back
+  for v in contacts leads opps cases tasks invoices dashboard accounts; do
+    tmux send-keys -t bench ":$v" Enter; sleep 1.0
+    tmux send-keys -t bench $(printf 'j %.0s' $(seq 1 30)); sleep 0.3
+  done
+  tmux send-keys -t bench g; sleep 0.5
+  for _ in $(seq 1 10); do
+    tmux send-keys -t bench Enter; sleep 0.3          # the account's detail
+    tmux send-keys -t bench j j; sleep 0.3            # its first links
+    tmux send-keys -t bench Enter; sleep 0.6          # open one
+    tmux send-keys -t bench Escape; sleep 0.3         # and back
+    tmux send-keys -t bench Escape j; sleep 0.4       # the next account
+  done
+}
 summary() { # percentiles of the "key to frame" lines in the log
   grep 'key to frame' "$LOG" | sed -E 's/.*us=([0-9]+).*/\1/' | sort -n | awk '
     { a[NR]=$1 } END { if (NR==0) { print "  no samples"; exit }
@@ -67,6 +91,11 @@ scroll
 echo "key to frame while scrolling (embedded):"; summary
 echo "RSS (TUI + embedded core, one process): $(( $(rss_kb "$(tui_pid)") / 1024 )) MB"
 tmux capture-pane -p -t bench | head -3
+: > "$LOG"
+crm_tour
+echo "across the CRM (embedded): command or key to the frame with its data:"; switches
+echo "key to frame across the CRM (embedded):"; summary
+echo "RSS after every list (TUI + embedded core): $(( $(rss_kb "$(tui_pid)") / 1024 )) MB"
 tmux send-keys -t bench q; sleep 0.3; tmux kill-session -t bench 2>/dev/null || true
 
 echo "== remote: crmtui serve in its own process, the TUI alone"
@@ -88,4 +117,9 @@ scroll
 echo "key to frame while scrolling (remote):"; summary
 echo "RSS of the TUI alone: $(( $(rss_kb "$(tui_pid)") / 1024 )) MB"
 tmux capture-pane -p -t bench | head -3
+: > "$LOG"
+crm_tour
+echo "across the CRM (remote): command or key to the frame with its data:"; switches
+echo "key to frame across the CRM (remote):"; summary
+echo "RSS of the TUI alone after every list: $(( $(rss_kb "$(tui_pid)") / 1024 )) MB"
 tmux send-keys -t bench q; sleep 0.3

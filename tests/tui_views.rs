@@ -456,6 +456,7 @@ fn each_list_and_detail_80x24_and_large() {
         press(&mut app, code(KeyCode::Enter));
         settle(&mut app, 1204);
         insta::assert_snapshot!(format!("{name}_detail_80x24"), render(&mut app, 80, 24));
+        insta::assert_snapshot!(format!("{name}_detail_140x40"), render(&mut app, 140, 40));
     }
 }
 

@@ -46,6 +46,14 @@ pub async fn event_loop(
             if let Some(at) = key_at.take() {
                 tracing::debug!(target: "crmtui::latency", us = at.elapsed().as_micros() as u64, "key to frame");
             }
+            if let Some((what, took)) = app.take_timed_frame() {
+                tracing::info!(
+                    target: "crmtui::latency",
+                    ms = took.as_secs_f64() * 1000.0,
+                    what,
+                    "switch to frame"
+                );
+            }
             if !first_data_logged && app.window().total().is_some() {
                 first_data_logged = true;
                 tracing::info!(

@@ -81,6 +81,8 @@ pub struct App {
     /// Where `Esc` goes back to, newest last (records opened from others' links).
     pub trail: Vec<views::Crumb>,
     pub dashboard: views::DashboardPane,
+    /// A screen change waiting for its data, timed.
+    timed: Option<views::Timed>,
     pub thread: ThreadPane,
     /// User names by id, from the lists the server sent.
     pub users: Users,
@@ -128,6 +130,7 @@ impl App {
             records: Default::default(),
             trail: Vec::new(),
             dashboard: Default::default(),
+            timed: None,
             thread: ThreadPane::default(),
             users: Users::default(),
             overlay: None,

@@ -49,6 +49,14 @@ pub struct Crumb {
     pub label: String,
 }
 
+/// A screen change waiting for its data (a list's first page, a record's detail): how long
+/// it takes to reach the screen is logged (see [`App::take_timed_frame`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Timed {
+    pub what: &'static str,
+    pub since: std::time::Instant,
+}
+
 /// The dashboard's state.
 #[derive(Debug, Default)]
 pub struct DashboardPane {
@@ -275,8 +283,62 @@ impl App {
 
     // --- switching -----------------------------------------------------------------------------
 
+    /// The screen change waiting for its data, once its data is on screen: what it was and
+    /// how long it took (the runtime calls this after each frame and logs it).
+    pub fn take_timed_frame(&mut self) -> Option<(&'static str, std::time::Duration)> {
+        let t = self.timed?;
+        let ready = match self.screen {
+            Screen::Dashboard => self.dashboard.data.is_some() || self.dashboard.error.is_some(),
+            Screen::List(v) if t.what.starts_with("list") => match v {
+                ViewId::Accounts => self.list.window().total().is_some(),
+                v => self
+                    .records
+                    .get(&v)
+                    .is_some_and(|p| p.list.window().total().is_some() || p.list.error.is_some()),
+            },
+            Screen::List(_) => self.shown_detail_loaded(),
+        };
+        if !ready {
+            return None;
+        }
+        self.timed = None;
+        Some((t.what, t.since.elapsed()))
+    }
+
+    /// Whether the shown record's detail is in (or could not be loaded).
+    fn shown_detail_loaded(&self) -> bool {
+        let Some((view, id)) = self.shown() else {
+            return false;
+        };
+        match view {
+            ViewId::Accounts => {
+                self.detail.contains(&id)
+                    || self.detail.error.as_ref().is_some_and(|(e, _)| *e == id)
+            }
+            v => self.records.get(&v).is_some_and(|p| {
+                p.detail.contains(&id) || p.detail.error.as_ref().is_some_and(|(e, _)| *e == id)
+            }),
+        }
+    }
+
+    fn time(&mut self, what: &'static str) {
+        self.timed = Some(Timed {
+            what,
+            since: std::time::Instant::now(),
+        });
+    }
+
     /// `:contacts`, `:cases`…: shows the view's list, fresh, the cursor where it was.
     pub fn show_view(&mut self, view: ViewId) {
+        self.time(match view {
+            ViewId::Accounts => "list accounts",
+            ViewId::Contacts => "list contacts",
+            ViewId::Leads => "list leads",
+            ViewId::Opportunities => "list opportunities",
+            ViewId::Cases => "list cases",
+            ViewId::Tasks => "list tasks",
+            ViewId::Invoices => "list invoices",
+        });
         self.trail.clear();
         self.enter_view(view);
         self.pane = Pane::List;
@@ -309,6 +371,7 @@ impl App {
 
     /// `:dashboard`.
     pub fn show_dashboard(&mut self) {
+        self.time("dashboard");
         self.trail.clear();
         self.screen = Screen::Dashboard;
         self.pane = Pane::Detail;
@@ -336,6 +399,7 @@ impl App {
             Screen::Dashboard => "Dashboard".to_string(),
             Screen::List(_) => self.crumb_label().unwrap_or_else(|| "…".into()),
         };
+        self.time("open related");
         self.trail.push(Crumb {
             screen: self.screen,
             pane: self.pane,
@@ -384,6 +448,7 @@ impl App {
         let Some(crumb) = self.trail.pop() else {
             return false;
         };
+        self.time("back");
         match crumb.screen {
             Screen::Dashboard => {
                 self.screen = Screen::Dashboard;

@@ -417,7 +417,7 @@ fn links(view: &View, d: &RecordDetail) -> Vec<Link> {
                 sanitize::line(&name).into_owned()
             };
             out.push(Link {
-                section: "Links",
+                section: "Linked to",
                 view: to,
                 id,
                 text: format!("{}: {text}", field_label(f.name)),

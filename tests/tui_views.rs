@@ -587,3 +587,39 @@ fn help_and_hints_follow_the_kind_and_the_pane() {
     assert!(hints.contains("enter related"), "{detail}");
     assert!(!hints.contains("/ search"), "{detail}");
 }
+
+#[test]
+fn the_screen_is_kept_for_the_next_start() {
+    let mut cases = on_view("cases");
+    command(&mut cases, "filter priority=Urgent");
+    press(&mut cases, key('v'));
+    settle(&mut cases, 1204);
+    press(&mut cases, key('j'));
+    settle(&mut cases, 1204);
+    press(&mut cases, code(KeyCode::Enter));
+    let shown = cases.shown();
+    let state = cases.ui_state();
+    assert_eq!(state.view, "cases");
+    assert_eq!(state.pane, "detail");
+    // Through the file, as a restart does.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = crmtui::tui::ui_state::path_in(dir.path(), "local");
+    crmtui::tui::ui_state::save(&path, &state).expect("save");
+    let back = crmtui::tui::ui_state::load(&path)
+        .expect("load")
+        .expect("a state");
+
+    let mut app = new_app();
+    app.restore_later(back);
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    settle(&mut app, 1204);
+    assert_eq!(app.screen, Screen::List(ViewId::Cases));
+    assert_eq!(app.pane, Pane::Detail);
+    assert_eq!(app.shown(), shown);
+    let p = app.record_panes(ViewId::Cases).expect("cases");
+    assert_eq!(p.list.tab, 1, "the all-cases tab");
+    assert_eq!(
+        p.list.filter.params,
+        [("priority".to_string(), "Urgent".to_string())]
+    );
+}

@@ -15,7 +15,7 @@ use super::app::App;
 use super::keymap::Keymap;
 use super::msg::{Msg, Ready, Request};
 use super::theme::Theme;
-use super::{clipboard, runtime, terminal, worker};
+use super::{clipboard, runtime, terminal, ui_state, worker};
 use crate::cli::TuiArgs;
 use crate::client::{self, Client, Timeouts, Tokens, session};
 use crate::config::{ClipboardMode, Config};
@@ -80,6 +80,15 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
     app.clipboard = config.ui.clipboard == ClipboardMode::Osc52;
     app.mouse = config.ui.mouse;
     app.desktop = clipboard::has_local_display(|k| std::env::var(k).ok());
+    // The screen of the last run in this workspace (a demo is thrown away: nothing kept).
+    let saved_screen = ui_state_path(&args, &config);
+    if let Some(path) = &saved_screen {
+        match ui_state::load(path) {
+            Ok(Some(state)) => app.restore_later(state),
+            Ok(None) => {}
+            Err(why) => notes.push(why),
+        }
+    }
 
     let demo_dir = args
         .demo
@@ -99,10 +108,42 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
     let result = runtime::event_loop(&mut term, &mut app, msg_rx, req_tx, started).await;
     terminal::leave(term);
     boot.abort();
+    if let Some(path) = saved_screen
+        && let Err(e) = ui_state::save(&path, &app.ui_state())
+    {
+        tracing::warn!(error = %e, path = %path.display(), "cannot keep the screen for next time");
+    }
     if let Some(dir) = demo_dir {
         let _ = std::fs::remove_dir_all(dir);
     }
     result
+}
+
+/// Where this workspace's screen is kept between runs: per server and org, or per local data
+/// dir; `None` for a demo.
+fn ui_state_path(args: &TuiArgs, config: &Config) -> Option<PathBuf> {
+    if args.demo {
+        return None;
+    }
+    let dir = crate::config::default_state_dir()?;
+    let server = args.server.clone().or_else(|| config.server.clone());
+    let key = match server {
+        Some(url) => format!(
+            "{url} {}",
+            args.org
+                .clone()
+                .or_else(|| config.org.clone())
+                .unwrap_or_default()
+        ),
+        None => format!(
+            "local {}",
+            args.data_dir
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        ),
+    };
+    Some(ui_state::path_in(&dir, &key))
 }
 
 /// Starts the session (embedded core or remote), tells the app, then serves its requests.

@@ -34,6 +34,7 @@ pub mod sanitize;
 pub mod terminal;
 pub mod theme;
 pub mod ui;
+pub mod ui_state;
 pub mod window;
 pub mod worker;
 

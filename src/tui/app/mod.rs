@@ -83,6 +83,8 @@ pub struct App {
     pub dashboard: views::DashboardPane,
     /// A screen change waiting for its data, timed.
     timed: Option<views::Timed>,
+    /// The saved screen to open once the session is up.
+    restore: Option<crate::tui::ui_state::UiState>,
     pub thread: ThreadPane,
     /// User names by id, from the lists the server sent.
     pub users: Users,
@@ -131,6 +133,7 @@ impl App {
             trail: Vec::new(),
             dashboard: Default::default(),
             timed: None,
+            restore: None,
             thread: ThreadPane::default(),
             users: Users::default(),
             overlay: None,

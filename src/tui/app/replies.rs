@@ -110,6 +110,7 @@ impl App {
         } else {
             self.link = Link::Up;
             self.reload();
+            self.apply_restore();
             if self.ready.as_ref().is_some_and(|r| r.org_name.is_none()) {
                 self.requests.send(
                     crate::tui::msg::Cmd::Profile,

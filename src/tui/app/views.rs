@@ -22,6 +22,7 @@ use crate::tui::records::crm::{self, RecordFilter, Records, View, field_label};
 use crate::tui::records::{Link, RecordKind, Row, Thread, ViewId};
 use crate::tui::requests::Purpose;
 use crate::tui::sanitize;
+use crate::tui::ui_state::{SavedList, UiState};
 
 /// What fills the screen: a list with its detail and thread, or the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,20 +354,15 @@ impl App {
             self.reload();
             return;
         }
-        let Some(v) = crm::view(view) else { return };
-        let page_size = self.list.window().page_size();
-        let live = self.live();
-        let panes = self.records.entry(view).or_insert_with(|| RecordPanes {
-            list: ListPane::new(Records(v), page_size),
-            detail: DetailPane::new(Records(v)),
-        });
-        panes.detail.focus = None;
-        let mut io = Io {
-            requests: &mut self.requests,
-            live,
-        };
-        panes.list.reload(&mut io);
-        panes.detail.due = Some(self.now);
+        if self.panes_for(view).is_none() {
+            return;
+        }
+        let now = self.now;
+        if let Some((panes, mut io)) = self.current_records_mut() {
+            panes.detail.focus = None;
+            panes.list.reload(&mut io);
+            panes.detail.due = Some(now);
+        }
     }
 
     /// `:dashboard`.
@@ -1283,6 +1279,122 @@ fn capitalized(word: &str) -> String {
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+impl ViewId {
+    /// The view's name in the saved screen and on the command line: `cases`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ViewId::Accounts => "accounts",
+            ViewId::Contacts => "contacts",
+            ViewId::Leads => "leads",
+            ViewId::Opportunities => "opportunities",
+            ViewId::Cases => "cases",
+            ViewId::Tasks => "tasks",
+            ViewId::Invoices => "invoices",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<ViewId> {
+        ViewId::ALL.into_iter().find(|v| v.slug() == slug)
+    }
+}
+
+fn pane_slug(p: Pane) -> &'static str {
+    match p {
+        Pane::List => "list",
+        Pane::Detail => "detail",
+        Pane::Thread => "thread",
+    }
+}
+
+impl App {
+    /// What the screen shows, to open there next time (see [`crate::tui::ui_state`]).
+    pub fn ui_state(&self) -> UiState {
+        let lists = self
+            .records
+            .iter()
+            .map(|(v, p)| {
+                let saved = SavedList {
+                    text: p.list.filter.text.clone(),
+                    params: p.list.filter.params.clone(),
+                    tab: p.list.tab,
+                };
+                (v.slug().to_string(), saved)
+            })
+            .collect();
+        UiState {
+            version: crate::tui::ui_state::VERSION,
+            view: self.view().map_or("dashboard", ViewId::slug).to_string(),
+            pane: pane_slug(self.pane).to_string(),
+            account_filter: self.list.filter.clone(),
+            account_tab: self.list.tab.as_str().to_string(),
+            lists,
+            shown: self.shown().map(|(_, id)| id),
+        }
+    }
+
+    /// A saved screen to open once the session is up.
+    pub fn restore_later(&mut self, state: UiState) {
+        self.restore = Some(state);
+    }
+
+    /// Opens the saved screen (once, when the session is up): its lists' filters and tabs, the
+    /// view, the record it showed and the pane.
+    pub(super) fn apply_restore(&mut self) {
+        let Some(s) = self.restore.take() else {
+            return;
+        };
+        if self.list.filter != s.account_filter || s.account_tab == "closed" {
+            self.list.filter = s.account_filter.clone();
+            if s.account_tab == "closed" {
+                self.list.select_first(crate::model::AccountStatus::Closed);
+            }
+            self.reload_from_top();
+        }
+        for (slug, saved) in &s.lists {
+            let Some(view) = ViewId::from_slug(slug) else {
+                continue;
+            };
+            if let Some(p) = self.panes_for(view) {
+                p.list.filter = RecordFilter {
+                    text: saved.text.clone(),
+                    params: saved.params.clone(),
+                };
+                if saved.tab < p.list.kind.tabs().len() {
+                    p.list.tab = saved.tab;
+                }
+            }
+        }
+        match ViewId::from_slug(&s.view) {
+            Some(view) => {
+                if view != ViewId::Accounts {
+                    self.show_view(view);
+                }
+                if let Some(id) = s.shown {
+                    self.focus_record(view, id);
+                }
+            }
+            None if s.view == "dashboard" => self.show_dashboard(),
+            None => {}
+        }
+        self.timed = None;
+        self.pane = match s.pane.as_str() {
+            "detail" if s.shown.is_some() || self.screen == Screen::Dashboard => Pane::Detail,
+            "thread" if s.shown.is_some() => Pane::Thread,
+            _ => Pane::List,
+        };
+    }
+
+    /// The panes of `view` (made on first use); `None` for accounts, which have their own.
+    fn panes_for(&mut self, view: ViewId) -> Option<&mut RecordPanes> {
+        let v = crm::view(view)?;
+        let page_size = self.list.window().page_size();
+        Some(self.records.entry(view).or_insert_with(|| RecordPanes {
+            list: ListPane::new(Records(v), page_size),
+            detail: DetailPane::new(Records(v)),
+        }))
     }
 }
 

@@ -668,6 +668,15 @@ fn answer(r: &Request, outcome: &Outcome) -> Vec<Msg> {
             },
             result: f.map_or(Ok(()), |f| Err(task_error(f))),
         },
+        Cmd::OpenAttachment { file_name, .. } => Msg::Downloaded {
+            req,
+            path: std::path::PathBuf::from("/tmp/crmtui-open-fuzz").join(file_name),
+            result: match (c, f) {
+                (Some(c), _) => Ok(c.counts.0.unsigned_abs()),
+                (_, Some(f)) => Err(task_error(f)),
+                _ => unreachable!(),
+            },
+        },
         Cmd::Download { path, .. } => Msg::Downloaded {
             req,
             path: path.clone(),

@@ -623,3 +623,40 @@ fn the_screen_is_kept_for_the_next_start() {
         [("priority".to_string(), "Urgent".to_string())]
     );
 }
+
+#[test]
+fn o_on_an_attachment_opens_it_or_copies_its_link_over_ssh() {
+    use crmtui::tui::msg::Effect;
+    let mut app = loaded_app(1204);
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('G'));
+    // Over SSH (no local display): the link, made absolute, goes to the clipboard.
+    app.desktop = false;
+    press(&mut app, key('o'));
+    assert_eq!(
+        app.take_effects(),
+        [Effect::Copy(
+            "http://127.0.0.1:9/api/accounts/attachment/12/".into()
+        )]
+    );
+    // With a display: downloaded to a private temp dir, then opened.
+    app.desktop = true;
+    let _ = app.take_cmds();
+    press(&mut app, key('o'));
+    let req = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(&r.cmd, Cmd::OpenAttachment { file_name, .. } if file_name == "contract.pdf"))
+        .expect("a download to open");
+    assert!(app.take_effects().is_empty(), "nothing opens before the file is in");
+    app.on_msg(Msg::Downloaded {
+        req: req.id,
+        path: "/tmp/crmtui-open-x/contract.pdf".into(),
+        result: Ok(20_480),
+    });
+    assert_eq!(
+        app.take_effects(),
+        [Effect::Open("/tmp/crmtui-open-x/contract.pdf".into())]
+    );
+}

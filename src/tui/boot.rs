@@ -272,6 +272,7 @@ async fn embedded(
         needs_sign_in: false,
         notes,
         mail_recipients: crate::client::MailRecipients::Addresses,
+        base_url: client.base().to_string(),
     };
     Ok((client, ready, None, Some(core)))
 }
@@ -319,6 +320,7 @@ async fn remote(
         needs_sign_in,
         notes,
         mail_recipients: crate::client::MailRecipients::Addresses,
+        base_url: client.base().to_string(),
     };
     probe_until_answered(&client, &mut ready, &status).await?;
     ready.mail_recipients = client.mail_recipients();

@@ -136,6 +136,11 @@ pub enum Cmd {
         owner: Owner,
         attachment: Uuid,
     },
+    /// Downloads an attachment into a private temp dir, for the desktop's opener.
+    OpenAttachment {
+        link: String,
+        file_name: String,
+    },
     Mail {
         account: Uuid,
         mail: Box<MailInput>,
@@ -195,6 +200,7 @@ impl Cmd {
             | Cmd::SearchLinks { .. }
             | Cmd::Profile
             | Cmd::Download { .. }
+            | Cmd::OpenAttachment { .. }
             | Cmd::SignIn { .. }
             | Cmd::Export(_)
             | Cmd::Cancel { .. } => false,
@@ -263,6 +269,8 @@ pub struct Ready {
     pub notes: Vec<String>,
     /// Whom the server lets a mail go to: any address, or the account's contacts.
     pub mail_recipients: crate::client::MailRecipients,
+    /// The server's URL, for links copied out of the app (an attachment's).
+    pub base_url: String,
 }
 
 /// A password sign-in that worked.

@@ -224,6 +224,10 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             },
             path,
         },
+        Cmd::OpenAttachment { link, file_name } => {
+            let (path, result) = download_to_open(client, &link, &file_name).await;
+            Msg::Downloaded { req, path, result }
+        }
         Cmd::Mail { account, mail } => Msg::MailSent {
             req,
             result: client.send_mail(account, &mail).await,
@@ -441,6 +445,7 @@ pub fn refused(req: u64, cmd: Cmd) -> Msg {
         | Cmd::SearchLinks { .. }
         | Cmd::Profile
         | Cmd::Download { .. }
+        | Cmd::OpenAttachment { .. }
         | Cmd::SignIn { .. }
         | Cmd::Export(_)
         | Cmd::Cancel { .. } => Msg::Warn(e.to_string()),
@@ -532,6 +537,25 @@ async fn search_links(
         .iter()
         .filter_map(|r| Some((r.id()?, (v.name)(r))))
         .collect())
+}
+
+/// Downloads an attachment into a fresh private dir (0700, kept for the opener, which may
+/// read it after we return), under its own (cleaned) name.
+async fn download_to_open(
+    client: &Client,
+    link: &str,
+    file_name: &str,
+) -> (std::path::PathBuf, Result<u64, TaskError>) {
+    let dir = match tempfile::Builder::new().prefix("crmtui-open-").tempdir() {
+        Ok(d) => d.keep(),
+        Err(e) => {
+            let e = ClientError::Local(format!("cannot make a temp dir: {e}"));
+            return (std::path::PathBuf::new(), Err(e.into()));
+        }
+    };
+    let path = dir.join(crate::tui::panes::thread::safe_file_name(file_name));
+    let result = client.download(link, &path).await.map_err(TaskError::from);
+    (path, result)
 }
 
 /// The model's description of a view's kind (accounts have typed calls of their own).

@@ -112,6 +112,7 @@ pub fn ready() -> Ready {
         needs_sign_in: false,
         notes: vec![],
         mail_recipients: Default::default(),
+        base_url: "http://127.0.0.1:9/".into(),
     }
 }
 

@@ -39,8 +39,49 @@ impl App {
         }));
     }
 
-    /// `o`: the website or the email of the record, straight away when there is only one.
+    /// `o` on an attachment: with a local display, downloaded to a private temp dir and opened;
+    /// over SSH its link is copied.
+    fn open_attachment(&mut self, link: String, file_name: String) {
+        if self.desktop {
+            let cmd = crate::tui::msg::Cmd::OpenAttachment { link, file_name };
+            let req = self.requests.send(
+                cmd,
+                "downloading to open",
+                crate::tui::requests::Purpose::Other,
+            );
+            self.open_after = Some(req);
+            return;
+        }
+        let base = self
+            .ready
+            .as_ref()
+            .map(|r| r.base_url.clone())
+            .unwrap_or_default();
+        let url = match url::Url::parse(&base).and_then(|b| b.join(&link)) {
+            Ok(u) => u.to_string(),
+            Err(_) => link,
+        };
+        self.open_url("the file's link (it needs your sign-in)", url);
+    }
+
+    /// `o`: the website or the email of the record, straight away when there is only one; in
+    /// the comments pane, the selected attachment.
     pub(super) fn open_link(&mut self) {
+        if self.pane == Pane::Thread {
+            match self.thread_item() {
+                Some(ThreadItem::Attachment(a)) => {
+                    let link = if a.attachment.is_empty() {
+                        format!("api/accounts/attachment/{}/", a.id)
+                    } else {
+                        a.attachment.clone()
+                    };
+                    let name = a.file_name.clone();
+                    self.open_attachment(link, name);
+                }
+                _ => self.warn("select an attachment to open it"),
+            }
+            return;
+        }
         let Some(a) = self.selected() else {
             self.warn("nothing selected to open");
             return;

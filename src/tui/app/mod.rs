@@ -83,6 +83,8 @@ pub struct App {
     pub dashboard: views::DashboardPane,
     /// A screen change waiting for its data, timed.
     timed: Option<views::Timed>,
+    /// The download whose file is opened once it is in (`o` on an attachment).
+    open_after: Option<crate::tui::msg::ReqId>,
     /// The saved screen to open once the session is up.
     restore: Option<crate::tui::ui_state::UiState>,
     pub thread: ThreadPane,
@@ -134,6 +136,7 @@ impl App {
             dashboard: Default::default(),
             timed: None,
             restore: None,
+            open_after: None,
             thread: ThreadPane::default(),
             users: Users::default(),
             overlay: None,

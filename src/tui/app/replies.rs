@@ -288,6 +288,21 @@ impl App {
 
     fn on_downloaded(&mut self, req: ReqId, path: PathBuf, result: Result<u64, TaskError>) {
         self.requests.finish(req);
+        if self.open_after == Some(req) {
+            self.open_after = None;
+            match result {
+                Ok(_) => {
+                    self.info(format!(
+                        "opening {}",
+                        sanitize::fit(&path.display().to_string(), 48)
+                    ));
+                    self.effects
+                        .push(crate::tui::msg::Effect::Open(path.display().to_string()));
+                }
+                Err(e) => self.error(format!("downloading to open: {e}")),
+            }
+            return;
+        }
         match result {
             Ok(n) => {
                 self.close_form(req);

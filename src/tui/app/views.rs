@@ -598,7 +598,9 @@ impl App {
                     self.copy_id(id);
                 }
             }
-            Action::OpenLink => self.warn(format!("{} have no link to open here", v.plural)),
+            Action::OpenLink if self.pane != Pane::Thread => {
+                self.warn(format!("{} have no link to open here", v.plural))
+            }
             _ => return false,
         }
         true

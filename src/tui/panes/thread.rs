@@ -325,7 +325,7 @@ pub(crate) fn expand_home(raw: &str) -> PathBuf {
 }
 
 /// A server-given file name reduced to one safe path component.
-fn safe_file_name(name: &str) -> String {
+pub fn safe_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).collect();
     let clean = clean.trim_start_matches('.').trim().to_string();

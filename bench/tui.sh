@@ -49,7 +49,13 @@ switches() { # every "switch to frame" line: what and how long
 }
 crm_tour() { # every list, moving in each; then an account's related records and back
   for v in contacts leads opps cases tasks invoices dashboard accounts; do
-    tmux send-keys -t bench ":$v" Enter; sleep 1.0
+    local before; before=$(grep -c 'switch to frame' "$LOG" 2>/dev/null || true)
+    tmux send-keys -t bench ":$v" Enter
+    # Wait for its frame with data (at most 15 s) before the next command replaces it.
+    for _ in $(seq 1 300); do
+      [ "$(grep -c 'switch to frame' "$LOG" 2>/dev/null || true)" -gt "${before:-0}" ] && break
+      sleep 0.05
+    done
     tmux send-keys -t bench $(printf 'j %.0s' $(seq 1 30)); sleep 0.3
   done
   tmux send-keys -t bench g; sleep 0.5

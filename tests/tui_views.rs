@@ -540,7 +540,7 @@ fn a_link_field_searches_the_other_kind_as_you_type() {
         panic!("the form closed");
     };
     assert!(form.errors.contains_key("account"), "{:?}", form.errors);
-    // Typing again searches again; ↓ Enter picks the second match.
+    // Typing again searches again; ↓ ↓ Enter picks the second match.
     press(&mut cases, code(KeyCode::Backspace));
     type_str(&mut cases, "c");
     cases.on_tick(Instant::now() + Duration::from_secs(2));
@@ -556,6 +556,8 @@ fn a_link_field_searches_the_other_kind_as_you_type() {
             (account_id(2), "Account 00002".into()),
         ]),
     });
+    // Nothing is highlighted until ↓: the first ↓ is the first match, the second the second.
+    press(&mut cases, code(KeyCode::Down));
     press(&mut cases, code(KeyCode::Down));
     press(&mut cases, code(KeyCode::Enter));
     press(&mut cases, ctrl('s'));
@@ -649,7 +651,10 @@ fn o_on_an_attachment_opens_it_or_copies_its_link_over_ssh() {
         .into_iter()
         .find(|r| matches!(&r.cmd, Cmd::OpenAttachment { file_name, .. } if file_name == "contract.pdf"))
         .expect("a download to open");
-    assert!(app.take_effects().is_empty(), "nothing opens before the file is in");
+    assert!(
+        app.take_effects().is_empty(),
+        "nothing opens before the file is in"
+    );
     app.on_msg(Msg::Downloaded {
         req: req.id,
         path: "/tmp/crmtui-open-x/contract.pdf".into(),

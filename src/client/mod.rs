@@ -10,7 +10,7 @@ pub mod error;
 pub mod records;
 pub mod session;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,6 +45,32 @@ impl std::fmt::Debug for Tokens {
 
 /// Called with the new tokens after a refresh, so that a stored session stays current.
 pub type TokenSink = Arc<dyn Fn(&Tokens) + Send + Sync>;
+
+/// Told how a transfer goes: bytes done, and the total when known.
+pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
+
+/// A progress that is not watched.
+pub fn no_progress() -> Progress {
+    Arc::new(|_, _| {})
+}
+
+/// Removes a half-written file unless the write finished (a cancelled or failed transfer
+/// leaves nothing behind).
+struct Unfinished(Option<PathBuf>);
+
+impl Unfinished {
+    fn done(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
 
 /// Timeouts for every request.
 #[derive(Debug, Clone, Copy)]
@@ -915,26 +941,40 @@ impl Client {
         account: Uuid,
         path: &Path,
     ) -> Result<CommentAdded, ClientError> {
+        self.add_attachment_with(account, path, no_progress()).await
+    }
+
+    /// [`Client::add_attachment`], telling `progress` as the bytes leave.
+    pub async fn add_attachment_with(
+        &self,
+        account: Uuid,
+        path: &Path,
+        progress: Progress,
+    ) -> Result<CommentAdded, ClientError> {
         let field = match self.dialect().await? {
             Dialect::Core => "attachment",
             Dialect::BottleCrm => "account_attachment",
         };
         let (bytes, file_name) = self
-            .post_file(&format!("api/accounts/{account}/"), field, path)
+            .post_file(&format!("api/accounts/{account}/"), field, path, progress)
             .await?;
         dialect::comment_added(&bytes, account, None, Some(&file_name)).map_err(ClientError::Decode)
     }
 
     /// Posts the file at `path` as the multipart field `field`; the answer and the file's name.
-    async fn post_file(
+    pub(crate) async fn post_file(
         &self,
         to: &str,
         field: &str,
         path: &Path,
+        progress: Progress,
     ) -> Result<(bytes::Bytes, String), ClientError> {
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|e| ClientError::Local(format!("cannot read {}: {e}", path.display())))?;
+        let bytes = bytes::Bytes::from(
+            tokio::fs::read(path)
+                .await
+                .map_err(|e| ClientError::Local(format!("cannot read {}: {e}", path.display())))?,
+        );
+        let total = bytes.len() as u64;
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -946,10 +986,25 @@ impl Client {
         let field = field.to_string();
         let resp = self
             .send(|http| {
-                let part = reqwest::multipart::Part::bytes(bytes.clone())
-                    .file_name(file_name.clone())
-                    .mime_str(&mime)
-                    .map_err(|e| ClientError::Local(format!("bad file type: {e}")))?;
+                // The file in chunks, each counted as it leaves (a retry counts again).
+                let chunks: Vec<bytes::Bytes> = (0..bytes.len())
+                    .step_by(64 * 1024)
+                    .map(|at| bytes.slice(at..(at + 64 * 1024).min(bytes.len())))
+                    .collect();
+                let progress = progress.clone();
+                let mut sent = 0u64;
+                let stream = futures_util::stream::iter(chunks.into_iter().map(move |c| {
+                    sent += c.len() as u64;
+                    progress(sent, Some(total));
+                    Ok::<_, std::io::Error>(c)
+                }));
+                let part = reqwest::multipart::Part::stream_with_length(
+                    reqwest::Body::wrap_stream(stream),
+                    total,
+                )
+                .file_name(file_name.clone())
+                .mime_str(&mime)
+                .map_err(|e| ClientError::Local(format!("bad file type: {e}")))?;
                 Ok(http
                     .post(url.clone())
                     .multipart(reqwest::multipart::Form::new().part(field.clone(), part)))
@@ -965,9 +1020,21 @@ impl Client {
 
     /// Downloads an attachment (its `attachment` link) to `dest`; returns the bytes written.
     pub async fn download(&self, link: &str, dest: &Path) -> Result<u64, ClientError> {
+        self.download_with(link, dest, no_progress()).await
+    }
+
+    /// [`Client::download`], telling `progress` as the bytes come. Dropped half-way (a
+    /// cancel), it leaves no file behind.
+    pub async fn download_with(
+        &self,
+        link: &str,
+        dest: &Path,
+        progress: Progress,
+    ) -> Result<u64, ClientError> {
         use tokio::io::AsyncWriteExt;
         let url = self.url(link)?;
         let mut resp = check(self.send(|http| Ok(http.get(url.clone()))).await?).await?;
+        let total = resp.content_length();
         // A fresh name, created exclusively and never through a symlink: nothing planted at a
         // guessable path can redirect the write.
         let tmp = dest.with_extension(format!("crmtui-part-{}", Uuid::new_v4().simple()));
@@ -979,11 +1046,13 @@ impl Client {
             .open(&tmp)
             .await
             .map_err(|e| ClientError::Local(format!("cannot write {}: {e}", dest.display())))?;
+        let unfinished = Unfinished(Some(tmp.clone()));
         let mut written = 0u64;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     written += chunk.len() as u64;
+                    progress(written, total);
                     if let Err(e) = file.write_all(&chunk).await {
                         let _ = tokio::fs::remove_file(&tmp).await;
                         return Err(ClientError::Local(format!(
@@ -1006,6 +1075,7 @@ impl Client {
         tokio::fs::rename(&tmp, dest)
             .await
             .map_err(|e| ClientError::Local(format!("cannot write {}: {e}", dest.display())))?;
+        unfinished.done();
         Ok(written)
     }
 

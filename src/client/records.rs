@@ -306,12 +306,13 @@ impl Client {
         kind: &Kind,
         id: Uuid,
         path: &std::path::Path,
+        progress: super::Progress,
     ) -> Result<(), ClientError> {
         let field = match self.dialect().await? {
             super::Dialect::Core => "attachment".to_string(),
             super::Dialect::BottleCrm => format!("{}_attachment", kind.name),
         };
-        self.post_file(&format!("api/{}/{id}/", kind.path), &field, path)
+        self.post_file(&format!("api/{}/{id}/", kind.path), &field, path, progress)
             .await
             .map(drop)
     }

@@ -48,8 +48,8 @@ actions! {
     Quit => "quit", Normal, "quit", ["q", "ctrl-c"];
     Help => "help", Normal, "show this help", ["?", "f1"];
     Command => "command", Normal, "command line (:accounts, :filter, :q …)", [":"];
-    Filter => "filter", Normal, "filter by name as you type", ["/"];
-    FilterForm => "filter_form", Normal, "filter by city, industry and tags", ["f"];
+    Filter => "filter", Normal, "search as you type (accounts: by name)", ["/"];
+    FilterForm => "filter_form", Normal, "filters (accounts: city, industry, tags; others: key=value)", ["f"];
     ClearFilter => "clear_filter", Normal, "clear every filter", ["F"];
     Refresh => "refresh", Normal, "reload from the server", ["r", "ctrl-r"];
     Up => "up", Normal, "move up", ["k", "up"];
@@ -60,13 +60,13 @@ actions! {
     Bottom => "bottom", Normal, "go to the last row", ["G", "end"];
     NextPane => "next_pane", Normal, "next pane", ["tab", "l", "right"];
     PrevPane => "prev_pane", Normal, "previous pane", ["backtab", "h", "left"];
-    Open => "open", Normal, "open the selected account", ["enter"];
-    Back => "back", Normal, "back to the list", ["esc"];
+    Open => "open", Normal, "open the selected record (in a detail: the selected related one)", ["enter"];
+    Back => "back", Normal, "back: to the record a link was opened from, or to the list", ["esc"];
     // The config name predates tabs; it stays so that existing configs keep working.
-    NextTab => "toggle_view", Normal, "switch open / closed accounts", ["v"];
-    New => "new", Normal, "new account", ["n"];
-    Edit => "edit", Normal, "edit the account (or the selected comment)", ["e"];
-    Delete => "delete", Normal, "delete the account (or the selected comment/attachment)", ["d"];
+    NextTab => "toggle_view", Normal, "the list's next tab (open / closed, all …)", ["v"];
+    New => "new", Normal, "new record", ["n"];
+    Edit => "edit", Normal, "edit the record (or the selected comment)", ["e"];
+    Delete => "delete", Normal, "delete the record (or the selected comment/file)", ["d"];
     CloseReopen => "close_reopen", Normal, "close/reopen; other records: their next step", ["x"];
     Triage => "triage", Normal, "all the record's actions (won, convert, paid…)", ["X"];
     Comment => "comment", Normal, "add a comment", ["c"];

@@ -465,6 +465,12 @@ pub enum Msg {
         req: ReqId,
         result: Result<SignedIn, ClientError>,
     },
+    /// A download or an upload moved on: bytes done, and the total when known.
+    Transfer {
+        req: ReqId,
+        done: u64,
+        total: Option<u64>,
+    },
     /// An export wrote `done` of `total` rows.
     ExportProgress {
         req: ReqId,

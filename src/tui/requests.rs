@@ -30,6 +30,8 @@ pub enum Purpose {
     Mail(Option<DateTime<Utc>>),
     /// `:export`: at most one at a time; `Esc` cancels it.
     Export,
+    /// A download or an upload: `Esc` cancels it.
+    Transfer,
     /// Nothing to match but the id (a form keeps its own request id).
     Other,
 }
@@ -86,6 +88,19 @@ impl Requests {
             .iter()
             .find(|(_, r)| r.purpose == Purpose::Export)
             .map(|(id, _)| *id)
+    }
+
+    /// The newest transfer in flight, if any.
+    pub fn transfer(&self) -> Option<ReqId> {
+        self.live
+            .iter()
+            .rev()
+            .find(|(_, r)| r.purpose == Purpose::Transfer)
+            .map(|(id, _)| *id)
+    }
+
+    pub fn get(&self, req: ReqId) -> Option<&InFlight> {
+        self.live.get(&req)
     }
 
     /// The requests queued since the last call, for the runtime to hand to the worker.

@@ -12,7 +12,7 @@ use super::msg::{
 use super::records::ViewId;
 use super::records::crm::triage::Change;
 use crate::client::records::Half;
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, Progress};
 use crate::model::Role;
 use crate::model::record::Kind;
 
@@ -60,6 +60,20 @@ pub async fn run(
                     path: job.path,
                     result,
                 }
+            });
+            exports.push((req, handle));
+            continue;
+        }
+        if matches!(
+            cmd,
+            Cmd::Download { .. } | Cmd::Attach { .. } | Cmd::OpenAttachment { .. }
+        ) && !(read_only && cmd.writes())
+        {
+            // Transfers tell their progress and can be cancelled, as exports.
+            let (c, t) = (client.clone(), tx.clone());
+            let handle = spawn_watched(req, tx.clone(), async move {
+                let progress = transfer_progress(req, t);
+                transfer(&c, req, cmd, progress).await
             });
             exports.push((req, handle));
             continue;
@@ -208,25 +222,8 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
             req,
             result: dashboard(client).await.map(Box::new),
         },
-        Cmd::Download {
-            link,
-            path,
-            overwrite,
-        } => Msg::Downloaded {
-            req,
-            result: match tokio::fs::metadata(&path).await {
-                Ok(m) if m.is_dir() => {
-                    Err(FieldError::new("path", "is a directory; give a file path").into())
-                }
-                // Never replaced silently: the app asks for a second submit first.
-                Ok(_) if !overwrite => Err(FieldError::exists("path").into()),
-                _ => client.download(&link, &path).await.map_err(TaskError::from),
-            },
-            path,
-        },
-        Cmd::OpenAttachment { link, file_name } => {
-            let (path, result) = download_to_open(client, &link, &file_name).await;
-            Msg::Downloaded { req, path, result }
+        cmd @ (Cmd::Download { .. } | Cmd::OpenAttachment { .. }) => {
+            transfer(client, req, cmd, crate::client::no_progress()).await
         }
         Cmd::Mail { account, mail } => Msg::MailSent {
             req,
@@ -243,6 +240,56 @@ async fn execute(client: &Client, req: u64, cmd: Cmd) -> Msg {
         },
         Cmd::Cancel { .. } => Msg::Warn("nothing to cancel".into()),
     }
+}
+
+/// Downloads and uploads, telling their progress.
+async fn transfer(client: &Client, req: u64, cmd: Cmd, progress: Progress) -> Msg {
+    match cmd {
+        Cmd::Download {
+            link,
+            path,
+            overwrite,
+        } => Msg::Downloaded {
+            req,
+            result: match tokio::fs::metadata(&path).await {
+                Ok(m) if m.is_dir() => {
+                    Err(FieldError::new("path", "is a directory; give a file path").into())
+                }
+                // Never replaced silently: the app asks for a second submit first.
+                Ok(_) if !overwrite => Err(FieldError::exists("path").into()),
+                _ => client
+                    .download_with(&link, &path, progress)
+                    .await
+                    .map_err(TaskError::from),
+            },
+            path,
+        },
+        Cmd::OpenAttachment { link, file_name } => {
+            let (path, result) = download_to_open(client, &link, &file_name, progress).await;
+            Msg::Downloaded { req, path, result }
+        }
+        Cmd::Attach { owner, path } => Msg::Thread {
+            req,
+            owner,
+            change: ThreadChange::FileAttached,
+            result: attach(client, owner, &path, progress).await,
+        },
+        other => Msg::Warn(format!("not a transfer: {other:?}")),
+    }
+}
+
+/// Progress as messages to the app, at most ten a second (and always the last).
+fn transfer_progress(req: u64, tx: UnboundedSender<Msg>) -> Progress {
+    let last = std::sync::Mutex::new(None::<std::time::Instant>);
+    std::sync::Arc::new(move |done, total| {
+        let now = std::time::Instant::now();
+        let Ok(mut last) = last.lock() else { return };
+        let due = last.is_none_or(|t| now.duration_since(t).as_millis() >= 100);
+        if due || total == Some(done) {
+            *last = Some(now);
+            let _ = tx.send(Msg::Transfer { req, done, total });
+        }
+    })
 }
 
 /// Comments and attachments, on accounts and on every other kind.
@@ -286,12 +333,6 @@ async fn thread_cmd(client: &Client, req: u64, cmd: Cmd) -> Msg {
             };
             thread(req, owner, ThreadChange::CommentDeleted, result)
         }
-        Cmd::Attach { owner, path } => Msg::Thread {
-            req,
-            owner,
-            change: ThreadChange::FileAttached,
-            result: attach(client, owner, &path).await,
-        },
         Cmd::DeleteAttachment { owner, attachment } => {
             let result = match owner {
                 Owner::Account(_) => client.delete_attachment(attachment).await,
@@ -483,7 +524,12 @@ fn thread(req: u64, owner: Owner, change: ThreadChange, result: Result<(), Clien
 
 /// Uploads a file; whether it is one is checked here, not in the form: the UI thread does no
 /// disk I/O.
-async fn attach(client: &Client, owner: Owner, path: &std::path::Path) -> Result<(), TaskError> {
+async fn attach(
+    client: &Client,
+    owner: Owner,
+    path: &std::path::Path,
+    progress: Progress,
+) -> Result<(), TaskError> {
     let problem = match tokio::fs::metadata(path).await {
         Ok(m) if m.is_file() => None,
         Ok(m) if m.is_dir() => Some("is a directory".to_string()),
@@ -495,10 +541,13 @@ async fn attach(client: &Client, owner: Owner, path: &std::path::Path) -> Result
         return Err(FieldError::new("attachment", &p).into());
     }
     match owner {
-        Owner::Account(id) => client.add_attachment(id, path).await.map(drop)?,
+        Owner::Account(id) => client
+            .add_attachment_with(id, path, progress)
+            .await
+            .map(drop)?,
         Owner::Record(view, id) => {
             client
-                .add_record_attachment(kind_of(view)?, id, path)
+                .add_record_attachment(kind_of(view)?, id, path, progress)
                 .await?
         }
     }
@@ -545,6 +594,7 @@ async fn download_to_open(
     client: &Client,
     link: &str,
     file_name: &str,
+    progress: Progress,
 ) -> (std::path::PathBuf, Result<u64, TaskError>) {
     let dir = match tempfile::Builder::new().prefix("crmtui-open-").tempdir() {
         Ok(d) => d.keep(),
@@ -554,7 +604,10 @@ async fn download_to_open(
         }
     };
     let path = dir.join(crate::tui::panes::thread::safe_file_name(file_name));
-    let result = client.download(link, &path).await.map_err(TaskError::from);
+    let result = client
+        .download_with(link, &path, progress)
+        .await
+        .map_err(TaskError::from);
     (path, result)
 }
 

@@ -47,7 +47,7 @@ impl App {
             let req = self.requests.send(
                 cmd,
                 "downloading to open",
-                crate::tui::requests::Purpose::Other,
+                crate::tui::requests::Purpose::Transfer,
             );
             self.open_after = Some(req);
             return;

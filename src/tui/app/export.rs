@@ -8,7 +8,7 @@ use super::App;
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Cmd, ExportFormat, ExportJob, ReqId, TaskError};
 use crate::tui::overlay::{Confirm, Overlay};
-use crate::tui::panes::thread::expand_home;
+use crate::tui::panes::thread::{expand_home, human_bytes};
 use crate::tui::requests::Purpose;
 use crate::tui::sanitize;
 
@@ -65,6 +65,44 @@ impl App {
         self.requests.notify(Cmd::Cancel { req });
         self.info("export cancelled; nothing was written");
         true
+    }
+
+    /// `Esc` during a download or an upload: it stops, and leaves no file behind.
+    pub(super) fn cancel_transfer(&mut self) -> bool {
+        let Some(req) = self.requests.transfer() else {
+            return false;
+        };
+        self.requests.finish(req);
+        self.requests.notify(Cmd::Cancel { req });
+        self.transfer_started = None;
+        if let Some(Overlay::Form(_, form)) = &mut self.overlay
+            && form.pending == Some(req)
+        {
+            self.overlay = None;
+        }
+        self.info("transfer cancelled; nothing was kept");
+        true
+    }
+
+    /// A download or upload moved on: bytes, total and rate in the status line.
+    pub(super) fn on_transfer(&mut self, req: ReqId, done: u64, total: Option<u64>) {
+        if !self.requests.contains(req) {
+            return;
+        }
+        let started = *self.transfer_started.get_or_insert(self.now);
+        let secs = self.now.saturating_duration_since(started).as_secs_f64();
+        let rate = if secs > 0.2 {
+            format!(" · {}/s", human_bytes((done as f64 / secs) as u64))
+        } else {
+            String::new()
+        };
+        let of = total.map_or(String::new(), |t| format!(" of {}", human_bytes(t)));
+        let esc = self.keymap.hint(Action::Back);
+        let what = self.requests.get(req).map_or("transferring", |r| r.label);
+        self.progress(format!(
+            "{what}: {}{of}{rate} · {esc} cancels",
+            human_bytes(done)
+        ));
     }
 
     pub(super) fn on_export_progress(&mut self, req: ReqId, done: usize, total: usize) {

@@ -111,7 +111,14 @@ impl App {
     /// What the form asks for.
     fn submitted(&mut self, kind: &FormKind, form: &Form) -> Submitted {
         let send = |r: Result<(Cmd, &'static str), FieldProblem>| match r {
-            Ok((cmd, label)) => Submitted::Send(cmd, label, Purpose::Other),
+            Ok((cmd, label)) => {
+                let purpose = if matches!(cmd, Cmd::Download { .. } | Cmd::Attach { .. }) {
+                    Purpose::Transfer
+                } else {
+                    Purpose::Other
+                };
+                Submitted::Send(cmd, label, purpose)
+            }
             Err(problem) => Submitted::Invalid(problem),
         };
         match kind {

@@ -64,8 +64,14 @@ impl App {
             Action::PageDown => self.move_by(page),
             Action::Top => self.top(),
             Action::Bottom => self.bottom(),
-            Action::NextPane => self.pane = self.pane.next(),
-            Action::PrevPane => self.pane = self.pane.prev(),
+            Action::NextPane => {
+                self.pane = self.pane.next();
+                self.pane_changed();
+            }
+            Action::PrevPane => {
+                self.pane = self.pane.prev();
+                self.pane_changed();
+            }
             Action::Open => self.open(),
             Action::Back => self.back(),
             Action::NextTab => self.next_tab(),
@@ -177,7 +183,7 @@ impl App {
     /// `Esc`: back along the trail (to the record a link was opened from); else back to the
     /// list; on the list, clear the filter.
     fn back(&mut self) {
-        if self.cancel_export() || self.trail_back() {
+        if self.cancel_export() || self.cancel_transfer() || self.trail_back() {
             return;
         }
         if self.pane != Pane::List {
@@ -396,8 +402,14 @@ impl App {
         ev: KeyEvent,
     ) {
         if form.busy {
-            // Waiting for the server: only cancel works (the answer is then ignored).
+            // Waiting for the server: only cancel works (the answer is then ignored; a
+            // transfer stops).
             if action == Some(Action::Cancel) {
+                self.overlay = Some(Overlay::Form(kind, form));
+                if self.cancel_transfer() {
+                    return;
+                }
+                self.overlay = None;
                 self.form_closed();
             } else {
                 self.overlay = Some(Overlay::Form(kind, form));

@@ -83,6 +83,8 @@ pub struct App {
     pub dashboard: views::DashboardPane,
     /// A screen change waiting for its data, timed.
     timed: Option<views::Timed>,
+    /// When the transfer in flight sent its first bytes (for its rate).
+    transfer_started: Option<Instant>,
     /// The download whose file is opened once it is in (`o` on an attachment).
     open_after: Option<crate::tui::msg::ReqId>,
     /// The saved screen to open once the session is up.
@@ -137,6 +139,7 @@ impl App {
             timed: None,
             restore: None,
             open_after: None,
+            transfer_started: None,
             thread: ThreadPane::default(),
             users: Users::default(),
             overlay: None,

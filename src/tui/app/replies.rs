@@ -86,6 +86,7 @@ impl App {
             Msg::Warn(text) => self.warn(text),
             Msg::Edited(result) => self.on_edited(result),
             Msg::ExportProgress { req, done, total } => self.on_export_progress(req, done, total),
+            Msg::Transfer { req, done, total } => self.on_transfer(req, done, total),
             Msg::Exported { req, path, result } => self.on_exported(req, path, result),
             Msg::Crashed { req } => self.on_crashed(req),
         }
@@ -265,6 +266,9 @@ impl App {
         result: Result<(), TaskError>,
     ) {
         self.requests.finish(req);
+        if change == ThreadChange::FileAttached {
+            self.transfer_started = None;
+        }
         match result {
             Ok(()) => {
                 self.link_ok();
@@ -287,7 +291,11 @@ impl App {
     }
 
     fn on_downloaded(&mut self, req: ReqId, path: PathBuf, result: Result<u64, TaskError>) {
-        self.requests.finish(req);
+        // Cancelled: its answer is not news.
+        if self.requests.finish(req).is_none() && self.form_mut(req).is_none() {
+            return;
+        }
+        self.transfer_started = None;
         if self.open_after == Some(req) {
             self.open_after = None;
             match result {

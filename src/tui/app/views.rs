@@ -65,6 +65,8 @@ pub struct DashboardPane {
     pub error: Option<String>,
     /// The selected urgent row.
     pub cursor: usize,
+    /// Something changed since it was counted: count again when shown.
+    pub stale: bool,
 }
 
 impl DashboardPane {
@@ -375,9 +377,66 @@ impl App {
     }
 
     fn load_dashboard(&mut self) {
+        self.dashboard.stale = false;
         if self.live() {
             self.requests
                 .send(Cmd::Dashboard, "loading the dashboard", Purpose::Other);
+        }
+    }
+
+    /// The focus moved to another pane: on the list, keys act on its ▶ row, so the detail
+    /// follows that row again (a record opened from a link is let go; `Esc` still goes back).
+    pub(super) fn pane_changed(&mut self) {
+        if self.pane == Pane::List {
+            self.unfocus();
+        }
+    }
+
+    /// Lets go of a record opened from a link: the detail shows the list's selection.
+    fn unfocus(&mut self) {
+        let now = self.now;
+        match self.view() {
+            Some(ViewId::Accounts) => {
+                if self.detail.focus.is_some() {
+                    self.detail.selection_changed(now);
+                    self.thread.reset();
+                }
+            }
+            Some(v) => {
+                if let Some(p) = self.records.get_mut(&v)
+                    && p.detail.focus.is_some()
+                {
+                    p.detail.selection_changed(now);
+                    self.thread.reset();
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Whether the detail shows a record opened from a link (the list's ▶ is not it).
+    pub fn detail_focused_elsewhere(&self) -> bool {
+        match self.view() {
+            Some(ViewId::Accounts) => self.detail.focus.is_some(),
+            Some(v) => self
+                .records
+                .get(&v)
+                .is_some_and(|p| p.detail.focus.is_some()),
+            None => false,
+        }
+    }
+
+    /// A record changed or went: every detail may list it (an account's cases, a contact's
+    /// deals), so each is asked again when next shown, the one on screen now; the dashboard
+    /// counts again when next shown.
+    fn details_changed(&mut self) {
+        self.detail.clear();
+        for p in self.records.values_mut() {
+            p.detail.clear();
+        }
+        self.dashboard.stale = true;
+        if let Some((view, id)) = self.shown() {
+            self.load_shown_detail_if_missing(view, id);
         }
     }
 
@@ -449,6 +508,9 @@ impl App {
             Screen::Dashboard => {
                 self.screen = Screen::Dashboard;
                 self.dashboard.cursor = crumb.link;
+                if self.dashboard.stale {
+                    self.load_dashboard();
+                }
             }
             Screen::List(view) => {
                 if self.view() != Some(view) {
@@ -771,6 +833,14 @@ impl App {
                     }
                 }
                 self.link_ok();
+                if !self.requests.has_pages()
+                    && self
+                        .status
+                        .as_ref()
+                        .is_some_and(|s| s.text == super::REFRESHING)
+                {
+                    self.info("refreshed");
+                }
             }
             Err(e) => {
                 p.list.on_failed(tab, page, &e);
@@ -854,8 +924,10 @@ impl App {
                         live,
                     };
                     if created {
-                        let first = p.list.kind.tabs().first().copied().unwrap_or_default();
-                        p.list.select_first(first);
+                        // The new record first, in the tab shown, and in the detail.
+                        let tab = p.list.tab;
+                        p.list.select_first(tab);
+                        p.detail.focus = None;
                     }
                     // Its tab may have changed (a closed case leaves the open ones).
                     p.list.reload(&mut io);
@@ -879,8 +951,7 @@ impl App {
                 if converted && self.view() == Some(view) {
                     self.pane = Pane::Detail;
                 }
-                // The account detail lists it: refresh that view of it too.
-                self.detail.clear();
+                self.details_changed();
             }
             Err(e) => {
                 let what = match (done, created) {
@@ -917,7 +988,7 @@ impl App {
                     };
                     p.list.reload(&mut io);
                 }
-                self.detail.clear();
+                self.details_changed();
                 // Opened from another record: go back to it.
                 if self.pane != Pane::List && !self.trail.is_empty() {
                     self.trail_back();
@@ -974,7 +1045,7 @@ impl App {
             form.suggest = req.map(|req| crate::tui::overlay::form::Suggest {
                 field: focus,
                 rows: Vec::new(),
-                cursor: 0,
+                cursor: None,
                 pending: Some(req),
             });
         }
@@ -995,7 +1066,7 @@ impl App {
         match result {
             Ok(rows) => {
                 s.rows = rows;
-                s.cursor = 0;
+                s.cursor = None;
                 s.pending = None;
                 if s.rows.is_empty() {
                     form.errors.insert(
@@ -1189,7 +1260,7 @@ impl App {
             None => format!("New {}", v.noun),
         };
         let note = format!(
-            "{} save · {} next · ←/→ pick · {} cancel · dates YYYY-MM-DD · links: type, ↓, Enter",
+            "{} save · {} next · ←/→ pick · {} cancel · dates YYYY-MM-DD · links: type, ↓ to a match, Enter",
             self.keymap.hint(Action::Submit),
             self.keymap.hint(Action::NextField),
             self.keymap.hint(Action::Cancel),

@@ -32,7 +32,8 @@ pub struct Suggest {
     /// The field they are for.
     pub field: usize,
     pub rows: Vec<(uuid::Uuid, String)>,
-    pub cursor: usize,
+    /// The highlighted match: none until `↓` (then `Enter` picks it).
+    pub cursor: Option<usize>,
     /// The search in flight; only its answer fills the rows.
     pub pending: Option<u64>,
 }
@@ -351,10 +352,14 @@ fn suggest_key(form: &mut Form, action: Option<Action>, ev: &KeyEvent) -> Option
         return None;
     }
     match ev.code {
-        KeyCode::Down => s.cursor = (s.cursor + 1).min(s.rows.len() - 1),
-        KeyCode::Up => s.cursor = s.cursor.saturating_sub(1),
+        KeyCode::Down => {
+            s.cursor = Some(s.cursor.map_or(0, |c| (c + 1).min(s.rows.len() - 1)));
+        }
+        KeyCode::Up => s.cursor = s.cursor.map(|c| c.saturating_sub(1)),
+        // Nothing highlighted: Enter goes on to the next field as usual.
+        KeyCode::Enter if s.cursor.is_none() => return None,
         KeyCode::Enter => {
-            let (id, name) = s.rows.get(s.cursor).cloned()?;
+            let (id, name) = s.rows.get(s.cursor.unwrap_or(0)).cloned()?;
             form.suggest = None;
             if let Some(f) = form.focused() {
                 f.input = TextArea::new(vec![name]);

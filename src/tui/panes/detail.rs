@@ -99,8 +99,14 @@ impl<K: RecordKind> DetailPane<K> {
     }
 
     /// Asks for the detail of `id`, unless it is already being waited for.
-    pub fn load(&self, id: Uuid, requests: &mut Requests) {
-        if requests.awaited_detail() == Some(id) || self.gone.contains(&id) {
+    pub fn load(&mut self, id: Uuid, requests: &mut Requests) {
+        if self.gone.contains(&id) {
+            // Deleted here: say so rather than wait for a detail that is not coming.
+            let noun = self.kind.noun();
+            self.error = Some((id, format!("this {noun} was deleted")));
+            return;
+        }
+        if requests.awaited_detail() == Some(id) {
             return;
         }
         requests.send(

@@ -114,6 +114,8 @@ impl<K: RecordKind> ListPane<K> {
 
     /// Starts over from the first row of every tab.
     pub fn reload_from_top(&mut self, io: &mut Io<'_>) {
+        // A new filter: the counts of the old one no longer hold.
+        self.totals = None;
         for w in self.windows.values_mut() {
             w.clear();
         }
@@ -169,7 +171,17 @@ impl<K: RecordKind> ListPane<K> {
                 w.set_total((*total).max(0) as usize);
             }
         }
-        self.totals = Some(parts.totals);
+        // An answer may count only its own tab: keep what the others last counted.
+        let mut totals = self.totals.take().unwrap_or_default();
+        for (t, n) in parts.totals {
+            match totals.iter_mut().find(|(x, _)| *x == t) {
+                Some(slot) => slot.1 = n,
+                None => totals.push((t, n)),
+            }
+        }
+        let order = |t: &K::Tab| self.kind.tabs().iter().position(|x| x == t);
+        totals.sort_by_key(|(t, _)| order(t));
+        self.totals = Some(totals);
         if let Some(w) = self.windows.get_mut(&tab) {
             w.insert(page, parts.rows);
         }

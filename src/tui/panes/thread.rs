@@ -51,6 +51,12 @@ pub struct ThreadPane {
     overwrite: Option<PathBuf>,
 }
 
+/// Who sees a case's comment: everyone, or staff only (an internal note).
+const VISIBILITY: crate::model::record::Choices = &[
+    ("everyone", "Everyone"),
+    ("staff", "Staff only (internal note)"),
+];
+
 impl ThreadPane {
     pub fn item<'a>(&self, thread: Thread<'a>) -> Option<ThreadItem<'a>> {
         item(thread, self.cursor)
@@ -99,15 +105,23 @@ impl ThreadPane {
 
     /// The editor for a new comment on `owner` (called `name`).
     pub fn comment_form(owner: Owner, name: &str, keymap: &Keymap) -> Overlay {
-        let form = Form::new(
-            format!("Comment on {}", sanitize::fit(name, 40)),
-            vec![Field::new("comment", "Comment", FieldKind::Multi, "")],
-        )
-        .with_note(format!(
-            "{} to post · enter for a new line · {} to cancel",
-            keymap.hint(Action::Submit),
-            keymap.hint(Action::Cancel)
-        ));
+        let mut fields = vec![Field::new("comment", "Comment", FieldKind::Multi, "")];
+        // A case's comment may be an internal note, for staff only.
+        if owner.view() == crate::tui::records::ViewId::Cases {
+            fields.push(Field::new(
+                "is_internal",
+                "Visible to",
+                FieldKind::Choice(VISIBILITY),
+                "Everyone",
+            ));
+        }
+        let form = Form::new(format!("Comment on {}", sanitize::fit(name, 40)), fields).with_note(
+            format!(
+                "{} to post · enter for a new line · {} to cancel",
+                keymap.hint(Action::Submit),
+                keymap.hint(Action::Cancel)
+            ),
+        );
         let kind = FormKind::Comment {
             owner,
             editing: None,
@@ -261,7 +275,7 @@ impl ThreadPane {
                 Cmd::AddComment {
                     owner,
                     text,
-                    internal: false,
+                    internal: form.get("is_internal").and_then(Field::choice) == Some("staff"),
                 },
                 "posting comment",
             ),

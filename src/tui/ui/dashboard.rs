@@ -136,7 +136,16 @@ fn pipeline_lines(
     let t = app.theme;
     let currency = c.currency.clone().unwrap_or_default();
     let mut p = vec![Line::styled(
-        format!("Pipeline by stage ({})", sanitize::fit(&currency, 3)),
+        sanitize::truncate(
+            &format!(
+                "{:<14}{:>7}  {:>16}  bars: deals",
+                "Pipeline",
+                "deals",
+                format!("value ({})", sanitize::fit(&currency, 3))
+            ),
+            width,
+        )
+        .into_owned(),
         t.title(),
     )];
     let max = stages.iter().map(|s| s.count).max().unwrap_or(0).max(1);

@@ -13,7 +13,15 @@ use crate::tui::records::{Column, RecordKind};
 use crate::tui::sanitize;
 
 /// Draws the list; returns how many rows it shows at once.
-pub fn draw<K: RecordKind>(frame: &mut Frame, app: &App, list: &ListPane<K>, area: Rect) -> usize {
+/// `marked`: the cursor's row is the record the detail shows (not so while the detail shows a
+/// record opened from a link: then no row is marked).
+pub fn draw<K: RecordKind>(
+    frame: &mut Frame,
+    app: &App,
+    list: &ListPane<K>,
+    area: Rect,
+    marked: bool,
+) -> usize {
     let focused = app.pane == Pane::List;
     let t = app.theme;
     let block = Block::default()
@@ -47,7 +55,7 @@ pub fn draw<K: RecordKind>(frame: &mut Frame, app: &App, list: &ListPane<K>, are
             }
         })
         .collect();
-    let rows = table_rows(app, list, &cols, inner.width, rows_visible, focused);
+    let rows = table_rows(app, list, &cols, inner.width, rows_visible, focused, marked);
     let header = Row::new(cols.iter().map(|c| {
         Span::styled(
             if c.width == 0 {
@@ -71,6 +79,7 @@ fn table_rows<K: RecordKind>(
     width: u16,
     rows_visible: usize,
     focused: bool,
+    marked: bool,
 ) -> Vec<Row<'static>> {
     let t = app.theme;
     let cursor = list.cursor();
@@ -83,7 +92,7 @@ fn table_rows<K: RecordKind>(
     let end = (scroll + rows_visible).min(list.total());
     let mut rows = Vec::with_capacity(end.saturating_sub(scroll));
     for row in scroll..end {
-        let marker = if row == cursor { "▶" } else { " " };
+        let marker = if row == cursor && marked { "▶" } else { " " };
         let r = match list.window().get(row) {
             Some(record) => Row::new(
                 cols.iter()
@@ -92,7 +101,7 @@ fn table_rows<K: RecordKind>(
             ),
             None => Row::new(vec![Span::styled(format!("{marker}…"), t.dim())]),
         };
-        let r = if row == cursor {
+        let r = if row == cursor && marked {
             r.style(if focused {
                 t.selected()
             } else {

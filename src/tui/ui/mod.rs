@@ -169,7 +169,7 @@ fn draw_list_of<K: RecordKind>(
     area: Rect,
     layout: &mut ScreenLayout,
 ) {
-    let rows = list::draw(frame, app, pane, area);
+    let rows = list::draw(frame, app, pane, area, !app.detail_focused_elsewhere());
     layout.list_rows = Some(rows);
     layout.list_area = Some(area);
     // Inside the border, under the header row; scrolled as the draw scrolled it.
@@ -468,9 +468,13 @@ fn hint_items(app: &App) -> Vec<(Action, &'static str)> {
             if has_links {
                 v.push((Action::Open, "related"));
             }
+            let x = match app.selected().map(|a| a.status) {
+                Some(crate::model::AccountStatus::Closed) => "reopen account",
+                _ => "close account",
+            };
             v.extend([
                 (Action::Edit, "edit"),
-                (Action::CloseReopen, "close/reopen"),
+                (Action::CloseReopen, x),
                 (Action::Comment, "comment"),
                 (Action::Mail, "mail"),
                 (Action::Attach, "attach"),
@@ -502,9 +506,11 @@ fn hint_items(app: &App) -> Vec<(Action, &'static str)> {
             if !w.form.is_empty() {
                 v.extend([(Action::New, "new"), (Action::Edit, "edit")]);
             }
+            v.push((Action::Comment, "comment"));
+            if view != ViewId::Invoices {
+                v.push((Action::Delete, "delete"));
+            }
             v.extend([
-                (Action::Comment, "comment"),
-                (Action::Delete, "delete"),
                 (Action::Back, "back"),
                 (Action::Command, "cmd"),
                 (Action::Quit, "quit"),

@@ -95,21 +95,33 @@ fn here_help(app: &App) -> Vec<Line<'static>> {
                 ViewId::Invoices => "s send, p mark paid, x cancel (each asks first)",
                 _ => "none",
             };
-            (
-                format!("Here: {}", w.map_or("records", |w| w.plural)),
-                vec![
-                    (k(Action::CloseReopen), format!("the {noun}'s next step")),
-                    (k(Action::Triage), format!("every action: {actions}")),
-                    (
-                        k(Action::Filter),
-                        format!("search the {}", w.map_or("list", |w| w.plural)),
-                    ),
-                    (
-                        k(Action::FilterForm),
-                        "filter by key=value (:filter status=… )".into(),
-                    ),
-                ],
-            )
+            (format!("Here: {}", w.map_or("records", |w| w.plural)), {
+                let mut rows = Vec::new();
+                if actions != "none" {
+                    rows.push((k(Action::CloseReopen), format!("the {noun}'s next step")));
+                    rows.push((k(Action::Triage), format!("every action: {actions}")));
+                }
+                let plural = w.map_or("list", |w| w.plural);
+                rows.push((k(Action::Filter), format!("search the {plural}")));
+                let keys: Vec<String> = w
+                    .map(|w| {
+                        w.kind
+                            .filters
+                            .iter()
+                            .filter_map(|f| match f {
+                                crate::model::record::Filter::Exact(p) => Some(p.to_string()),
+                                _ => None,
+                            })
+                            .take(4)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                rows.push((
+                    k(Action::FilterForm),
+                    format!("filter by key=value: {}", keys.join(", ")),
+                ));
+                rows
+            })
         }
     };
     if app.view().is_some() {
@@ -321,7 +333,7 @@ fn draw_suggest(
             .iter()
             .enumerate()
             .map(|(i, (_, name))| {
-                let style = if i == s.cursor {
+                let style = if s.cursor == Some(i) {
                     t.selected()
                 } else {
                     t.title()

@@ -28,12 +28,12 @@ pub static VIEW: View = View {
         },
     ],
     columns: &[
+        col!("Number", 16, 0, |_, r| cell(r, "invoice_number")),
         col!("Title", 0, 0, |_, r| name(r)),
-        col!("Number", 10, 36, |_, r| cell(r, "invoice_number")),
         col!(
             "Status",
             14,
-            40,
+            60,
             |_, r| value_text(&INVOICE, r, "status"),
             |t: &Theme, r: &Record| match r.text("status").as_str() {
                 "Paid" | "Cancelled" => t.closed(),
@@ -41,13 +41,9 @@ pub static VIEW: View = View {
                 _ => t.open(),
             }
         ),
-        col!("Total", 15, 58, |_, r| value_text(
-            &INVOICE,
-            r,
-            "total_amount"
-        )),
-        col!("Due", 10, 70, |_, r| cell(r, "due_date")),
-        col!("Client", 16, 92, |_, r| cell(r, "client_name")),
+        col!("Total", 16, 60, |_, r| value_text(&INVOICE, r, "total_amount")),
+        col!("Due", 10, 76, |_, r| cell(r, "due_date")),
+        col!("Client", 16, 96, |_, r| cell(r, "client_name")),
     ],
     name,
     status: Some("status"),

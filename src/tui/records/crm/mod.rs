@@ -65,6 +65,10 @@ const CASE_DONE: &[&str] = &["Closed", "Rejected", "Duplicate"];
 
 /// The view of each kind (accounts have their own module).
 pub fn view(id: ViewId) -> Option<&'static View> {
+    view_of(id)
+}
+
+fn view_of(id: ViewId) -> Option<&'static View> {
     Some(match id {
         ViewId::Accounts => return None,
         ViewId::Contacts => &contact::VIEW,
@@ -98,7 +102,8 @@ impl RecordFilter {
             match part.split_once('=') {
                 Some((k, v)) if allowed.iter().any(|a| a == k) => {
                     if !v.is_empty() {
-                        out.params.push((k.to_string(), v.to_string()));
+                        let v = choice_values(view, k, v)?;
+                        out.params.push((k.to_string(), v));
                     }
                 }
                 Some((k, _)) => {
@@ -131,6 +136,32 @@ impl RecordFilter {
         }
         q
     }
+}
+
+/// An enum filter's values as the API takes them: each (comma-separated) may be given as its
+/// value or its label, in any case (`priority=urgent`, `status="partially paid"`); one that is
+/// neither says which there are.
+fn choice_values(view: &View, key: &str, raw: &str) -> Result<String, String> {
+    let Some(Ty::Choice(choices)) = view.kind.field(key).map(|f| f.ty) else {
+        return Ok(raw.to_string());
+    };
+    let mut out = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let found = choices
+            .iter()
+            .find(|(v, l)| v.eq_ignore_ascii_case(part) || l.eq_ignore_ascii_case(part));
+        match found {
+            Some((v, _)) => out.push(*v),
+            None => {
+                let labels: Vec<&str> = choices.iter().map(|(_, l)| *l).collect();
+                return Err(format!(
+                    ":filter: {key} is one of {} (quote a label with spaces)",
+                    labels.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(out.join(","))
 }
 
 /// The record kinds beyond accounts, each a [`View`].
@@ -302,6 +333,18 @@ pub fn value_text(kind: &Kind, r: &Record, key: &str) -> String {
         }
         Some(Ty::Percent) => format!("{raw}%"),
         Some(Ty::Bool(_)) => if raw == "true" { "yes" } else { "no" }.to_string(),
+        // A timestamp to the minute, in UTC (the detail is no place for seconds and zones).
+        Some(Ty::Stamp) => chrono::DateTime::parse_from_rfc3339(&raw)
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string()
+            })
+            .unwrap_or(raw),
+        None if key == "amount_due" => {
+            let cur = r.text("currency");
+            format!("{raw} {cur}").trim().to_string()
+        }
         _ => raw,
     }
 }
@@ -355,7 +398,7 @@ impl View {
             ViewId::Accounts => "Accounts",
             ViewId::Contacts => "Contacts",
             ViewId::Leads => "Leads",
-            ViewId::Opportunities => "Opportunities",
+            ViewId::Opportunities => "Deals",
             ViewId::Cases => "Cases",
             ViewId::Tasks => "Tasks",
             ViewId::Invoices => "Invoices",
@@ -372,18 +415,10 @@ pub fn linked(v: &serde_json::Value) -> Option<(Uuid, String)> {
                 .get("id")?
                 .as_str()
                 .and_then(|s| Uuid::parse_str(s).ok())?;
-            let name = ["name", "email", "first_name"]
-                .iter()
-                .find_map(|k| o.get(*k).and_then(|v| v.as_str()))
-                .unwrap_or("")
-                .to_string();
-            let last = o.get("last_name").and_then(|v| v.as_str()).unwrap_or("");
-            let name = if o.get("name").is_none() && !last.is_empty() {
-                format!("{name} {last}")
-            } else {
-                name
-            };
-            Some((id, name))
+            // A record's name; a person's first and last name; else the email (as the model
+            // reads a linked object).
+            let one = Record([("v".to_string(), v.clone())].into_iter().collect());
+            Some((id, one.text("v")))
         }
         _ => None,
     }
@@ -411,6 +446,12 @@ fn links(view: &View, d: &RecordDetail) -> Vec<Link> {
         if let Some((id, name)) = value.and_then(linked)
             && seen.insert(id)
         {
+            // A bare uuid may come with its name beside it (an invoice's `account_name`).
+            let name = if name.is_empty() {
+                r.text(&format!("{}_name", f.name))
+            } else {
+                name
+            };
             let text = if name.is_empty() {
                 format!("{} {}", field_label(f.name), short(id))
             } else {
@@ -458,11 +499,12 @@ fn links(view: &View, d: &RecordDetail) -> Vec<Link> {
         if let Some(id) = r.str(key).and_then(|s| Uuid::parse_str(s).ok())
             && seen.insert(id)
         {
+            let noun = view_of(to).map_or("account", |v| v.noun);
             out.push(Link {
                 section: "Converted into",
                 view: to,
                 id,
-                text: format!("{} {}", field_label(to.kind_name()), short(id)),
+                text: format!("the new {noun} ({})", short(id)),
             });
         }
     }
@@ -589,4 +631,21 @@ pub fn person(r: &Record, rest: &[&str]) -> String {
 /// The record's text for `key`, cleaned for one line.
 pub fn cell(r: &Record, key: &str) -> String {
     sanitize::line(&r.text(key)).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_filters_take_labels_in_any_case_and_say_what_is_valid() {
+        let f = RecordFilter::parse(&invoice::VIEW, "status=\"partially paid\",draft")
+            .unwrap_or_default();
+        assert_eq!(f.params, [("status".into(), "Partially_Paid,Draft".into())]);
+        let e = RecordFilter::parse(&case::VIEW, "priority=soon").unwrap_err();
+        assert!(e.contains("Low, Normal, High, Urgent"), "{e}");
+        let f = RecordFilter::parse(&case::VIEW, "printer priority=URGENT").unwrap_or_default();
+        assert_eq!(f.text.as_deref(), Some("printer"));
+        assert_eq!(f.params, [("priority".into(), "Urgent".into())]);
+    }
 }

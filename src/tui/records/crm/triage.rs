@@ -123,15 +123,21 @@ pub fn actions(view: ViewId, r: &Record) -> Vec<Triage> {
                     "marked paid",
                     Change::Action("mark-paid", Map::new()),
                 );
+                let due = super::value_text(&crate::model::kinds::INVOICE, r, "amount_due");
+                let due = if due.is_empty() {
+                    "what is due".to_string()
+                } else {
+                    due
+                };
                 paid.confirm = Some(format!(
-                    "Record a payment of what is due on invoice {number}? Payments cannot be undone."
+                    "Record a payment of {due} on invoice {number}? Payments cannot be undone."
                 ));
                 out.push(paid);
             }
             if !matches!(status.as_str(), "Paid" | "Cancelled") {
                 let mut cancel = act(
                     'x',
-                    "cancel",
+                    "cancel the invoice",
                     "cancelled",
                     Change::Action("cancel", Map::new()),
                 );

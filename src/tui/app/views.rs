@@ -396,11 +396,9 @@ impl App {
     fn unfocus(&mut self) {
         let now = self.now;
         match self.view() {
-            Some(ViewId::Accounts) => {
-                if self.detail.focus.is_some() {
-                    self.detail.selection_changed(now);
-                    self.thread.reset();
-                }
+            Some(ViewId::Accounts) if self.detail.focus.is_some() => {
+                self.detail.selection_changed(now);
+                self.thread.reset();
             }
             Some(v) => {
                 if let Some(p) = self.records.get_mut(&v)

@@ -969,3 +969,54 @@ async fn every_kind_lists_opens_writes_and_triages() {
         .expect_err("deleted");
     assert!(matches!(e, ClientError::Api { status: 404, .. }), "{e:?}");
 }
+
+/// A download cancelled half-way (its task dropped, as `Esc` does) leaves no file behind, and
+/// its progress was told as the bytes came.
+#[tokio::test]
+async fn a_cancelled_download_leaves_nothing_behind() {
+    use std::sync::{Arc, Mutex};
+    crmtui::client::install_crypto_provider();
+    // One chunk, then a body that never ends.
+    let addr = serve(axum::Router::new().fallback(axum::routing::get(|| async {
+        let first =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(vec![
+                b'x';
+                4096
+            ]))]);
+        let body = futures_util::StreamExt::chain(first, futures_util::stream::pending());
+        axum::body::Body::from_stream(body)
+    })))
+    .await;
+    let client =
+        Client::new(&format!("http://{addr}/"), None, None, Timeouts::default()).expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("big.bin");
+    let seen: Arc<Mutex<u64>> = Arc::default();
+    let sink = seen.clone();
+    let progress: crmtui::client::Progress = Arc::new(move |done, _| {
+        if let Ok(mut s) = sink.lock() {
+            *s = done;
+        }
+    });
+    let task = tokio::spawn({
+        let dest = dest.clone();
+        async move { client.download_with("files/big.bin", &dest, progress).await }
+    });
+    for _ in 0..200 {
+        if *seen.lock().expect("lock") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(*seen.lock().expect("lock"), 4096, "progress told");
+    let half: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(half.len(), 1, "a part file while it runs");
+    task.abort();
+    let _ = task.await;
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -665,3 +665,57 @@ fn o_on_an_attachment_opens_it_or_copies_its_link_over_ssh() {
         [Effect::Open("/tmp/crmtui-open-x/contract.pdf".into())]
     );
 }
+
+#[test]
+fn a_download_shows_its_progress_and_esc_cancels_it() {
+    let mut app = loaded_app(1204);
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('G'));
+    press(&mut app, key('s'));
+    let _ = app.take_cmds();
+    press(&mut app, ctrl('s'));
+    let req = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Download { .. }))
+        .expect("a download");
+    app.on_msg(Msg::Transfer {
+        req: req.id,
+        done: 1024,
+        total: Some(4096),
+    });
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("1.0 kB of 4.0 kB"), "{status}");
+    assert!(status.contains("esc cancels"), "{status}");
+    // Esc in the waiting form stops the transfer (the worker drops it and its file).
+    press(&mut app, code(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    assert!(
+        app.take_cmds()
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::Cancel { req: c } if c == req.id))
+    );
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert_eq!(status, "transfer cancelled; nothing was kept");
+    // Its late answer is no news.
+    app.on_msg(Msg::Downloaded {
+        req: req.id,
+        path: "contract.pdf".into(),
+        result: Ok(4096),
+    });
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert_eq!(status, "transfer cancelled; nothing was kept");
+}

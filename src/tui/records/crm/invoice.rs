@@ -41,7 +41,11 @@ pub static VIEW: View = View {
                 _ => t.open(),
             }
         ),
-        col!("Total", 16, 60, |_, r| value_text(&INVOICE, r, "total_amount")),
+        col!("Total", 16, 60, |_, r| value_text(
+            &INVOICE,
+            r,
+            "total_amount"
+        )),
         col!("Due", 10, 76, |_, r| cell(r, "due_date")),
         col!("Client", 16, 96, |_, r| cell(r, "client_name")),
     ],

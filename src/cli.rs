@@ -39,6 +39,10 @@ pub struct TuiArgs {
     /// Browse only: nothing can change the server (also `[ui] read_only = true`).
     #[arg(long)]
     pub read_only: bool,
+    /// Work in the config's `[profiles.NAME]` (its server, org, theme, read-only mode; `local`
+    /// is the embedded workspace); `:ctx NAME` switches inside the TUI.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["server", "demo"])]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,12 +175,20 @@ pub struct SeedDemoArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
-    #[arg(long, value_name = "URL")]
-    pub server: String,
+    #[arg(long, value_name = "URL", required_unless_present = "profile")]
+    pub server: Option<String>,
     /// Sign in as this user: the server's own way (a password for the core, an emailed code
     /// for BottleCRM).
-    #[arg(long, required_unless_present = "token", conflicts_with = "token")]
+    #[arg(
+        long,
+        required_unless_present_any = ["token", "profile"],
+        conflicts_with = "token"
+    )]
     pub email: Option<String>,
+    /// Sign in for the config's `[profiles.NAME]` (its server, email and org unless given);
+    /// its session is kept apart from other profiles'.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Sign in with a personal access token (read without echo, or from standard input).
     #[arg(long)]
     pub token: bool,
@@ -192,4 +204,7 @@ pub struct LoginArgs {
 pub struct LogoutArgs {
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+    /// Forget the session of the config's `[profiles.NAME]`.
+    #[arg(long, value_name = "NAME", conflicts_with = "server")]
+    pub profile: Option<String>,
 }

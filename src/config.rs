@@ -32,6 +32,63 @@ pub struct Config {
     pub ui: UiConfig,
     pub core: CoreConfig,
     pub smtp: Option<SmtpConfig>,
+    /// Named places to work (`crmtui --profile NAME`, `:ctx NAME`); `local` is the embedded
+    /// workspace and needs no table.
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// A `[profiles.NAME]` table: a server, an org and how to work there. Its keys replace the
+/// top-level ones while it is used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Profile {
+    pub server: Option<String>,
+    pub org: Option<String>,
+    /// Whom `crmtui login --profile NAME` signs in as.
+    pub email: Option<String>,
+    pub read_only: bool,
+    pub theme: Option<String>,
+}
+
+/// The profile of the embedded workspace.
+pub const LOCAL_PROFILE: &str = "local";
+
+impl Config {
+    /// Every profile's name, `local` first.
+    pub fn profile_names(&self) -> Vec<String> {
+        let mut names = vec![LOCAL_PROFILE.to_string()];
+        names.extend(
+            self.profiles
+                .keys()
+                .filter(|k| *k != LOCAL_PROFILE)
+                .cloned(),
+        );
+        names
+    }
+
+    /// This config as the profile `name` sees it: its server, org, theme and read-only mode
+    /// over the top-level ones; `local` is the embedded workspace.
+    pub fn for_profile(&self, name: &str) -> Result<Config, String> {
+        let mut out = self.clone();
+        if name == LOCAL_PROFILE && !self.profiles.contains_key(name) {
+            out.server = None;
+            out.org = None;
+            return Ok(out);
+        }
+        let Some(p) = self.profiles.get(name) else {
+            return Err(format!(
+                "no profile {name:?} in the config (profiles: {})",
+                self.profile_names().join(", ")
+            ));
+        };
+        out.server = p.server.clone();
+        out.org = p.org.clone();
+        if p.theme.is_some() {
+            out.theme = p.theme.clone();
+        }
+        out.ui.read_only |= p.read_only;
+        Ok(out)
+    }
 }
 
 /// The `[ui]` table.
@@ -155,4 +212,38 @@ pub fn default_state_dir() -> Option<PathBuf> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| d.data_local_dir().join("state"))
     })
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_replaces_the_top_level_keys_and_local_is_the_workspace() {
+        let config: Config = toml::from_str(
+            r#"
+            server = "https://crm.example.com"
+            theme = "dark"
+            [profiles.acme]
+            server = "https://acme.example.com"
+            org = "8b7c2c35-2f1e-4a7a-9d55-1f3c8a2d0e11"
+            read_only = true
+            "#,
+        )
+        .expect("config");
+        assert_eq!(config.profile_names(), ["local", "acme"]);
+        let acme = config.for_profile("acme").expect("acme");
+        assert_eq!(acme.server.as_deref(), Some("https://acme.example.com"));
+        assert!(acme.ui.read_only);
+        assert_eq!(
+            acme.theme.as_deref(),
+            Some("dark"),
+            "kept when the profile has none"
+        );
+        let local = config.for_profile("local").expect("local");
+        assert_eq!(local.server, None);
+        let e = config.for_profile("nope").expect_err("unknown");
+        assert!(e.contains("local, acme"), "{e}");
+        assert!(toml::from_str::<Config>("[profiles.x]\nsevrer = \"typo\"").is_err());
+    }
 }

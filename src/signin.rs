@@ -103,7 +103,34 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
     client::install_crypto_provider();
     init_file_logging();
     let config = Config::load(config_path.as_deref())?;
-    let base = client::parse_server_url(&args.server)?;
+    let mut args = args;
+    let profile = match &args.profile {
+        Some(name) => Some(
+            config
+                .profiles
+                .get(name)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "no profile {name:?} in the config (profiles: {})",
+                        config.profile_names().join(", ")
+                    )
+                })?
+                .clone(),
+        ),
+        None => None,
+    };
+    if let Some(p) = &profile {
+        args.server = args.server.or_else(|| p.server.clone());
+        args.org = args.org.or_else(|| p.org.clone());
+        if !args.token {
+            args.email = args.email.or_else(|| p.email.clone());
+        }
+    }
+    let server = args
+        .server
+        .clone()
+        .ok_or_else(|| anyhow!("the profile names no server; pass --server URL"))?;
+    let base = client::parse_server_url(&server)?;
     if let Some(warning) = plain_http_warning(&base) {
         eprintln!("{warning}");
     }
@@ -135,7 +162,7 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
     } else {
         None
     };
-    let key = base.to_string();
+    let key = session::key(base.as_str(), args.profile.as_deref());
     let stored =
         tokio::task::spawn_blocking(move || session::save(&key, &tokens, file.as_deref())).await?;
     let store = stored.map_err(|e| {
@@ -144,6 +171,18 @@ pub async fn login(args: LoginArgs, config_path: Option<PathBuf>) -> anyhow::Res
              Run `crmtui login` again with --insecure-storage to keep it in a 0600 file, or set CRMTUI_TOKEN."
         )
     })?;
+    if let Some(name) = &args.profile {
+        // The profile's table says where it works; the top-level keys stay as they are.
+        println!("{}", signed_in_line(&base, dialect.name(), &user, &org));
+        println!("Session kept in {store} for the profile {name}.");
+        if profile.is_some_and(|p| p.org.is_none()) {
+            println!(
+                "Add org = \"{}\" to [profiles.{name}] to keep working in it.",
+                org.id
+            );
+        }
+        return Ok(());
+    }
     let path = config_path
         .clone()
         .or_else(default_config_path)
@@ -351,11 +390,22 @@ async fn pick_org(
 pub async fn logout(args: LogoutArgs, config_path: Option<PathBuf>) -> anyhow::Result<()> {
     init_file_logging();
     let config = Config::load(config_path.as_deref())?;
-    let raw = args
-        .server
+    let profile_server = match &args.profile {
+        Some(name) => Some(
+            config
+                .for_profile(name)
+                .map_err(|e| anyhow!(e))?
+                .server
+                .ok_or_else(|| anyhow!("the profile {name} names no server"))?,
+        ),
+        None => None,
+    };
+    let raw = profile_server
+        .or(args.server)
         .or(config.server.clone())
         .ok_or_else(|| anyhow!("no server signed in (pass --server URL)"))?;
-    let key = client::parse_server_url(&raw)?.to_string();
+    let url = client::parse_server_url(&raw)?.to_string();
+    let key = session::key(&url, args.profile.as_deref());
     let file = session::insecure_file_path();
     // BottleCRM's refresh token stays valid for 14 days unless the server retires it: ask it
     // to (best effort; the local copy goes either way).
@@ -368,7 +418,7 @@ pub async fn logout(args: LogoutArgs, config_path: Option<PathBuf>) -> anyhow::R
         && tokens.refresh.is_some()
     {
         client::install_crypto_provider();
-        let client = Client::new(&key, None, Some(tokens), timeouts(&config))?;
+        let client = Client::new(&url, None, Some(tokens), timeouts(&config))?;
         match client.sign_out().await {
             Ok(true) => println!("The server retired the session's refresh token."),
             Ok(false) => {}
@@ -378,16 +428,22 @@ pub async fn logout(args: LogoutArgs, config_path: Option<PathBuf>) -> anyhow::R
     let k = key.clone();
     let removed = tokio::task::spawn_blocking(move || session::delete(&k, file.as_deref())).await?;
     let path = config_path.or_else(default_config_path);
-    if let Some(path) = &path
+    // A profile's table stays: it says where the profile works, not that it is signed in.
+    if args.profile.is_none()
+        && let Some(path) = &path
         && path.exists()
     {
         edit_config(path, &[("server", None), ("org", None)])?;
     }
+    let whose = match &args.profile {
+        Some(p) => format!("the profile {p} ({url})"),
+        None => url.clone(),
+    };
     if removed.is_empty() {
-        println!("No stored session for {key}; the config no longer names it.");
+        println!("No stored session for {whose}.");
     } else {
         for s in removed {
-            println!("Removed the session for {key} from {s}.");
+            println!("Removed the session for {whose} from {s}.");
         }
     }
     Ok(())

@@ -558,3 +558,32 @@ fn from_an_account_to_its_case_close_it_and_back() {
     });
     tui.quit();
 }
+
+#[test]
+fn ctx_switches_profile_in_the_running_tui_and_back() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("crmtui.toml");
+    // A second profile on a server that does not answer: the switch must not need one.
+    std::fs::write(
+        &config,
+        "[profiles.far]\nserver = \"http://127.0.0.1:9\"\nread_only = true\n",
+    )
+    .expect("config");
+    let config = config.display().to_string();
+    let mut tui = Tui::start_in(home, &["--config", &config, "--profile", "local"], &[]);
+    tui.wait_text("[local]");
+    tui.keys(":ctx\r");
+    tui.wait_text("profiles: *local, far");
+    tui.keys(":ctx far\r");
+    let screen = tui.wait_for("the far profile", |s| {
+        s.contains("[far]") && (s.contains("offline") || s.contains("not started"))
+    });
+    assert!(
+        screen.contains("read-only"),
+        "the profile's read_only:\n{screen}"
+    );
+    tui.keys(":ctx local\r");
+    let screen = tui.wait_text("[local]");
+    assert!(!screen.contains("read-only"), "{screen}");
+    tui.quit();
+}

@@ -719,3 +719,30 @@ fn a_download_shows_its_progress_and_esc_cancels_it() {
         .unwrap_or_default();
     assert_eq!(status, "transfer cancelled; nothing was kept");
 }
+
+#[test]
+fn ctx_lists_the_profiles_and_switches_to_a_known_one() {
+    let mut app = loaded_app(10);
+    app.profiles = vec!["local".into(), "acme".into()];
+    app.profile = Some("local".into());
+    command(&mut app, "ctx");
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("*local, acme"), "{status}");
+    command(&mut app, "ctx nope");
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("no such profile"), "{status}");
+    assert!(!app.quit);
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.starts_with(" crmtui [local]"), "{screen}");
+    command(&mut app, "ctx acme");
+    assert_eq!(app.switch_to.as_deref(), Some("acme"));
+    assert!(app.quit, "this run ends; the boot loop starts the profile");
+}

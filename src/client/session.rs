@@ -39,6 +39,15 @@ impl std::fmt::Display for Store {
 }
 
 /// The default path of the insecure file: next to the config file.
+/// The name a session is kept under: the server's URL, and the profile's name when there is
+/// one (two profiles on one server keep two sessions).
+pub fn key(server: &str, profile: Option<&str>) -> String {
+    match profile {
+        Some(p) => format!("{server}#profile={p}"),
+        None => server.to_string(),
+    }
+}
+
 pub fn insecure_file_path() -> Option<PathBuf> {
     crate::config::default_config_path()
         .and_then(|p| p.parent().map(|d| d.join("credentials.json")))

@@ -59,11 +59,81 @@ fn no_color() -> bool {
 pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     client::install_crypto_provider();
-    let config = Config::load(args.config.as_deref())?;
+    let base_config = Config::load(args.config.as_deref())?;
     if !std::io::stdout().is_terminal() {
         bail!("the TUI needs a terminal (see `crmtui --help` for the commands)");
     }
     init_file_logging();
+    let mut args = args;
+    // One terminal for every profile `:ctx` switches to.
+    let mut term: Option<terminal::Term> = None;
+    loop {
+        let config = match &args.profile {
+            Some(p) => base_config.for_profile(p).map_err(|e| anyhow!(e))?,
+            None => base_config.clone(),
+        };
+        let mut app = new_app(&args, &config);
+        app.profiles = base_config.profile_names();
+        app.profile = args.profile.clone();
+        let saved_screen = ui_state_path(&args, &config);
+        let mut notes = std::mem::take(&mut app.boot_notes);
+        // The screen of the last run in this workspace (a demo is thrown away: nothing kept).
+        if let Some(path) = &saved_screen {
+            match ui_state::load(path) {
+                Ok(Some(state)) => app.restore_later(state),
+                Ok(None) => {}
+                Err(why) => notes.push(why),
+            }
+        }
+        let demo_dir = args
+            .demo
+            .then(|| std::env::temp_dir().join(format!("crmtui-demo-{}", std::process::id())));
+        let (msg_tx, msg_rx) = unbounded_channel();
+        let (req_tx, req_rx) = unbounded_channel();
+        let boot = tokio::spawn(start_session(
+            args.clone(),
+            config,
+            notes,
+            demo_dir.clone(),
+            msg_tx,
+            req_rx,
+        ));
+        if term.is_none() {
+            term = Some(terminal::enter(app.mouse).context("cannot set up the terminal")?);
+        }
+        let Some(t) = term.as_mut() else {
+            bail!("cannot set up the terminal");
+        };
+        let result = runtime::event_loop(t, &mut app, msg_rx, req_tx, started).await;
+        boot.abort();
+        if let Some(path) = saved_screen
+            && let Err(e) = ui_state::save(&path, &app.ui_state())
+        {
+            tracing::warn!(error = %e, path = %path.display(), "cannot keep the screen for next time");
+        }
+        if let Some(dir) = demo_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        match (result, app.switch_to.take()) {
+            (Ok(()), Some(name)) => {
+                tracing::info!(profile = %name, "switching profile");
+                args.profile = Some(name);
+                args.server = None;
+                args.demo = false;
+            }
+            (result, _) => {
+                if let Some(t) = term.take() {
+                    terminal::leave(t);
+                }
+                return result;
+            }
+        }
+    }
+}
+
+/// The app for a run: keys, theme and how it talks to the terminal, from the config; the
+/// config's problems wait in `boot_notes`.
+fn new_app(args: &TuiArgs, config: &Config) -> App {
     let (keymap, mut notes) = Keymap::with_overrides(&config.keys);
     if let Some(t) = &config.theme
         && !matches!(t.as_str(), "auto" | "dark" | "light" | "mono")
@@ -75,48 +145,12 @@ pub async fn run(args: TuiArgs) -> anyhow::Result<()> {
     let theme = Theme::pick(config.theme.as_deref(), no_color());
     let page_size = page_size(config.page_size.map(|n| n as i64), &mut notes);
     let mut app = App::new(keymap, theme, page_size);
-    let read_only = args.read_only || config.ui.read_only;
-    app.read_only = read_only;
+    app.read_only = args.read_only || config.ui.read_only;
     app.clipboard = config.ui.clipboard == ClipboardMode::Osc52;
     app.mouse = config.ui.mouse;
     app.desktop = clipboard::has_local_display(|k| std::env::var(k).ok());
-    // The screen of the last run in this workspace (a demo is thrown away: nothing kept).
-    let saved_screen = ui_state_path(&args, &config);
-    if let Some(path) = &saved_screen {
-        match ui_state::load(path) {
-            Ok(Some(state)) => app.restore_later(state),
-            Ok(None) => {}
-            Err(why) => notes.push(why),
-        }
-    }
-
-    let demo_dir = args
-        .demo
-        .then(|| std::env::temp_dir().join(format!("crmtui-demo-{}", std::process::id())));
-    let (msg_tx, msg_rx) = unbounded_channel();
-    let (req_tx, req_rx) = unbounded_channel();
-    let boot = tokio::spawn(start_session(
-        args,
-        config,
-        notes,
-        demo_dir.clone(),
-        msg_tx,
-        req_rx,
-    ));
-
-    let mut term = terminal::enter(app.mouse).context("cannot set up the terminal")?;
-    let result = runtime::event_loop(&mut term, &mut app, msg_rx, req_tx, started).await;
-    terminal::leave(term);
-    boot.abort();
-    if let Some(path) = saved_screen
-        && let Err(e) = ui_state::save(&path, &app.ui_state())
-    {
-        tracing::warn!(error = %e, path = %path.display(), "cannot keep the screen for next time");
-    }
-    if let Some(dir) = demo_dir {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    result
+    app.boot_notes = notes;
+    app
 }
 
 /// Where this workspace's screen is kept between runs: per server and org, or per local data
@@ -285,7 +319,7 @@ async fn remote(
     msgs: UnboundedSender<Msg>,
 ) -> anyhow::Result<Started> {
     let base = client::parse_server_url(url)?;
-    let server_key = base.to_string();
+    let server_key = session::key(base.as_str(), args.profile.as_deref());
     let org_raw = args.org.clone().or_else(|| config.org.clone());
     let org = match org_raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => {

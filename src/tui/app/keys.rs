@@ -509,6 +509,30 @@ impl App {
                 }
             }
             Command::Dashboard => self.show_dashboard(),
+            Command::Ctx(None) => {
+                let now = self.profile.as_deref().unwrap_or("");
+                let list: Vec<String> = self
+                    .profiles
+                    .iter()
+                    .map(|p| if p == now { format!("*{p}") } else { p.clone() })
+                    .collect();
+                self.info(format!(
+                    "profiles: {} (:ctx NAME switches; add [profiles.NAME] to the config)",
+                    list.join(", ")
+                ));
+            }
+            Command::Ctx(Some(name)) => {
+                if self.profiles.contains(&name) {
+                    self.switch_to = Some(name);
+                    self.quit = true;
+                } else {
+                    self.error(format!(
+                        ":ctx {}: no such profile ({})",
+                        sanitize::fit(&name, 20),
+                        self.profiles.join(", ")
+                    ));
+                }
+            }
             Command::Tab(tab) => self.show_tab(tab),
             Command::Filter(None) => self.act(Action::FilterForm),
             Command::Filter(Some(expr)) => match self.view() {

@@ -87,6 +87,13 @@ pub struct App {
     transfer_started: Option<Instant>,
     /// The download whose file is opened once it is in (`o` on an attachment).
     open_after: Option<crate::tui::msg::ReqId>,
+    /// The config's profiles (`:ctx`), and the one in use.
+    pub profiles: Vec<String>,
+    pub profile: Option<String>,
+    /// `:ctx NAME`: the profile to start once this run ends.
+    pub switch_to: Option<String>,
+    /// Problems found while starting (the config's), shown once the session is up.
+    pub boot_notes: Vec<String>,
     /// The saved screen to open once the session is up.
     restore: Option<crate::tui::ui_state::UiState>,
     pub thread: ThreadPane,
@@ -138,6 +145,10 @@ impl App {
             dashboard: Default::default(),
             timed: None,
             restore: None,
+            profiles: Vec::new(),
+            profile: None,
+            switch_to: None,
+            boot_notes: Vec::new(),
             open_after: None,
             transfer_started: None,
             thread: ThreadPane::default(),

@@ -13,6 +13,10 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     (":dashboard", "counts, urgent records, the pipeline"),
     (
+        ":ctx [NAME]",
+        "the config's profiles; with a name, switch to it",
+    ),
+    (
         ":filter city=paris tags=a,b",
         "filter (name=, city=, industry=, tags=, status=)",
     ),
@@ -36,6 +40,8 @@ pub enum Command {
     View(ViewId, String),
     /// `:dashboard`.
     Dashboard,
+    /// `:ctx [NAME]`: list the profiles, or switch to one.
+    Ctx(Option<String>),
     /// `:open`, `:closed`: that tab of the list.
     Tab(AccountStatus),
     /// `:filter [EXPR]`: without an expression, the filter form.
@@ -77,6 +83,7 @@ pub fn parse(line: &str) -> Command {
         "tasks" | "task" | "ta" => Command::View(ViewId::Tasks, rest.to_string()),
         "invoices" | "invoice" | "inv" | "in" => Command::View(ViewId::Invoices, rest.to_string()),
         "dashboard" | "dash" | "d" => Command::Dashboard,
+        "ctx" | "context" | "profile" => Command::Ctx((!rest.is_empty()).then(|| rest.to_string())),
         "open" => Command::Tab(AccountStatus::Open),
         "closed" => Command::Tab(AccountStatus::Closed),
         "filter" | "f" => Command::Filter((!rest.is_empty()).then(|| rest.to_string())),

@@ -193,6 +193,12 @@ fn thousands(n: i64) -> String {
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let mut left = vec![Span::styled(" crmtui", t.title())];
+    if let Some(p) = &app.profile {
+        left.push(Span::styled(
+            format!(" [{}]", sanitize::fit(p, 16)),
+            t.accent(),
+        ));
+    }
     if let Some(r) = &app.ready {
         if let Some(org) = &r.org_name {
             left.push(Span::raw(" · "));

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crmtui::client::error::{from_failure, from_response, means_signed_out, one_line};
-use crmtui::client::{ClientError, Tokens, decode, dialect};
+use crmtui::client::{ClientError, Tokens, decode, dialect, records};
 use crmtui::model::kinds::KINDS;
 use crmtui::model::record::{Record, Ty};
 use crmtui::model::{
@@ -72,6 +72,20 @@ fn decode_all(body: &[u8]) {
     client(decode::<UserList>(body));
     client(decode::<TeamList>(body));
     client(decode::<Vec<Record>>(body));
+    client(decode::<crmtui::model::Dashboard>(body));
+    // Every kind's list (both halves), detail and write answer, as the TUI reads them.
+    for kind in KINDS {
+        for half in [records::Half::Open, records::Half::Closed] {
+            if let Ok(page) = records::page(kind, half, body) {
+                assert!(page.count >= 0, "a negative count");
+                page.rows.iter().for_each(read_record);
+            }
+        }
+        if let Ok(d) = records::detail(kind, body) {
+            read_record(&d.record);
+        }
+        err_ok(records::saved(kind, body));
+    }
     // What the session store reads back from the keyring or the file.
     let _ = serde_json::from_slice::<Tokens>(body);
     // The status only matters for 401 and 403 (a dead session); any status is fuzzed below.

@@ -4,7 +4,7 @@
 #![no_main]
 
 use crmtui::client::error::from_failure;
-use crmtui::client::{Tokens, decode, dialect};
+use crmtui::client::{Tokens, decode, dialect, records};
 use crmtui::model::record::Record;
 use crmtui::model::{
     Account, AccountDetail, AccountList, Comment, CommentAdded, ContactList, LoginResponse,
@@ -39,6 +39,14 @@ fuzz_target!(|data: &[u8]| {
     let _ = decode::<UserList>(body);
     let _ = decode::<TeamList>(body);
     let _ = decode::<Vec<Record>>(body);
+    let _ = decode::<crmtui::model::Dashboard>(body);
+    for kind in crmtui::model::kinds::KINDS {
+        for half in [records::Half::Open, records::Half::Closed] {
+            let _ = records::page(kind, half, body);
+        }
+        let _ = records::detail(kind, body);
+        let _ = records::saved(kind, body);
+    }
     let _ = serde_json::from_slice::<Tokens>(body);
     let status = [400, 401, 403, 404, 413, 429, 500, 502][usize::from(first % 8)];
     let content_type =

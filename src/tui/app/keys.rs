@@ -40,10 +40,12 @@ impl App {
     /// Runs a normal-mode action (from a key or the command line).
     pub fn act(&mut self, action: Action) {
         if self.read_only && action.writes() {
-            self.warn(format!(
-                "read-only: {} is off (started read-only)",
-                action.name()
-            ));
+            let what = match action {
+                Action::CloseReopen => "closing and reopening".to_string(),
+                Action::Triage => "the record's actions".to_string(),
+                other => other.name().replace('_', " "),
+            };
+            self.warn(format!("read-only: {what} is off (started read-only)"));
             return;
         }
         if self.view_act(action) {

@@ -1213,6 +1213,7 @@ impl App {
                 };
                 let kind = match f.ty {
                     Ty::Choice(choices) => FieldKind::Choice(choices),
+                    Ty::Bool(_) => FieldKind::Choice(YES_NO),
                     Ty::Text(n) if n > 1000 => FieldKind::Multi,
                     Ty::Ref(k) | Ty::RefId(k) => FieldKind::Link(k),
                     _ => FieldKind::Line,
@@ -1237,6 +1238,10 @@ impl App {
                 };
                 let value = match f.ty {
                     Ty::Choice(choices) => crate::model::kinds::label(choices, &value).to_string(),
+                    Ty::Bool(default) => {
+                        let on = if value.is_empty() { default } else { value == "true" };
+                        if on { "Yes" } else { "No" }.to_string()
+                    }
                     _ => value,
                 };
                 // New records start at the first choice of a required enum.
@@ -1270,6 +1275,9 @@ impl App {
         ));
     }
 }
+
+/// A yes/no field's picker.
+const YES_NO: crate::model::record::Choices = &[("true", "Yes"), ("false", "No")];
 
 /// The body a record form sends: every field of a new record, or the changed ones; or the
 /// first field that is wrong, with why.
@@ -1321,11 +1329,11 @@ pub fn record_body(
                 Ok(n) if n <= 100 => Value::from(n),
                 _ => return Err((f.key, "a whole number from 0 to 100".into())),
             },
-            Ty::Bool(default) => match raw.to_ascii_lowercase().as_str() {
+            Ty::Bool(default) => match f.choice().unwrap_or(raw) {
                 "" => Value::Bool(default),
-                "yes" | "y" | "true" | "1" => Value::Bool(true),
-                "no" | "n" | "false" | "0" => Value::Bool(false),
-                _ => return Err((f.key, "yes or no".into())),
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => return Err((f.key, "pick yes or no with ←/→".into())),
             },
             _ => Value::String(raw.to_string()),
         };

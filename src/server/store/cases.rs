@@ -136,7 +136,14 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
             |r| Ok((r.i64(0)?, r.i64(1)?, r.i64(2)?)),
         )?
     };
-    let page = list::page_of(db, &CASES, ctx, &w, q, count)?;
+    let page = list::page_of(
+        db,
+        &CASES,
+        ctx,
+        &list::page_filters(db, &CASES, ctx, q, count)?,
+        q,
+        count,
+    )?;
     Ok(json!({
         "cases_count": page.count,
         "offset": page.next,

@@ -387,7 +387,14 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     } else {
         list::count(db, &CONTACTS, &w)?
     };
-    let page = list::page_of(db, &CONTACTS, ctx, &w, q, count)?;
+    let page = list::page_of(
+        db,
+        &CONTACTS,
+        ctx,
+        &list::page_filters(db, &CONTACTS, ctx, q, count)?,
+        q,
+        count,
+    )?;
     Ok(json!({
         "contacts_count": page.count,
         "offset": page.next,

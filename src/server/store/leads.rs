@@ -101,7 +101,7 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     };
     let mut halves = Vec::new();
     for (is_closed, count) in [(false, open), (true, closed)] {
-        let mut w = list::filters(db, &LEADS, ctx, q)?;
+        let mut w = list::page_filters(db, &LEADS, ctx, q, count)?;
         if is_closed {
             w.push("r.status = $?", vec![boxed("closed")]);
         } else {

@@ -126,7 +126,14 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
         )?
     };
     let count = sums.iter().map(|s| s.1).sum();
-    let page = list::page_of(db, &OPPORTUNITIES, ctx, &w, q, count)?;
+    let page = list::page_of(
+        db,
+        &OPPORTUNITIES,
+        ctx,
+        &list::page_filters(db, &OPPORTUNITIES, ctx, q, count)?,
+        q,
+        count,
+    )?;
     Ok(json!({
         "opportunities_count": page.count,
         "offset": page.next,

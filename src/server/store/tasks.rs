@@ -119,7 +119,14 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
             },
         )?
     };
-    let page = list::page_of(db, &TASKS, ctx, &w, q, totals.count)?;
+    let page = list::page_of(
+        db,
+        &TASKS,
+        ctx,
+        &list::page_filters(db, &TASKS, ctx, q, totals.count)?,
+        q,
+        totals.count,
+    )?;
     Ok(json!({
         "tasks_count": page.count,
         "offset": page.next,

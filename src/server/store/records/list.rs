@@ -89,12 +89,39 @@ pub struct Page {
 }
 
 /// The WHERE clause of a list: the caller's scope, the kind's standing condition, and every
-/// filter the query names.
+/// filter the query names. A text filter's index search drives the query (SQLite is kept off
+/// the org's indexes): right for counting the matches.
 pub fn filters(
     db: &Db<'_>,
     res: &dyn Resource,
     ctx: &OrgCtx,
     q: &Query,
+) -> Result<Where, ApiError> {
+    filters_driven(db, res, ctx, q, true)
+}
+
+/// Above this many matches, a page is found sooner by walking the org's rows newest first
+/// (one row in `org rows / matches` is a match) than by sorting every match.
+const MANY_MATCHES: i64 = 1000;
+
+/// [`filters`] for reading a page of `count` matches.
+pub fn page_filters(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    q: &Query,
+    count: i64,
+) -> Result<Where, ApiError> {
+    filters_driven(db, res, ctx, q, count <= MANY_MATCHES)
+}
+
+/// `by_search`: whether a text filter's index search drives the query.
+fn filters_driven(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    q: &Query,
+    by_search: bool,
 ) -> Result<Where, ApiError> {
     let kind = res.kind();
     let mut w = Where::default();
@@ -118,7 +145,11 @@ pub fn filters(
     }
     errors.finish()?;
     // Last, so that a text filter's index search can keep SQLite off the org's indexes.
-    let hint = if w.keyed { db.pick("+", "") } else { "" };
+    let hint = if w.keyed && by_search {
+        db.pick("+", "")
+    } else {
+        ""
+    };
     push_scope(&mut w, res, ctx, hint);
     Ok(w)
 }
@@ -324,19 +355,8 @@ fn date(raw: &str) -> Result<NaiveDate, String> {
     parse_date(raw).ok_or_else(|| format!("'{raw}' is not a date (YYYY-MM-DD)."))
 }
 
-/// A counted page of `res` for `ctx` under `w`, ordered by the query's `ordering` or `sort`.
-pub fn page(
-    db: &Db<'_>,
-    res: &dyn Resource,
-    ctx: &OrgCtx,
-    w: &Where,
-    q: &Query,
-) -> Result<Page, ApiError> {
-    let count = count(db, res, w)?;
-    page_of(db, res, ctx, w, q, count)
-}
-
-/// [`page`] when the number of matches is known already.
+/// A page of `count` matches of `res` for `ctx` under `w`, ordered by the query's `ordering`
+/// or `sort`.
 pub fn page_of(
     db: &Db<'_>,
     res: &dyn Resource,

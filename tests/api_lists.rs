@@ -446,3 +446,77 @@ async fn text_filters_find_substrings_of_any_length() {
         );
     }
 }
+
+both_engines!(kept_totals_survive_concurrent_writers);
+async fn kept_totals_survive_concurrent_writers() {
+    let app = TestApp::start().await;
+    let admin = app.admin("Org", "admin@org.test").await;
+    let user = app.user("Org", "user@org.test", Role::User).await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let status = if i % 2 == 0 { "New" } else { "Completed" };
+        let task = app
+            .create(
+                &admin,
+                "tasks",
+                json!({"title": format!("t{i}"), "status": status,
+                    "priority": "Low", "due_date": day(i % 3 - 1)}),
+            )
+            .await;
+        tasks.push((id_of(&task), status));
+    }
+    for round in 0..3 {
+        // Writers at once: tasks moving both ways between the same buckets, assigned and
+        // unassigned, created, deleted; cases and contacts alongside.
+        let mut writes = tokio::task::JoinSet::new();
+        if let Some((id, _)) = tasks.pop() {
+            let path = format!("/api/tasks/{id}/");
+            writes.spawn(send(app.req(&admin, reqwest::Method::DELETE, &path)));
+        }
+        for (i, (id, status)) in tasks.iter_mut().enumerate() {
+            let flipped = if *status == "New" { "Completed" } else { "New" };
+            *status = flipped;
+            let assignees = if (i + round) % 3 == 0 {
+                json!([user.id])
+            } else {
+                json!([])
+            };
+            let path = format!("/api/tasks/{id}/");
+            let body = json!({"status": flipped, "assigned_to": assignees});
+            writes.spawn(send(
+                app.req(&admin, reqwest::Method::PATCH, &path).json(&body),
+            ));
+        }
+        for i in 0..6 {
+            let body = json!({"title": format!("new {round} {i}"), "status": "New",
+                              "priority": "High", "due_date": day(i % 2)});
+            writes.spawn(send(
+                app.req(&admin, reqwest::Method::POST, "/api/tasks/")
+                    .json(&body),
+            ));
+            let body = json!({"name": format!("case {round} {i}"), "status": "New",
+                              "priority": if i % 2 == 0 { "Urgent" } else { "Low" }});
+            writes.spawn(send(
+                app.req(&admin, reqwest::Method::POST, "/api/cases/")
+                    .json(&body),
+            ));
+            let body = json!({"first_name": format!("c{round}{i}"), "last_name": "X",
+                              "is_active": i % 2 == 0});
+            writes.spawn(send(
+                app.req(&user, reqwest::Method::POST, "/api/contacts/")
+                    .json(&body),
+            ));
+        }
+        while let Some(done) = writes.join_next().await {
+            let (status, body) = done.expect("the request task ran");
+            assert!(status.is_success(), "round {round}: {status} {body}");
+        }
+        let kept = agree(&app, &admin, &format!("round {round}")).await;
+        // Tasks: the 24 made first, one deleted a round, six made a round.
+        assert_eq!(
+            kept[4][0],
+            json!(24 - (round + 1) + 6 * (round + 1)),
+            "round {round}"
+        );
+    }
+}

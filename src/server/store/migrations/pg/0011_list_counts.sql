@@ -38,6 +38,22 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Accounts: version 1's row-level trigger moves a status change as two upserts in the
+-- order of the change, so two writers closing and reopening accounts at once could deadlock
+-- (one holds `open` and waits for `closed`, the other the reverse); now as every other count.
+DROP TRIGGER accounts_count_ins ON accounts;
+DROP TRIGGER accounts_count_upd ON accounts;
+DROP FUNCTION accounts_count();
+CREATE TRIGGER accounts_count_ins AFTER INSERT ON accounts
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION kept_counts('account_counts', 'org_id, status', 'org_id, status', 'n', '1');
+CREATE TRIGGER accounts_count_del AFTER DELETE ON accounts
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION kept_counts('account_counts', 'org_id, status', 'org_id, status', 'n', '1');
+CREATE TRIGGER accounts_count_upd AFTER UPDATE ON accounts
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION kept_counts('account_counts', 'org_id, status', 'org_id, status', 'n', '1');
+
 -- Contacts: active or not.
 CREATE TABLE contact_counts (
     org_id    UUID NOT NULL,

@@ -87,7 +87,10 @@ ratio() { # label, page rps, healthz rps
     "$(echo "scale=3; $2 / $3" | bc)" "$(echo "scale=1; $3 / $2" | bc)"
 }
 
-printf 'crmtui core benchmark: wrk -t%s -c%s -d%ss, %s cores\n' "$THREADS" "$CONNS" "$DURATION" "$(nproc)"
+# Figures drift with whatever else the machine runs: the load average is printed with them.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?"; }
+printf 'crmtui core benchmark: wrk -t%s -c%s -d%ss, %s cores, load average %s\n' "$THREADS" "$CONNS" \
+  "$DURATION" "$(nproc)" "$(loadavg)"
 for ENGINE in $ENGINES; do
   for SIZE in $SIZES; do
     if [ "$ENGINE" = postgres ]; then
@@ -136,6 +139,7 @@ for ENGINE in $ENGINES; do
       rps=${LIST_RPS["$ENGINE $SIZE $label"]:-0}
       [ "$rps" != 0 ] && ratio "$label / healthz" "$rps" "$health"
     done
+    printf '%-8s %-9s load average %s\n' "$ENGINE" "$SIZE" "$(loadavg)"
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
   done
 done

@@ -97,22 +97,52 @@ impl Resource for Cases {
 /// `GET /api/cases/`: the page, and how many of the matches are open and urgent.
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &CASES, ctx, q)?;
-    let page = list::page(db, &CASES, ctx, &w, q)?;
-    let open = CASE_OPEN
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (open_count, urgent_count) = db.one(
-        &format!(
-            "SELECT coalesce(sum(CASE WHEN r.status IN ({open}) THEN 1 ELSE 0 END), 0),
-                    coalesce(sum(CASE WHEN r.status IN ({open}) AND r.priority = 'Urgent'
-                                      THEN 1 ELSE 0 END), 0)
-             FROM cases r WHERE {}",
-            w.sql()
-        ),
-        &w.refs(),
-        |r| Ok((r.i64(0)?, r.i64(1)?)),
+    let (count, open_count, urgent_count) = if list::whole_org(&CASES, ctx, q) {
+        let rows = db.rows(
+            "SELECT status, priority, n FROM case_counts WHERE org_id = $1",
+            &[&ctx.org_id],
+            |r| Ok((r.text(0)?, r.text(1)?, r.i64(2)?)),
+        )?;
+        let mut totals = (0, 0, 0);
+        for (status, priority, n) in rows {
+            let open = CASE_OPEN.contains(&status.as_str());
+            totals.0 += n;
+            totals.1 += n * i64::from(open);
+            totals.2 += n * i64::from(open && priority == "Urgent");
+        }
+        totals
+    } else {
+        let open = CASE_OPEN
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        db.one(
+            &format!(
+                "SELECT count(*), {}, {} FROM cases r WHERE {}",
+                list::sum_sql(
+                    db,
+                    &format!("CASE WHEN r.status IN ({open}) THEN 1 ELSE 0 END")
+                ),
+                list::sum_sql(
+                    db,
+                    &format!(
+                        "CASE WHEN r.status IN ({open}) AND r.priority = 'Urgent' THEN 1 ELSE 0 END"
+                    )
+                ),
+                w.sql()
+            ),
+            &w.refs(),
+            |r| Ok((r.i64(0)?, r.i64(1)?, r.i64(2)?)),
+        )?
+    };
+    let page = list::page_of(
+        db,
+        &CASES,
+        ctx,
+        &list::page_filters(db, &CASES, ctx, q, count)?,
+        q,
+        count,
     )?;
     Ok(json!({
         "cases_count": page.count,

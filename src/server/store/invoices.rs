@@ -126,7 +126,18 @@ impl Resource for Invoices {
 /// strings on the same path.
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &INVOICES, ctx, q)?;
-    let page = list::page(db, &INVOICES, ctx, &w, q)?;
+    let count = if list::whole_org(&INVOICES, ctx, q) {
+        db.opt(
+            "SELECT n FROM invoice_counts WHERE org_id = $1",
+            &[&ctx.org_id],
+            |r| r.i64(0),
+        )?
+        .unwrap_or(0)
+    } else {
+        list::count(db, &INVOICES, &w)?
+    };
+    let w = list::page_filters(db, &INVOICES, ctx, q, count)?;
+    let page = list::page_of(db, &INVOICES, ctx, &w, q, count)?;
     let link = |offset: i64| format!("/api/invoices/?limit={}&offset={offset}", q.limit);
     let previous = (q.offset > 0).then(|| link((q.offset - q.limit).max(0)));
     Ok(json!({

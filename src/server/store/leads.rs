@@ -67,17 +67,47 @@ impl Resource for Leads {
     }
 }
 
-/// `GET /api/leads/`: open and closed halves, each counted and paged alone.
+/// `GET /api/leads/`: open and closed halves, each counted and paged alone. The counts are
+/// kept ones for an admin's unfiltered list, else one pass over the matches.
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
+    let w = list::filters(db, &LEADS, ctx, q)?;
+    let (open, closed) = if list::whole_org(&LEADS, ctx, q) {
+        let rows = db.rows(
+            "SELECT status, n FROM lead_counts WHERE org_id = $1",
+            &[&ctx.org_id],
+            |r| Ok((r.text(0)?, r.i64(1)?)),
+        )?;
+        let sum = |wanted: &dyn Fn(&str) -> bool| -> i64 {
+            rows.iter().filter(|(s, _)| wanted(s)).map(|(_, n)| n).sum()
+        };
+        (
+            sum(&|s| s != "closed" && s != "converted"),
+            sum(&|s| s == "closed"),
+        )
+    } else {
+        db.one(
+            &format!(
+                "SELECT {}, {} FROM leads r WHERE {}",
+                list::sum_sql(
+                    db,
+                    &format!("CASE WHEN {} THEN 1 ELSE 0 END", LEADS.open_sql())
+                ),
+                list::sum_sql(db, "CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END"),
+                w.sql()
+            ),
+            &w.refs(),
+            |r| Ok((r.i64(0)?, r.i64(1)?)),
+        )?
+    };
     let mut halves = Vec::new();
-    for closed in [false, true] {
-        let mut w = list::filters(db, &LEADS, ctx, q)?;
-        if closed {
+    for (is_closed, count) in [(false, open), (true, closed)] {
+        let mut w = list::page_filters(db, &LEADS, ctx, q, count)?;
+        if is_closed {
             w.push("r.status = $?", vec![boxed("closed")]);
         } else {
             w.push(LEADS.open_sql(), vec![]);
         }
-        halves.push(list::page(db, &LEADS, ctx, &w, q)?);
+        halves.push(list::page_of(db, &LEADS, ctx, &w, q, count)?);
     }
     let closed = halves.pop();
     let open = halves.pop();

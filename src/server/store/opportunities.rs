@@ -95,25 +95,44 @@ impl Resource for Opportunities {
 /// `GET /api/opportunities/`: the page and the totals of every match, per currency.
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &OPPORTUNITIES, ctx, q)?;
-    let page = list::page(db, &OPPORTUNITIES, ctx, &w, q)?;
-    // Sums of many large amounts pass 64 bits: summed in two parts, joined here.
-    let sums = db.rows(
-        &format!(
-            "SELECT r.currency, count(*), {}, {}
-             FROM opportunities r WHERE {} GROUP BY r.currency ORDER BY r.currency",
-            list::wide_sum(db, "r.amount"),
-            list::wide_sum(db, "r.amount * r.probability"),
-            w.sql()
-        ),
-        &w.refs(),
-        |r| {
-            Ok((
-                r.text(0)?,
-                r.i64(1)?,
-                list::join_wide(r.i64(2)?, r.i64(3)?),
-                list::join_wide(r.i64(4)?, r.i64(5)?),
-            ))
-        },
+    let read = |r: &super::db::Row<'_>| {
+        Ok((
+            r.text(0)?,
+            r.i64(1)?,
+            list::join_wide(r.i64(2)?, r.i64(3)?),
+            list::join_wide(r.i64(4)?, r.i64(5)?),
+        ))
+    };
+    // Sums of many large amounts pass 64 bits: summed in two parts, joined here. An admin's
+    // unfiltered list reads the sums the triggers keep.
+    let sums = if list::whole_org(&OPPORTUNITIES, ctx, q) {
+        db.rows(
+            "SELECT currency, n, amount_hi, amount_lo, weighted_hi, weighted_lo
+             FROM opportunity_counts WHERE org_id = $1 AND n > 0 ORDER BY currency",
+            &[&ctx.org_id],
+            read,
+        )?
+    } else {
+        db.rows(
+            &format!(
+                "SELECT r.currency, count(*), {}, {}
+                 FROM opportunities r WHERE {} GROUP BY r.currency ORDER BY r.currency",
+                list::wide_sum(db, "r.amount"),
+                list::wide_sum(db, "r.amount * r.probability"),
+                w.sql()
+            ),
+            &w.refs(),
+            read,
+        )?
+    };
+    let count = sums.iter().map(|s| s.1).sum();
+    let page = list::page_of(
+        db,
+        &OPPORTUNITIES,
+        ctx,
+        &list::page_filters(db, &OPPORTUNITIES, ctx, q, count)?,
+        q,
+        count,
     )?;
     Ok(json!({
         "opportunities_count": page.count,

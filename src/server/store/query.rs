@@ -66,11 +66,3 @@ pub fn like_pattern(value: &str) -> String {
 pub fn in_list(db: &Db<'_>) -> &'static str {
     db.pick("IN (SELECT value FROM json_each($?))", "= ANY($?)")
 }
-
-/// A case-insensitive substring test of `column` against the folded needle `$?`.
-pub fn contains(db: &Db<'_>, column: &str) -> String {
-    match db.engine() {
-        super::Engine::Sqlite => format!("instr(crm_fold({column}), $?) > 0"),
-        super::Engine::Postgres => format!("strpos(lower({column}), $?) > 0"),
-    }
-}

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0009_tasks.sql"),
     include_str!("migrations/sqlite/0010_invoices.sql"),
     include_str!("migrations/sqlite/0011_sessions_mail.sql"),
+    include_str!("migrations/sqlite/0012_list_counts.sql"),
 ];
 
 pub struct Pool {

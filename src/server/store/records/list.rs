@@ -3,13 +3,13 @@
 use chrono::{NaiveDate, NaiveTime};
 use uuid::Uuid;
 
-use super::{Resource, column, read, scope};
+use super::{Resource, column, push_scope, read};
 use crate::model::record::{COMMON_FILTERS, Filter, Record, Rel, Ty, money, parse_date};
 use crate::model::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::server::error::ApiError;
-use crate::server::store::db::{Db, List};
+use crate::server::store::db::{Db, Engine, List};
 use crate::server::store::fold;
-use crate::server::store::query::{Where, boxed, contains, in_list};
+use crate::server::store::query::{Where, boxed, in_list, like_pattern};
 use crate::server::store::tenancy::OrgCtx;
 use crate::server::validate::Errors;
 
@@ -89,15 +89,42 @@ pub struct Page {
 }
 
 /// The WHERE clause of a list: the caller's scope, the kind's standing condition, and every
-/// filter the query names.
+/// filter the query names. A text filter's index search drives the query (SQLite is kept off
+/// the org's indexes): right for counting the matches.
 pub fn filters(
     db: &Db<'_>,
     res: &dyn Resource,
     ctx: &OrgCtx,
     q: &Query,
 ) -> Result<Where, ApiError> {
+    filters_driven(db, res, ctx, q, true)
+}
+
+/// Above this many matches, a page is found sooner by walking the org's rows newest first
+/// (one row in `org rows / matches` is a match) than by sorting every match.
+const MANY_MATCHES: i64 = 1000;
+
+/// [`filters`] for reading a page of `count` matches.
+pub fn page_filters(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    q: &Query,
+    count: i64,
+) -> Result<Where, ApiError> {
+    filters_driven(db, res, ctx, q, count <= MANY_MATCHES)
+}
+
+/// `by_search`: whether a text filter's index search drives the query.
+fn filters_driven(
+    db: &Db<'_>,
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    q: &Query,
+    by_search: bool,
+) -> Result<Where, ApiError> {
     let kind = res.kind();
-    let mut w = scope(res, ctx);
+    let mut w = Where::default();
     if let Some(listed) = res.listed_sql() {
         w.push(listed, vec![]);
     }
@@ -117,7 +144,88 @@ pub fn filters(
         }
     }
     errors.finish()?;
+    // Last, so that a text filter's index search can keep SQLite off the org's indexes.
+    let hint = if w.keyed && by_search {
+        db.pick("+", "")
+    } else {
+        ""
+    };
+    push_scope(&mut w, res, ctx, hint);
     Ok(w)
+}
+
+/// Whether the list of `q` is the whole org's: `ctx` sees every record and `q` names none of
+/// the kind's filters. Its totals are then the counts the triggers keep (migrations: the
+/// `*_counts` tables).
+pub fn whole_org(res: &dyn Resource, ctx: &OrgCtx, q: &Query) -> bool {
+    ctx.is_admin()
+        && res
+            .kind()
+            .filters
+            .iter()
+            .chain(COMMON_FILTERS)
+            .flat_map(Filter::params)
+            .all(|p| q.values(&p).is_empty())
+}
+
+/// `coalesce(sum(expr), 0)` as a 64-bit integer on both engines (PostgreSQL sums bigints as
+/// numeric).
+pub fn sum_sql(db: &Db<'_>, expr: &str) -> String {
+    format!("coalesce(sum({expr}), 0){}", db.pick("", "::bigint"))
+}
+
+/// A text filter: any of `cols` contains the needle, whatever its case. SQLite searches the
+/// kind's trigram index (`<table>_fts`, one column per filtered column, `full_name` for the
+/// name expression) when the needle has the three characters a trigram needs, else scans;
+/// PostgreSQL's `LIKE` on the folded columns has trigram indexes.
+fn text_filter(db: &Db<'_>, res: &dyn Resource, w: &mut Where, cols: &[&str], raw: &str) {
+    let needle = fold(raw);
+    // An expression column is "first last", which contains both names: searching it alone
+    // finds the same rows as searching all three.
+    let full = cols.iter().any(|c| c.contains("||"));
+    let cols: Vec<&str> = cols
+        .iter()
+        .copied()
+        .filter(|c| !(full && matches!(*c, "first_name" | "last_name")))
+        .collect();
+    match db.engine() {
+        Engine::Sqlite if needle.chars().count() >= 3 => {
+            let names: Vec<&str> = cols
+                .iter()
+                .map(|c| if c.contains("||") { "full_name" } else { c })
+                .collect();
+            let table = res.table();
+            w.push(
+                &format!("r.rowid IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH $?)"),
+                vec![boxed(format!(
+                    "{{{}}} : \"{}\"",
+                    names.join(" "),
+                    needle.replace('"', "\"\"")
+                ))],
+            );
+            w.keyed = true;
+        }
+        Engine::Sqlite => {
+            let any: Vec<String> = cols
+                .iter()
+                .map(|c| format!("instr(crm_fold(r.{c}), $?) > 0"))
+                .collect();
+            w.push(
+                &format!("({})", any.join(" OR ")),
+                cols.iter().map(|_| boxed(needle.clone())).collect(),
+            );
+        }
+        Engine::Postgres => {
+            let any: Vec<String> = cols
+                .iter()
+                .map(|c| format!("lower(r.{c}) LIKE $?"))
+                .collect();
+            w.push(
+                &format!("({})", any.join(" OR ")),
+                cols.iter().map(|_| boxed(like_pattern(raw))).collect(),
+            );
+        }
+    }
 }
 
 fn apply(
@@ -133,16 +241,7 @@ fn apply(
     match *filter {
         Filter::Text(_, cols) => {
             // The unsplit value: a search may contain commas.
-            let needle = fold(q.one(param).unwrap_or_default());
-            let any: Vec<String> = cols
-                .iter()
-                .map(|c| contains(db, &format!("r.{c}")))
-                .collect();
-            let n = any.len();
-            w.push(
-                &format!("({})", any.join(" OR ")),
-                (0..n).map(|_| boxed(needle.clone())).collect(),
-            );
+            text_filter(db, res, w, cols, q.one(param).unwrap_or_default());
         }
         Filter::Exact("assigned_to") => {
             let ids = uuids(values)?;
@@ -256,15 +355,16 @@ fn date(raw: &str) -> Result<NaiveDate, String> {
     parse_date(raw).ok_or_else(|| format!("'{raw}' is not a date (YYYY-MM-DD)."))
 }
 
-/// A counted page of `res` for `ctx` under `w`, ordered by the query's `ordering` or `sort`.
-pub fn page(
+/// A page of `count` matches of `res` for `ctx` under `w`, ordered by the query's `ordering`
+/// or `sort`.
+pub fn page_of(
     db: &Db<'_>,
     res: &dyn Resource,
     ctx: &OrgCtx,
     w: &Where,
     q: &Query,
+    count: i64,
 ) -> Result<Page, ApiError> {
-    let count = count(db, res, w)?;
     let order = match q.one("ordering").or_else(|| q.one("sort")) {
         Some(raw) => res.order_sql(db, raw)?.unwrap_or_default(),
         None => String::new(),

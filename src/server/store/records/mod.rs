@@ -210,6 +210,13 @@ pub fn keyed_scope(db: &Db<'_>, res: &dyn Resource, ctx: &OrgCtx) -> Where {
 
 fn scope_from(res: &dyn Resource, ctx: &OrgCtx, hint: &str) -> Where {
     let mut w = Where::default();
+    push_scope(&mut w, res, ctx, hint);
+    w
+}
+
+/// Adds [`scope`]'s conditions to `w`; `hint` is `+` when `w` already names a few rows by an
+/// index of its own (see [`keyed_scope`]).
+pub fn push_scope(w: &mut Where, res: &dyn Resource, ctx: &OrgCtx, hint: &str) {
     w.push(&format!("{hint}r.org_id = $?"), vec![boxed(ctx.org_id)]);
     if !ctx.is_admin() {
         let kind = res.kind().name;
@@ -226,7 +233,6 @@ fn scope_from(res: &dyn Resource, ctx: &OrgCtx, hint: &str) -> Where {
         clause.push(')');
         w.push(&clause, params);
     }
-    w
 }
 
 /// The record if `ctx` may see it, else 404.

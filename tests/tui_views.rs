@@ -25,6 +25,26 @@ const VIEWS: [(&str, ViewId); 6] = [
     ("invoices", ViewId::Invoices),
 ];
 
+/// The request queued since the last look that `is` picks (it must be there).
+fn sent(
+    app: &mut crmtui::tui::app::App,
+    is: impl Fn(&crmtui::tui::msg::Request) -> bool,
+    what: &str,
+) -> crmtui::tui::msg::Request {
+    app.take_cmds()
+        .into_iter()
+        .find(|r| is(r))
+        .unwrap_or_else(|| panic!("no {what} was sent"))
+}
+
+/// The status line's text.
+fn status_of(app: &crmtui::tui::app::App) -> String {
+    app.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
 fn command(app: &mut crmtui::tui::app::App, line: &str) {
     press(app, key(':'));
     type_str(app, line);
@@ -207,11 +227,11 @@ fn a_triage_answer_updates_the_list_and_says_so() {
     let mut cases = on_view("cases");
     let _ = cases.take_cmds();
     press(&mut cases, key('x'));
-    let req = cases
-        .take_cmds()
-        .into_iter()
-        .find(|r| matches!(r.cmd, Cmd::Triage { .. }))
-        .expect("triage");
+    let req = sent(
+        &mut cases,
+        |r| matches!(r.cmd, Cmd::Triage { .. }),
+        "triage",
+    );
     let mut closed = crm_json(ViewId::Cases, crm_id(ViewId::Cases, 0));
     closed["status"] = json!("Closed");
     cases.on_msg(Msg::RecordSaved {
@@ -221,11 +241,7 @@ fn a_triage_answer_updates_the_list_and_says_so() {
         done: Some("closed"),
         result: Ok(Box::new(serde_json::from_value(closed).expect("record"))),
     });
-    let status = cases
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let status = status_of(&cases);
     assert_eq!(status, "closed Case 0000");
     // The list reloads (the case leaves the open tab) and the detail is asked again.
     let cmds = cases.take_cmds();
@@ -340,11 +356,11 @@ fn an_edit_sends_only_what_changed_and_shows_field_errors() {
     press(&mut cases, key('l'));
     let _ = cases.take_cmds();
     press(&mut cases, ctrl('s'));
-    let req = cases
-        .take_cmds()
-        .into_iter()
-        .find(|r| matches!(r.cmd, Cmd::SaveRecord { .. }))
-        .expect("a save");
+    let req = sent(
+        &mut cases,
+        |r| matches!(r.cmd, Cmd::SaveRecord { .. }),
+        "a save",
+    );
     let Cmd::SaveRecord { body, .. } = &req.cmd else {
         unreachable!()
     };
@@ -420,11 +436,7 @@ fn a_case_comment_and_an_internal_note_show_apart() {
 fn a_bad_filter_says_which_keys_the_list_takes() {
     let mut cases = on_view("cases");
     command(&mut cases, "filter colour=red");
-    let status = cases
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let status = status_of(&cases);
     assert!(status.contains("takes no \"colour\""), "{status}");
     command(&mut cases, "filter priority=Urgent login");
     let sent = cases.take_cmds();
@@ -519,11 +531,11 @@ fn a_link_field_searches_the_other_kind_as_you_type() {
     let _ = cases.take_cmds();
     // Nothing is asked while typing; once it rests, one search of the accounts.
     cases.on_tick(Instant::now() + Duration::from_secs(1));
-    let search = cases
-        .take_cmds()
-        .into_iter()
-        .find(|r| matches!(&r.cmd, Cmd::SearchLinks { view: ViewId::Accounts, text } if text == "acc"))
-        .expect("a search of the accounts");
+    let search = sent(
+        &mut cases,
+        |r| matches!(&r.cmd, Cmd::SearchLinks { view: ViewId::Accounts, text } if text == "acc"),
+        "a search of the accounts",
+    );
     let screen = render(&mut cases, 80, 24);
     assert!(screen.contains("searching…"), "{screen}");
     cases.on_msg(Msg::LinkOptions {
@@ -544,11 +556,11 @@ fn a_link_field_searches_the_other_kind_as_you_type() {
     press(&mut cases, code(KeyCode::Backspace));
     type_str(&mut cases, "c");
     cases.on_tick(Instant::now() + Duration::from_secs(2));
-    let search = cases
-        .take_cmds()
-        .into_iter()
-        .find(|r| matches!(r.cmd, Cmd::SearchLinks { .. }))
-        .expect("a second search");
+    let search = sent(
+        &mut cases,
+        |r| matches!(r.cmd, Cmd::SearchLinks { .. }),
+        "a second search",
+    );
     cases.on_msg(Msg::LinkOptions {
         req: search.id,
         result: Ok(vec![
@@ -646,11 +658,11 @@ fn o_on_an_attachment_opens_it_or_copies_its_link_over_ssh() {
     app.desktop = true;
     let _ = app.take_cmds();
     press(&mut app, key('o'));
-    let req = app
-        .take_cmds()
-        .into_iter()
-        .find(|r| matches!(&r.cmd, Cmd::OpenAttachment { file_name, .. } if file_name == "contract.pdf"))
-        .expect("a download to open");
+    let req = sent(
+        &mut app,
+        |r| matches!(&r.cmd, Cmd::OpenAttachment { file_name, .. } if file_name == "contract.pdf"),
+        "a download to open",
+    );
     assert!(
         app.take_effects().is_empty(),
         "nothing opens before the file is in"
@@ -675,21 +687,17 @@ fn a_download_shows_its_progress_and_esc_cancels_it() {
     press(&mut app, key('s'));
     let _ = app.take_cmds();
     press(&mut app, ctrl('s'));
-    let req = app
-        .take_cmds()
-        .into_iter()
-        .find(|r| matches!(r.cmd, Cmd::Download { .. }))
-        .expect("a download");
+    let req = sent(
+        &mut app,
+        |r| matches!(r.cmd, Cmd::Download { .. }),
+        "a download",
+    );
     app.on_msg(Msg::Transfer {
         req: req.id,
         done: 1024,
         total: Some(4096),
     });
-    let status = app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let status = status_of(&app);
     assert!(status.contains("1.0 kB of 4.0 kB"), "{status}");
     assert!(status.contains("esc cancels"), "{status}");
     // Esc in the waiting form stops the transfer (the worker drops it and its file).
@@ -700,11 +708,7 @@ fn a_download_shows_its_progress_and_esc_cancels_it() {
             .iter()
             .any(|r| matches!(r.cmd, Cmd::Cancel { req: c } if c == req.id))
     );
-    let status = app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let status = status_of(&app);
     assert_eq!(status, "transfer cancelled; nothing was kept");
     // Its late answer is no news.
     app.on_msg(Msg::Downloaded {
@@ -712,11 +716,7 @@ fn a_download_shows_its_progress_and_esc_cancels_it() {
         path: "contract.pdf".into(),
         result: Ok(4096),
     });
-    let status = app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let status = status_of(&app);
     assert_eq!(status, "transfer cancelled; nothing was kept");
 }
 
@@ -726,18 +726,10 @@ fn ctx_lists_the_profiles_and_switches_to_a_known_one() {
     app.profiles = vec!["local".into(), "acme".into()];
     app.profile = Some("local".into());
     command(&mut app, "ctx");
-    let status = app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let status = status_of(&app);
     assert!(status.contains("*local, acme"), "{status}");
     command(&mut app, "ctx nope");
-    let status = app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let status = status_of(&app);
     assert!(status.contains("no such profile"), "{status}");
     assert!(!app.quit);
     let screen = render(&mut app, 80, 24);

@@ -1239,7 +1239,11 @@ impl App {
                 let value = match f.ty {
                     Ty::Choice(choices) => crate::model::kinds::label(choices, &value).to_string(),
                     Ty::Bool(default) => {
-                        let on = if value.is_empty() { default } else { value == "true" };
+                        let on = if value.is_empty() {
+                            default
+                        } else {
+                            value == "true"
+                        };
                         if on { "Yes" } else { "No" }.to_string()
                     }
                     _ => value,

@@ -288,7 +288,7 @@ impl App {
             .edit_form(thread, owner, self.me(), self.is_admin(), &self.keymap)
         {
             Ok(Some(form)) => self.overlay = Some(form),
-            Ok(None) => {}
+            Ok(None) => self.warn("no comment or file is selected"),
             Err(why) => self.warn(why),
         }
     }
@@ -302,7 +302,7 @@ impl App {
             .delete_confirm(thread, owner, self.me(), self.is_admin())
         {
             Ok(Some(confirm)) => self.overlay = Some(confirm),
-            Ok(None) => {}
+            Ok(None) => self.warn("no comment or file is selected"),
             Err(why) => self.warn(why),
         }
     }

@@ -162,7 +162,7 @@ fn pipeline_lines(
             "{:<14}{:>7}  {:>16} ",
             sanitize::fit(&s.label, 13),
             thousands(s.count),
-            sanitize::fit(&s.value, 16)
+            sanitize::fit(&crate::tui::records::crm::grouped(&s.value), 16)
         );
         p.push(Line::from(vec![
             Span::raw(sanitize::truncate(&text, width).into_owned()),

@@ -329,7 +329,7 @@ pub fn value_text(kind: &Kind, r: &Record, key: &str) -> String {
         Some(Ty::Choice(choices)) => kinds::label(choices, &raw).to_string(),
         Some(Ty::Money) => {
             let cur = r.text("currency");
-            format!("{raw} {cur}").trim().to_string()
+            format!("{} {cur}", grouped(&raw)).trim().to_string()
         }
         Some(Ty::Percent) => format!("{raw}%"),
         Some(Ty::Bool(_)) => if raw == "true" { "yes" } else { "no" }.to_string(),
@@ -343,9 +343,35 @@ pub fn value_text(kind: &Kind, r: &Record, key: &str) -> String {
             .unwrap_or(raw),
         None if key == "amount_due" => {
             let cur = r.text("currency");
-            format!("{raw} {cur}").trim().to_string()
+            format!("{} {cur}", grouped(&raw)).trim().to_string()
         }
         _ => raw,
+    }
+}
+
+/// A decimal amount with its thousands grouped: `1234567.50` → `1,234,567.50`. Anything that
+/// is not a plain decimal is left as it came.
+pub fn grouped(raw: &str) -> String {
+    let (sign, rest) = match raw.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", raw),
+    };
+    let (whole, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(w, f)| (w, Some(f)));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
     }
 }
 
@@ -636,6 +662,15 @@ pub fn cell(r: &Record, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_group_their_thousands() {
+        assert_eq!(grouped("1234567.50"), "1,234,567.50");
+        assert_eq!(grouped("-1000"), "-1,000");
+        assert_eq!(grouped("999.99"), "999.99");
+        assert_eq!(grouped("12a.00"), "12a.00");
+        assert_eq!(grouped(""), "");
+    }
 
     #[test]
     fn enum_filters_take_labels_in_any_case_and_say_what_is_valid() {

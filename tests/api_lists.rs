@@ -57,6 +57,12 @@ async fn agree(app: &TestApp, admin: &Session, after: &str) -> Vec<Vec<Value>> {
         assert_eq!(kept, counted, "{path} after {after}");
         out.push(kept);
     }
+    // The contacts' active and inactive tabs read the kept counts as well.
+    for tab in ["is_active=true", "is_active=false"] {
+        let kept = totals(app, admin, "contacts", tab).await;
+        let counted = totals(app, admin, "contacts", &format!("{tab}&{EVERY}")).await;
+        assert_eq!(kept, counted, "contacts?{tab} after {after}");
+    }
     out
 }
 

@@ -357,7 +357,8 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &CONTACTS, ctx, q)?;
     let mut all = q.clone();
     all.params.retain(|(k, _)| k != "is_active");
-    let (total, active) = if list::whole_org(&CONTACTS, ctx, &all) {
+    let kept = list::whole_org(&CONTACTS, ctx, &all);
+    let (total, active) = if kept {
         let rows = db.rows(
             "SELECT is_active, n FROM contact_counts WHERE org_id = $1",
             &[&ctx.org_id],
@@ -382,10 +383,17 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
             |r| Ok((r.i64(0)?, r.i64(1)?)),
         )?
     };
-    let count = if q.values("is_active").is_empty() {
-        total
-    } else {
-        list::count(db, &CONTACTS, &w)?
+    // An admin's active or inactive tab is a bucket of the kept counts too (the filter reads
+    // the first value, as `list::filters` does).
+    let count = match q
+        .values("is_active")
+        .first()
+        .map(|v| v.to_ascii_lowercase())
+    {
+        None => total,
+        Some(v) if kept && matches!(v.as_str(), "true" | "1" | "yes") => active,
+        Some(v) if kept && matches!(v.as_str(), "false" | "0" | "no") => total - active,
+        Some(_) => list::count(db, &CONTACTS, &w)?,
     };
     let page = list::page_of(
         db,

@@ -226,6 +226,15 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     out
 }
 
+/// The word with its first letter in upper case: "case" → "Case".
+pub fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

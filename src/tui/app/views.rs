@@ -24,6 +24,29 @@ use crate::tui::requests::Purpose;
 use crate::tui::sanitize;
 use crate::tui::ui_state::{SavedList, UiState};
 
+/// Runs `$body` on the detail pane of `$view` as `$d`, with the request table as `$req`
+/// (accounts and the other views keep detail panes of different types); `None` when the view
+/// has no panes yet.
+macro_rules! on_detail {
+    ($app:ident, $view:expr, |$d:ident, $req:ident| $body:expr) => {{
+        #[allow(unused_variables)]
+        let $req = &mut $app.requests;
+        match $view {
+            ViewId::Accounts => {
+                let $d = &mut $app.detail;
+                Some($body)
+            }
+            v => match $app.records.get_mut(&v) {
+                Some(p) => {
+                    let $d = &mut p.detail;
+                    Some($body)
+                }
+                None => None,
+            },
+        }
+    }};
+}
+
 /// What fills the screen: a list with its detail and thread, or the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -223,15 +246,11 @@ impl App {
 
     fn set_link_cursor(&mut self, i: usize) {
         match self.screen {
-            Screen::List(ViewId::Accounts) => {
-                self.detail.link = i;
-                self.detail.link_active = true;
-            }
-            Screen::List(v) => {
-                if let Some(p) = self.records.get_mut(&v) {
-                    p.detail.link = i;
-                    p.detail.link_active = true;
-                }
+            Screen::List(view) => {
+                on_detail!(self, view, |d, _r| {
+                    d.link = i;
+                    d.link_active = true;
+                });
             }
             Screen::Dashboard => self.dashboard.cursor = i,
         }
@@ -279,7 +298,7 @@ impl App {
             Some(ViewId::Accounts) | None => title,
             Some(v) => {
                 let noun = crm::view(v).map_or("", |w| w.noun);
-                format!("{}: {title}", capitalized(noun))
+                format!("{}: {title}", sanitize::capitalized(noun))
             }
         })
     }
@@ -395,20 +414,16 @@ impl App {
     /// Lets go of a record opened from a link: the detail shows the list's selection.
     fn unfocus(&mut self) {
         let now = self.now;
-        match self.view() {
-            Some(ViewId::Accounts) if self.detail.focus.is_some() => {
-                self.detail.selection_changed(now);
-                self.thread.reset();
+        let Some(view) = self.view() else { return };
+        let focused = on_detail!(self, view, |d, _r| {
+            let focused = d.focus.is_some();
+            if focused {
+                d.selection_changed(now);
             }
-            Some(v) => {
-                if let Some(p) = self.records.get_mut(&v)
-                    && p.detail.focus.is_some()
-                {
-                    p.detail.selection_changed(now);
-                    self.thread.reset();
-                }
-            }
-            None => {}
+            focused
+        });
+        if focused == Some(true) {
+            self.thread.reset();
         }
     }
 
@@ -472,28 +487,15 @@ impl App {
         self.screen = Screen::List(view);
         self.pane = Pane::Detail;
         self.thread.reset();
-        match view {
-            ViewId::Accounts => {
-                self.detail.focus = Some(id);
-                self.detail.link = 0;
-                self.detail.link_active = false;
-                self.detail.scroll = 0;
-                if !self.detail.contains(&id) {
-                    self.detail.load(id, &mut self.requests);
-                }
+        on_detail!(self, view, |d, requests| {
+            d.focus = Some(id);
+            d.link = 0;
+            d.link_active = false;
+            d.scroll = 0;
+            if !d.contains(&id) {
+                d.load(id, requests);
             }
-            v => {
-                if let Some(p) = self.records.get_mut(&v) {
-                    p.detail.focus = Some(id);
-                    p.detail.link = 0;
-                    p.detail.link_active = false;
-                    p.detail.scroll = 0;
-                    if !p.detail.contains(&id) {
-                        p.detail.load(id, &mut self.requests);
-                    }
-                }
-            }
-        }
+        });
     }
 
     /// `Esc` with a trail: back to where the last link was opened, cursor and all.
@@ -520,20 +522,11 @@ impl App {
                 };
                 // The list's own selection needs no focus; any other record does.
                 let focus = crumb.focus.filter(|id| Some(*id) != from_list);
-                match view {
-                    ViewId::Accounts => {
-                        self.detail.focus = focus;
-                        self.detail.link = crumb.link;
-                        self.detail.link_active = true;
-                    }
-                    v => {
-                        if let Some(p) = self.records.get_mut(&v) {
-                            p.detail.focus = focus;
-                            p.detail.link = crumb.link;
-                            p.detail.link_active = true;
-                        }
-                    }
-                }
+                on_detail!(self, view, |d, _r| {
+                    d.focus = focus;
+                    d.link = crumb.link;
+                    d.link_active = true;
+                });
                 if let Some(id) = crumb.focus {
                     self.load_shown_detail_if_missing(view, id);
                 }
@@ -545,20 +538,11 @@ impl App {
     }
 
     fn load_shown_detail_if_missing(&mut self, view: ViewId, id: Uuid) {
-        match view {
-            ViewId::Accounts => {
-                if !self.detail.contains(&id) {
-                    self.detail.load(id, &mut self.requests);
-                }
+        on_detail!(self, view, |d, requests| {
+            if !d.contains(&id) {
+                d.load(id, requests);
             }
-            v => {
-                if let Some(p) = self.records.get_mut(&v)
-                    && !p.detail.contains(&id)
-                {
-                    p.detail.load(id, &mut self.requests);
-                }
-            }
-        }
+        });
     }
 
     /// Moves the cursor among the shown links (the first move selects the first link);
@@ -1355,14 +1339,6 @@ fn filter_example(v: &View) -> String {
             _ => None,
         })
         .unwrap_or_else(|| "assigned_to=…".into())
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 impl ViewId {

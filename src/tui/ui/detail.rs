@@ -63,7 +63,7 @@ fn draw_record<K: RecordKind>(
     let width = area.width.saturating_sub(2) as usize;
     let shown = shown_id(list, pane);
     let Some(row) = shown_row(list, pane) else {
-        let title = format!(" {} ", capitalized(pane.kind.noun()));
+        let title = format!(" {} ", sanitize::capitalized(pane.kind.noun()));
         let b = block(app, title, None, focused);
         let text = match (shown, &pane.error) {
             (Some(id), Some((e_id, e))) if id == *e_id => {
@@ -164,14 +164,6 @@ pub(super) fn link_lines_spaced(
         lines.push(Line::styled(text, style));
     }
     selected
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// Draws the thread pane: the selected record's comments, then its attachments.

@@ -331,7 +331,7 @@ fn trail_text(steps: &[String], width: usize) -> String {
 
 /// A view's name in the header.
 fn view_title(v: ViewId) -> &'static str {
-    crate::tui::records::crm::view(v).map_or("Accounts", |w| w.plural_title())
+    crate::tui::records::crm::view(v).map_or("Accounts", |w| w.title)
 }
 
 /// Every tab's count (`open 1,204 │ closed 88`), the shown one highlighted.

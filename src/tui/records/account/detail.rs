@@ -4,6 +4,7 @@ use ratatui::text::{Line, Span};
 
 use crate::model::{Account, AccountDetail};
 use crate::tui::records::DrawCtx;
+use crate::tui::records::crm::join;
 use crate::tui::sanitize;
 use crate::tui::ui::{ago, when};
 
@@ -215,15 +216,6 @@ fn section(
             sanitize::truncate(&format!("  {item}"), width).into_owned(),
         ));
     }
-}
-
-fn join(parts: &[&str]) -> String {
-    parts
-        .iter()
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| sanitize::line(p).into_owned())
-        .collect::<Vec<_>>()
-        .join(" · ")
 }
 
 fn related_lines(

@@ -13,6 +13,7 @@ pub static VIEW: View = View {
     noun: "case",
     a_noun: "a case",
     plural: "cases",
+    title: "Cases",
     tabs: &[
         Tab {
             name: "open",

@@ -11,6 +11,7 @@ pub static VIEW: View = View {
     noun: "contact",
     a_noun: "a contact",
     plural: "contacts",
+    title: "Contacts",
     tabs: &[
         Tab {
             name: "active",

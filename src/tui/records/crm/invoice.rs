@@ -13,6 +13,7 @@ pub static VIEW: View = View {
     noun: "invoice",
     a_noun: "an invoice",
     plural: "invoices",
+    title: "Invoices",
     tabs: &[
         Tab {
             name: "unpaid",

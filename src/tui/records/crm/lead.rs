@@ -12,6 +12,7 @@ pub static VIEW: View = View {
     noun: "lead",
     a_noun: "a lead",
     plural: "leads",
+    title: "Leads",
     tabs: &[
         Tab {
             name: "open",

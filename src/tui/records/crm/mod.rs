@@ -34,6 +34,8 @@ pub struct View {
     pub noun: &'static str,
     pub a_noun: &'static str,
     pub plural: &'static str,
+    /// The list's name in headings: "Cases".
+    pub title: &'static str,
     pub tabs: &'static [Tab],
     pub columns: &'static [Column<Record>],
     /// The record's name (the detail's title, the trail).
@@ -311,12 +313,7 @@ impl RecordKind for Records {
 
 /// A field's label: its name in words ("case_type" → "Case type").
 pub fn field_label(name: &str) -> String {
-    let words = name.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    sanitize::capitalized(&name.replace('_', " "))
 }
 
 /// A field's value in words: an enum's label, money with its currency, a percent.
@@ -408,28 +405,13 @@ pub fn links_of(id: ViewId, rows: &[Record]) -> Vec<Link> {
     rows.iter()
         .filter_map(|r| {
             Some(Link {
-                section: view.plural_title(),
+                section: view.title,
                 view: id,
                 id: r.id()?,
                 text: summary(view, r),
             })
         })
         .collect()
-}
-
-impl View {
-    /// "Cases".
-    pub fn plural_title(&self) -> &'static str {
-        match self.id {
-            ViewId::Accounts => "Accounts",
-            ViewId::Contacts => "Contacts",
-            ViewId::Leads => "Leads",
-            ViewId::Opportunities => "Deals",
-            ViewId::Cases => "Cases",
-            ViewId::Tasks => "Tasks",
-            ViewId::Invoices => "Invoices",
-        }
-    }
 }
 
 /// A linked record named in a field: `{id, name}` or a bare uuid.

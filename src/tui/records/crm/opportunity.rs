@@ -13,6 +13,7 @@ pub static VIEW: View = View {
     noun: "deal",
     a_noun: "a deal",
     plural: "deals",
+    title: "Deals",
     tabs: &[
         Tab {
             name: "open",

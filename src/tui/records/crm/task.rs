@@ -13,6 +13,7 @@ pub static VIEW: View = View {
     noun: "task",
     a_noun: "a task",
     plural: "tasks",
+    title: "Tasks",
     tabs: &[
         Tab {
             name: "to do",

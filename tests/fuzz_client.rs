@@ -6,6 +6,8 @@
 //! Deterministic: a fixed seed, no persisted failures. For longer runs use the `cargo fuzz`
 //! target in `fuzz/` (see `fuzz/README.md`). A case found here is kept below as a named test.
 
+mod fuzz_common;
+
 use std::path::Path;
 
 use crmtui::client::error::{from_failure, from_response, means_signed_out, one_line};
@@ -17,25 +19,15 @@ use crmtui::model::{
     LoginResponse, MailSent, Profile, RefreshResponse, Team, TeamList, User, UserList,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
+use proptest::test_runner::Config;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 const ACCOUNT: Uuid = Uuid::from_u128(0x1234);
 
-/// A fixed seed and no persisted failures, so that CI runs the same cases every time. For a
-/// longer search: `CRMTUI_FUZZ_SCALE=50 CRMTUI_FUZZ_SEED=7 cargo test --release --test …`.
+/// The cases of this file's tests: its own seed (see `fuzz_common::config`).
 fn config(cases: u32) -> Config {
-    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let scale = env("CRMTUI_FUZZ_SCALE").unwrap_or(1).clamp(1, 10_000) as u32;
-    Config {
-        cases: cases.saturating_mul(scale),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(env("CRMTUI_FUZZ_SEED").unwrap_or(0x00C0_FFEE)),
-        // Shrinking a failure is worth a while, but not forever.
-        max_shrink_iters: 2_000,
-        ..Config::default()
-    }
+    fuzz_common::config(cases, 0x00C0_FFEE)
 }
 
 // --- the entry points ---------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 //! Deterministic: a fixed seed, no persisted failures. A case found here is kept below as a
 //! named test.
 
+mod fuzz_common;
+
 mod tui_common;
 
 use std::time::{Duration, Instant};
@@ -27,26 +29,16 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
+use proptest::test_runner::Config;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Map, Value, json};
 use tui_common::{ANA, ME, ORG, account_id, clock, new_app, ready};
 use uuid::Uuid;
 
-/// A fixed seed and no persisted failures, so that CI runs the same cases every time. For a
-/// longer search: `CRMTUI_FUZZ_SCALE=50 CRMTUI_FUZZ_SEED=7 cargo test --release --test …`.
+/// The cases of this file's tests: its own seed (see `fuzz_common::config`).
 fn config(cases: u32) -> Config {
-    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let scale = env("CRMTUI_FUZZ_SCALE").unwrap_or(1).clamp(1, 10_000) as u32;
-    Config {
-        cases: cases.saturating_mul(scale),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(env("CRMTUI_FUZZ_SEED").unwrap_or(0x0BAD_CAFE)),
-        // Shrinking a failure is worth a while, but not forever.
-        max_shrink_iters: 2_000,
-        ..Config::default()
-    }
+    fuzz_common::config(cases, 0x0BAD_CAFE)
 }
 
 // --- what happens to the app ----------------------------------------------------------------------

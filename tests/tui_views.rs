@@ -738,3 +738,37 @@ fn ctx_lists_the_profiles_and_switches_to_a_known_one() {
     assert_eq!(app.switch_to.as_deref(), Some("acme"));
     assert!(app.quit, "this run ends; the boot loop starts the profile");
 }
+
+#[test]
+fn a_converted_lead_stays_shown_with_what_it_became() {
+    let mut leads = on_view("leads");
+    let _ = leads.take_cmds();
+    press(&mut leads, key('x'));
+    press(&mut leads, key('y'));
+    let req = sent(&mut leads, |r| matches!(r.cmd, Cmd::Triage { .. }), "the conversion");
+    let mut lead = crm_json(ViewId::Leads, crm_id(ViewId::Leads, 0));
+    lead["status"] = json!("converted");
+    lead["account_id"] = json!(account_id(7).to_string());
+    lead["contact_id"] = json!(crm_id(ViewId::Contacts, 7).to_string());
+    lead["opportunity_id"] = json!(crm_id(ViewId::Opportunities, 7).to_string());
+    leads.on_msg(Msg::RecordSaved {
+        req: req.id,
+        view: ViewId::Leads,
+        created: false,
+        done: Some("converted"),
+        result: Ok(Box::new(serde_json::from_value(lead).expect("record"))),
+    });
+    serve(&mut leads, 1204);
+    assert_eq!(leads.shown(), Some((ViewId::Leads, crm_id(ViewId::Leads, 0))));
+    let links = leads.shown_links();
+    let became: Vec<_> = links
+        .iter()
+        .filter(|l| l.section == "Converted into")
+        .map(|l| l.view)
+        .collect();
+    assert_eq!(
+        became,
+        [ViewId::Accounts, ViewId::Contacts, ViewId::Opportunities],
+        "{links:?}"
+    );
+}

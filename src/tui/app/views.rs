@@ -442,10 +442,12 @@ impl App {
     /// A record changed or went: every detail may list it (an account's cases, a contact's
     /// deals), so each is asked again when next shown, the one on screen now; the dashboard
     /// counts again when next shown.
-    fn details_changed(&mut self) {
+    /// `keep`: a detail just made from the write's own answer (a converted lead's: only that
+    /// answer names what it became), kept rather than asked again.
+    fn details_changed(&mut self, keep: Option<Uuid>) {
         self.detail.clear();
         for p in self.records.values_mut() {
-            p.detail.clear();
+            p.detail.clear_except(keep);
         }
         self.dashboard.stale = true;
         if let Some((view, id)) = self.shown() {
@@ -933,7 +935,7 @@ impl App {
                 if converted && self.view() == Some(view) {
                     self.pane = Pane::Detail;
                 }
-                self.details_changed();
+                self.details_changed(converted.then_some(id));
             }
             Err(e) => {
                 let what = match (done, created) {
@@ -970,7 +972,7 @@ impl App {
                     };
                     p.list.reload(&mut io);
                 }
-                self.details_changed();
+                self.details_changed(None);
                 // Opened from another record: go back to it.
                 if self.pane != Pane::List && !self.trail.is_empty() {
                     self.trail_back();

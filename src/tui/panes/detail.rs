@@ -94,8 +94,13 @@ impl<K: RecordKind> DetailPane<K> {
     }
 
     pub fn clear(&mut self) {
-        self.cache.clear();
-        self.order.clear();
+        self.clear_except(None);
+    }
+
+    /// Forgets every detail but `keep`'s.
+    pub fn clear_except(&mut self, keep: Option<Uuid>) {
+        self.cache.retain(|id, _| Some(*id) == keep);
+        self.order.retain(|id| Some(*id) == keep);
     }
 
     /// Asks for the detail of `id`, unless it is already being waited for.

@@ -745,7 +745,11 @@ fn a_converted_lead_stays_shown_with_what_it_became() {
     let _ = leads.take_cmds();
     press(&mut leads, key('x'));
     press(&mut leads, key('y'));
-    let req = sent(&mut leads, |r| matches!(r.cmd, Cmd::Triage { .. }), "the conversion");
+    let req = sent(
+        &mut leads,
+        |r| matches!(r.cmd, Cmd::Triage { .. }),
+        "the conversion",
+    );
     let mut lead = crm_json(ViewId::Leads, crm_id(ViewId::Leads, 0));
     lead["status"] = json!("converted");
     lead["account_id"] = json!(account_id(7).to_string());
@@ -759,7 +763,10 @@ fn a_converted_lead_stays_shown_with_what_it_became() {
         result: Ok(Box::new(serde_json::from_value(lead).expect("record"))),
     });
     serve(&mut leads, 1204);
-    assert_eq!(leads.shown(), Some((ViewId::Leads, crm_id(ViewId::Leads, 0))));
+    assert_eq!(
+        leads.shown(),
+        Some((ViewId::Leads, crm_id(ViewId::Leads, 0)))
+    );
     let links = leads.shown_links();
     let became: Vec<_> = links
         .iter()

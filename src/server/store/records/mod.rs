@@ -274,7 +274,14 @@ fn check_links(db: &Db<'_>, ctx: &OrgCtx, draft: &Draft) -> Result<(), ApiError>
         {
             return Err(ApiError::field(
                 field.name,
-                format!("{id} is not a {target} you can open."),
+                format!(
+                    "{id} is not {} {target} you can open.",
+                    if target.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    }
+                ),
             ));
         }
     }

@@ -94,30 +94,35 @@ impl Resource for Cases {
     }
 }
 
-/// `GET /api/cases/`: the page, and how many of the matches are open and urgent.
+/// `GET /api/cases/`: the page, and how many of the matches are open and urgent (kept counts
+/// for an admin's list filtered by status and priority alone, else one pass over the matches).
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &CASES, ctx, q)?;
-    let (count, open_count, urgent_count) = if list::whole_org(&CASES, ctx, q) {
-        let rows = db.rows(
-            "SELECT status, priority, n FROM case_counts WHERE org_id = $1",
-            &[&ctx.org_id],
-            |r| Ok((r.text(0)?, r.text(1)?, r.i64(2)?)),
-        )?;
-        let mut totals = (0, 0, 0);
-        for (status, priority, n) in rows {
-            let open = CASE_OPEN.contains(&status.as_str());
-            totals.0 += n;
-            totals.1 += n * i64::from(open);
-            totals.2 += n * i64::from(open && priority == "Urgent");
-        }
-        totals
-    } else {
-        let open = CASE_OPEN
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        db.one(
+    let (count, open_count, urgent_count) =
+        if let Some(wanted) = list::kept(&CASES, ctx, q, &["status", "priority"]) {
+            let rows = db.rows(
+                "SELECT status, priority, n FROM case_counts WHERE org_id = $1",
+                &[&ctx.org_id],
+                |r| Ok((r.text(0)?, r.text(1)?, r.i64(2)?)),
+            )?;
+            let mut totals = (0, 0, 0);
+            for (status, priority, n) in rows {
+                if !wanted.has("status", &status) || !wanted.has("priority", &priority) {
+                    continue;
+                }
+                let open = CASE_OPEN.contains(&status.as_str());
+                totals.0 += n;
+                totals.1 += n * i64::from(open);
+                totals.2 += n * i64::from(open && priority == "Urgent");
+            }
+            totals
+        } else {
+            let open = CASE_OPEN
+                .iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            db.one(
             &format!(
                 "SELECT count(*), {}, {} FROM cases r WHERE {}",
                 list::sum_sql(
@@ -135,7 +140,7 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
             &w.refs(),
             |r| Ok((r.i64(0)?, r.i64(1)?, r.i64(2)?)),
         )?
-    };
+        };
     let page = list::page_of(
         db,
         &CASES,

@@ -21,6 +21,8 @@ pub static INVOICES: Invoices = Invoices;
 
 /// The states in which money is still owed; past its due date such an invoice reads `Overdue`.
 const OWING: &str = "('Sent', 'Viewed', 'Partially_Paid', 'Pending')";
+/// [`OWING`]'s statuses.
+const OWING_STATUSES: [&str; 4] = ["Sent", "Viewed", "Partially_Paid", "Pending"];
 
 impl Resource for Invoices {
     fn kind(&self) -> &'static Kind {
@@ -126,13 +128,24 @@ impl Resource for Invoices {
 /// strings on the same path.
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &INVOICES, ctx, q)?;
-    let count = if list::whole_org(&INVOICES, ctx, q) {
-        db.opt(
-            "SELECT n FROM invoice_counts WHERE org_id = $1",
+    // An owing invoice past its due date shows (and filters) as `Overdue`, which its stored
+    // status does not tell: the kept counts per stored status answer a status filter that
+    // takes each owing status together with `Overdue`, or neither (the unpaid tab does).
+    let kept = list::kept(&INVOICES, ctx, q, &["status"]).filter(|w| {
+        OWING_STATUSES
+            .iter()
+            .all(|s| w.has("status", s) == w.has("status", "Overdue"))
+    });
+    let count = if let Some(wanted) = kept {
+        db.rows(
+            "SELECT status, n FROM invoice_counts WHERE org_id = $1",
             &[&ctx.org_id],
-            |r| r.i64(0),
+            |r| Ok((r.text(0)?, r.i64(1)?)),
         )?
-        .unwrap_or(0)
+        .into_iter()
+        .filter(|(status, _)| wanted.has("status", status))
+        .map(|(_, n)| n)
+        .sum()
     } else {
         list::count(db, &INVOICES, &w)?
     };

@@ -68,17 +68,22 @@ impl Resource for Leads {
 }
 
 /// `GET /api/leads/`: open and closed halves, each counted and paged alone. The counts are
-/// kept ones for an admin's unfiltered list, else one pass over the matches.
+/// kept ones for an admin's list, unfiltered or filtered by status alone, else one pass over
+/// the matches.
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &LEADS, ctx, q)?;
-    let (open, closed) = if list::whole_org(&LEADS, ctx, q) {
+    let (open, closed) = if let Some(wanted) = list::kept(&LEADS, ctx, q, &["status"]) {
         let rows = db.rows(
             "SELECT status, n FROM lead_counts WHERE org_id = $1",
             &[&ctx.org_id],
             |r| Ok((r.text(0)?, r.i64(1)?)),
         )?;
-        let sum = |wanted: &dyn Fn(&str) -> bool| -> i64 {
-            rows.iter().filter(|(s, _)| wanted(s)).map(|(_, n)| n).sum()
+        // '' is a lead without a status, which no status filter takes.
+        let sum = |half: &dyn Fn(&str) -> bool| -> i64 {
+            rows.iter()
+                .filter(|(s, _)| half(s) && wanted.has("status", s))
+                .map(|(_, n)| n)
+                .sum()
         };
         (
             sum(&|s| s != "closed" && s != "converted"),

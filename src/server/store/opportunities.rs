@@ -104,14 +104,31 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
         ))
     };
     // Sums of many large amounts pass 64 bits: summed in two parts, joined here. An admin's
-    // unfiltered list reads the sums the triggers keep.
-    let sums = if list::whole_org(&OPPORTUNITIES, ctx, q) {
-        db.rows(
-            "SELECT currency, n, amount_hi, amount_lo, weighted_hi, weighted_lo
+    // list, unfiltered or filtered by stage or open deals alone, reads the sums the triggers
+    // keep per currency and stage.
+    let sums = if let Some(wanted) = list::kept(&OPPORTUNITIES, ctx, q, &["stage", "open"]) {
+        let only_open = wanted.yes("open");
+        let rows = db.rows(
+            "SELECT currency, n, amount_hi, amount_lo, weighted_hi, weighted_lo, stage
              FROM opportunity_counts WHERE org_id = $1 AND n > 0 ORDER BY currency",
             &[&ctx.org_id],
-            read,
-        )?
+            |r| Ok((read(r)?, r.text(6)?)),
+        )?;
+        let mut sums: Vec<(String, i64, i128, i128)> = Vec::new();
+        for ((currency, n, amount, weighted), stage) in rows {
+            if !wanted.has("stage", &stage) || (only_open && stage_kind(&stage) != "open") {
+                continue;
+            }
+            match sums.last_mut() {
+                Some(last) if last.0 == currency => {
+                    last.1 += n;
+                    last.2 += amount;
+                    last.3 += weighted;
+                }
+                _ => sums.push((currency, n, amount, weighted)),
+            }
+        }
+        sums
     } else {
         db.rows(
             &format!(

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/0009_invoices.sql"),
     include_str!("migrations/pg/0010_sessions_mail.sql"),
     include_str!("migrations/pg/0011_list_counts.sql"),
+    include_str!("migrations/pg/0012_count_buckets.sql"),
 ];
 
 /// Any constant shared by every replica: the key of the migration lock.

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0010_invoices.sql"),
     include_str!("migrations/sqlite/0011_sessions_mail.sql"),
     include_str!("migrations/sqlite/0012_list_counts.sql"),
+    include_str!("migrations/sqlite/0013_count_buckets.sql"),
 ];
 
 pub struct Pool {

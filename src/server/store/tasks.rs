@@ -52,13 +52,27 @@ impl Resource for Tasks {
 }
 
 /// `GET /api/tasks/`: the page and the due-date totals of the matches (all but `count` leave
-/// completed tasks out). An admin's unfiltered list sums the counts the triggers keep per due
-/// date; otherwise one pass over the matches counts them and the page.
+/// completed tasks out). An admin's list, unfiltered or filtered by open or completed status,
+/// sums the counts the triggers keep per due date; otherwise one pass over the matches counts
+/// them and the page.
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &TASKS, ctx, q)?;
     let today = now().date_naive();
     let week = today + Duration::days(6);
-    let totals = if list::whole_org(&TASKS, ctx, q) {
+    // The counts keep open tasks apart from completed ones, not New from In Progress, and the
+    // due dates of open tasks only: they answer a status filter that takes both open statuses
+    // or neither, and a due-date range over open tasks (the dashboard's overdue and due today).
+    let (gte, lte) = ("due_date__gte", "due_date__lte");
+    let kept = list::kept(&TASKS, ctx, q, &["status", gte, lte]).filter(|w| {
+        w.has("status", "New") == w.has("status", "In Progress")
+            && (!(w.names(gte) || w.names(lte))
+                || (w.names("status") && !w.has("status", "Completed")))
+    });
+    let totals = if let Some(wanted) = kept {
+        let (from, to) = (
+            wanted.day(gte).map(|d| d.to_string()),
+            wanted.day(lte).map(|d| d.to_string()),
+        );
         let rows = db.rows(
             "SELECT is_open, due_date, unassigned, n FROM task_counts WHERE org_id = $1",
             &[&ctx.org_id],
@@ -68,11 +82,19 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
         let (today, week) = (today.to_string(), week.to_string());
         let mut t = Totals::default();
         for (open, due, unassigned, n) in rows {
+            if !wanted.has("status", if open { "New" } else { "Completed" }) {
+                continue;
+            }
+            let dated = !due.is_empty();
+            if from.as_ref().is_some_and(|f| !dated || due < *f)
+                || to.as_ref().is_some_and(|t| !dated || due > *t)
+            {
+                continue;
+            }
             t.count += n;
             if !open {
                 continue;
             }
-            let dated = !due.is_empty();
             t.open += n;
             t.overdue += n * i64::from(dated && due < today);
             t.due_today += n * i64::from(due == today);

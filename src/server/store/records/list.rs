@@ -128,6 +128,15 @@ fn filters_driven(
     if let Some(listed) = res.listed_sql() {
         w.push(listed, vec![]);
     }
+    // A page of many matches is found sooner by walking the org's rows newest first than
+    // through a filter's index and a sort of every match: `+` keeps SQLite off that index
+    // (unless the page is ordered by something else, which an index may serve).
+    let by_created = q.one("ordering").or_else(|| q.one("sort")).is_none();
+    let plain = if !by_search && by_created && matches!(db.engine(), Engine::Sqlite) {
+        "+"
+    } else {
+        ""
+    };
     let mut errors = Errors::default();
     for filter in kind.filters.iter().chain(COMMON_FILTERS) {
         for param in filter.params() {
@@ -138,7 +147,7 @@ fn filters_driven(
             if res.filter(db, &mut w, &param, &values)? {
                 continue;
             }
-            if let Err(message) = apply(db, res, &mut w, filter, &param, q, &values) {
+            if let Err(message) = apply(db, res, &mut w, filter, &param, q, &values, plain) {
                 errors.add(&param, message);
             }
         }
@@ -158,14 +167,58 @@ fn filters_driven(
 /// the kind's filters. Its totals are then the counts the triggers keep (migrations: the
 /// `*_counts` tables).
 pub fn whole_org(res: &dyn Resource, ctx: &OrgCtx, q: &Query) -> bool {
-    ctx.is_admin()
-        && res
-            .kind()
-            .filters
-            .iter()
-            .chain(COMMON_FILTERS)
-            .flat_map(Filter::params)
-            .all(|p| q.values(&p).is_empty())
+    kept(res, ctx, q, &[]).is_some()
+}
+
+/// Whether the totals of `q` can be read from the kept counts: `ctx` sees every record and `q`
+/// names no filter of the kind but the `buckets` the counts are kept by (the default tabs:
+/// open cases, tasks to do, unpaid invoices, open deals). The answer tells, per bucket, which
+/// of its values `q` wants; the caller sums the counts whose keys are wanted.
+pub fn kept<'q>(
+    res: &dyn Resource,
+    ctx: &OrgCtx,
+    q: &'q Query,
+    buckets: &[&str],
+) -> Option<Wanted<'q>> {
+    let other = res
+        .kind()
+        .filters
+        .iter()
+        .chain(COMMON_FILTERS)
+        .flat_map(Filter::params)
+        .filter(|p| !buckets.contains(&p.as_str()))
+        .any(|p| !q.values(&p).is_empty());
+    (ctx.is_admin() && !other).then_some(Wanted(q))
+}
+
+/// The values a kept-count bucket is filtered by (see [`kept`]).
+pub struct Wanted<'q>(&'q Query);
+
+impl Wanted<'_> {
+    /// Whether `value` of the bucket `param` is among the query's (any value when it names none).
+    pub fn has(&self, param: &str, value: &str) -> bool {
+        let values = self.0.values(param);
+        values.is_empty() || values.iter().any(|v| v == value)
+    }
+
+    /// The day `param` names, if it names a valid one (the filter refuses any other).
+    pub fn day(&self, param: &str) -> Option<NaiveDate> {
+        self.0.one(param).and_then(parse_date)
+    }
+
+    /// Whether the query names `param` at all.
+    pub fn names(&self, param: &str) -> bool {
+        !self.0.values(param).is_empty()
+    }
+
+    /// Whether the query asks for true in the boolean `param` (`open=true`, as the filter reads
+    /// it: the first value).
+    pub fn yes(&self, param: &str) -> bool {
+        self.0
+            .values(param)
+            .first()
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+    }
 }
 
 /// `coalesce(sum(expr), 0)` as a 64-bit integer on both engines (PostgreSQL sums bigints as
@@ -228,6 +281,8 @@ fn text_filter(db: &Db<'_>, res: &dyn Resource, w: &mut Where, cols: &[&str], ra
     }
 }
 
+/// `plain`: `+` to keep SQLite off the filtered column's index (see [`filters_driven`]).
+#[allow(clippy::too_many_arguments)]
 fn apply(
     db: &Db<'_>,
     res: &dyn Resource,
@@ -236,6 +291,7 @@ fn apply(
     param: &str,
     q: &Query,
     values: &[String],
+    plain: &str,
 ) -> Result<(), String> {
     let kind = res.kind();
     match *filter {
@@ -286,13 +342,13 @@ fn apply(
                         }
                     }
                     w.push(
-                        &format!("r.{col} {}", in_list(db)),
+                        &format!("{plain}r.{col} {}", in_list(db)),
                         vec![boxed(List(values.to_vec()))],
                     );
                 }
                 Ty::Ref(_) | Ty::RefId(_) => {
                     w.push(
-                        &format!("r.{col} {}", in_list(db)),
+                        &format!("{plain}r.{col} {}", in_list(db)),
                         vec![boxed(List(uuids(values)?))],
                     );
                 }
@@ -302,10 +358,13 @@ fn apply(
                         "false" | "0" | "no" => false,
                         _ => return Err("Must be true or false.".into()),
                     };
-                    w.push(&format!("r.{col} = $?"), vec![boxed(b)]);
+                    w.push(&format!("{plain}r.{col} = $?"), vec![boxed(b)]);
                 }
                 Ty::Date => {
-                    w.push(&format!("r.{col} = $?"), vec![boxed(date(&values[0])?)]);
+                    w.push(
+                        &format!("{plain}r.{col} = $?"),
+                        vec![boxed(date(&values[0])?)],
+                    );
                 }
                 _ => return Err("Unknown filter.".into()),
             }
@@ -330,9 +389,9 @@ fn apply(
             match field.ty {
                 Ty::Money => {
                     let cents = money::parse(raw).ok_or("Enter an amount such as 1200.50.")?;
-                    w.push(&format!("r.{col} {op} $?"), vec![boxed(cents)]);
+                    w.push(&format!("{plain}r.{col} {op} $?"), vec![boxed(cents)]);
                 }
-                _ => w.push(&format!("r.{col} {op} $?"), vec![boxed(date(raw)?)]),
+                _ => w.push(&format!("{plain}r.{col} {op} $?"), vec![boxed(date(raw)?)]),
             }
         }
         Filter::Open => match values[0].to_ascii_lowercase().as_str() {
@@ -369,6 +428,15 @@ pub fn page_of(
         Some(raw) => res.order_sql(db, raw)?.unwrap_or_default(),
         None => String::new(),
     };
+    // Past the last match there is nothing to read; looking would walk every row of the org
+    // (a page is read newest first, and none of them is a match).
+    if q.offset >= count {
+        return Ok(Page {
+            count,
+            next: None,
+            rows: Vec::new(),
+        });
+    }
     let mut rows = read::select(db, res, w, &order, q.limit, q.offset)?;
     read::hydrate(db, res, ctx.org_id, &mut rows)?;
     let next = q.offset + rows.len() as i64;

@@ -337,9 +337,11 @@ impl Resource for Contacts {
             ("tasks", records::resource("task")),
         ] {
             let Some(res) = res else { continue };
+            // Driven by the links' index on (rel, target): a correlated EXISTS would make
+            // SQLite walk every record of the kind to probe it.
             let clause = format!(
-                "EXISTS (SELECT 1 FROM record_links l WHERE l.record_kind = '{}'
-                 AND l.record_id = r.id AND l.rel = 'contacts' AND l.target = $?)",
+                "r.id IN (SELECT l.record_id FROM record_links l WHERE l.rel = 'contacts'
+                 AND l.target = $? AND l.record_kind = '{}')",
                 res.kind().name
             );
             out.insert(

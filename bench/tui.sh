@@ -85,7 +85,8 @@ scroll() { # presses j and PageDown in bursts, like a held key
 echo "== embedded core, existing workspace of $ACCOUNTS accounts (tmux 80x24)"
 tmux kill-session -t bench 2>/dev/null || true
 for i in 1 2 3 4 5; do
-  rm -f "$LOG"; mkdir -p "$(dirname "$LOG")"
+  # Each start from the accounts list, not where the last run left off (the UI state).
+  rm -f "$LOG" "$XDG_STATE_HOME"/crmtui/ui-*.json; mkdir -p "$(dirname "$LOG")"
   tmux new-session -d -s bench -x 80 -y 24 "env $ENVS RUST_LOG=crmtui::latency=debug,info $BIN --data-dir $DATA"
   for _ in $(seq 1 100); do grep -q 'first frame with data' "$LOG" 2>/dev/null && break; sleep 0.05; done
   grep -o 'first frame with data.*' "$LOG" | sed -E 's/.*ms=([0-9.]+).*/  run '$i': first frame with data after \1 ms/' || echo "  run $i: no data frame"
@@ -114,7 +115,7 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz/" >/dev/null &
 LOGIN=$(curl -fs -H 'content-type: application/json' -d '{"email":"bench@example.com","password":"benchpassword"}' "http://127.0.0.1:$PORT/api/auth/login/")
 TOKEN=$(printf '%s' "$LOGIN" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 ORG=$(printf '%s' "$LOGIN" | sed -E 's/.*"organizations":\[\{"id":"([^"]+)".*/\1/')
-rm -f "$LOG"
+rm -f "$LOG" "$XDG_STATE_HOME"/crmtui/ui-*.json
 tmux new-session -d -s bench -x 80 -y 24 "env $ENVS CRMTUI_TOKEN=$TOKEN RUST_LOG=crmtui::latency=debug,info $BIN --server http://127.0.0.1:$PORT --org $ORG"
 for _ in $(seq 1 100); do grep -q 'first frame with data' "$LOG" 2>/dev/null && break; sleep 0.05; done
 grep -o 'first frame with data.*' "$LOG" | sed -E 's/.*ms=([0-9.]+).*/  first frame with data after \1 ms (remote)/' || true

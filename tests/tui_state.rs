@@ -1442,3 +1442,59 @@ fn a_click_in_the_thread_selects_the_comment_or_file_under_it() {
     app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 14));
     assert_eq!(app.thread.cursor, 0);
 }
+
+// --- offline reading ----------------------------------------------------------------------------
+
+#[test]
+fn offline_the_cache_is_shown_stale_writes_are_refused_and_the_server_brings_it_back() {
+    use crmtui::tui::keymap::Action;
+    use crmtui::tui::offline::OfflineCache;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = OfflineCache::new(dir.path(), "work http://crm.test/ org", 1 << 20);
+    let at = clock() - chrono::Duration::hours(3);
+    fill_cache(&cache, 30, at);
+    let mut app = offline_app(&cache);
+    assert_eq!(app.total(), 30, "the kept page is shown");
+    assert!(app.selected_detail().is_some(), "and the kept detail");
+    assert_eq!(app.offline.as_ref().and_then(|o| o.since), Some(at));
+    // Every write is refused in the app, with the reason, and nothing leaves.
+    for &action in Action::ALL.iter().filter(|a| a.writes()) {
+        app.act(action);
+        assert!(app.overlay.is_none(), "{action:?} opened {:?}", app.overlay);
+        let status = status_text(&app);
+        assert!(
+            status.starts_with("offline:") && status.contains("until the server answers"),
+            "{action:?}: {status}"
+        );
+    }
+    press(&mut app, key('n'));
+    assert_eq!(
+        status_text(&app),
+        "offline: new is off until the server answers"
+    );
+    assert!(app.take_cmds().iter().all(|r| !r.cmd.writes()));
+    // The probe's next failure does not hide that message.
+    app.on_msg(Msg::Offline("crm.test: connection refused".into()));
+    assert!(status_text(&app).starts_with("offline: new is off"));
+    // A record never seen says so.
+    press(&mut app, key('j'));
+    app.on_tick(Instant::now() + std::time::Duration::from_secs(2));
+    serve_from_cache(&mut app, &cache);
+    assert!(
+        status_text(&app).contains("not in the offline cache"),
+        "{}",
+        status_text(&app)
+    );
+    // The server answers: live again by itself, and everything is asked for afresh.
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    assert!(app.offline.is_none());
+    assert_eq!(app.link, crmtui::tui::app::Link::Up);
+    assert!(status_text(&app).starts_with("online again"));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter().any(|r| matches!(r.cmd, Cmd::LoadPage { .. })),
+        "{reqs:?}"
+    );
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_some(), "writes are back");
+}

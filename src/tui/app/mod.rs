@@ -65,6 +65,14 @@ pub enum Link {
     Failed(String),
 }
 
+/// Browsing the offline cache: the server did not answer at start-up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stale {
+    /// When the oldest cached answer shown since then was kept: what is on screen is at most
+    /// this old.
+    pub since: Option<DateTime<Utc>>,
+}
+
 pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
@@ -103,6 +111,9 @@ pub struct App {
     pub status: Option<Status>,
     /// Browse only: write keys are hidden and refused (`--read-only`, `[ui] read_only`).
     pub read_only: bool,
+    /// On the offline cache: everything shown is stale and writes are refused, until the
+    /// server answers.
+    pub offline: Option<Stale>,
     /// `y` copies with OSC 52 (`[ui] clipboard = "osc52"`).
     pub clipboard: bool,
     /// A local display the desktop opener can use (not over SSH): `o` opens rather than copies.
@@ -156,6 +167,7 @@ impl App {
             overlay: None,
             status: None,
             read_only: false,
+            offline: None,
             clipboard: true,
             desktop: false,
             mouse: false,
@@ -415,7 +427,23 @@ impl App {
         }
     }
 
+    /// Whether write keys are hidden and refused: read-only mode, or the offline cache.
+    pub fn browse_only(&self) -> bool {
+        self.read_only || self.offline.is_some()
+    }
+
+    /// An answer from the offline cache, kept at `at`, is being shown.
+    fn on_cached(&mut self, at: DateTime<Utc>) {
+        if let Some(stale) = &mut self.offline {
+            stale.since = Some(stale.since.map_or(at, |s| s.min(at)));
+        }
+    }
+
     fn link_ok(&mut self) {
+        if self.offline.is_some() {
+            // An answer from the cache says nothing about the server.
+            return;
+        }
         if matches!(self.link, Link::Down(_)) {
             self.info("connected again");
         }

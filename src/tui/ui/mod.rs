@@ -236,6 +236,16 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let mut right = Vec::new();
     match &app.link {
         Link::Starting => right.push(Span::styled("starting… ", t.dim())),
+        // On the offline cache: how old what is shown may be.
+        Link::Down(_) if app.offline.is_some() => {
+            let age = app
+                .offline
+                .as_ref()
+                .and_then(|o| o.since)
+                .map(|at| format!(" {}", ago(app.now_utc(), at)))
+                .unwrap_or_default();
+            right.push(Span::styled(format!("offline · cached{age} "), t.warn()));
+        }
         Link::Down(_) => right.push(Span::styled("✗ offline ", t.error())),
         Link::SignedOut => right.push(Span::styled("✗ signed out ", t.warn())),
         Link::Failed(_) => right.push(Span::styled("✗ not started ", t.error())),
@@ -405,10 +415,10 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
     let t = &app.theme;
     let k = |a: Action| app.keymap.hint(a);
     let items = hint_items(app);
-    // Read-only: write keys are not offered.
+    // Read-only or offline: write keys are not offered.
     let items = items
         .into_iter()
-        .filter(|(a, _)| !(app.read_only && a.writes()))
+        .filter(|(a, _)| !(app.browse_only() && a.writes()))
         .map(|(a, label)| (k(a), label));
     // Only whole hints: the ones that do not fit are left out (all are in `?` help).
     let mut spans = vec![Span::raw(" ")];

@@ -352,4 +352,13 @@ fn offline_stale_header_80x24() {
     let footer = screen.lines().last().unwrap_or_default();
     assert!(!footer.contains(" new"), "{footer}");
     insta::assert_snapshot!("offline_stale_list_80x24", screen);
+    // A crowded header: the counts stay whole, the help hint gives way.
+    app.profile = Some("acme-prod".into());
+    let screen = render(&mut app, 80, 24);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("closed 0 ") && header.contains("offline · cached 3h ago"),
+        "{header}"
+    );
+    assert!(!header.contains("help"), "{header}");
 }

@@ -262,8 +262,17 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         }
         right.push(Span::raw(" "));
     }
-    right.push(Span::styled(app.keymap.hint(Action::Help), t.key()));
-    right.push(Span::styled(" help ", t.dim()));
+    let help = [
+        Span::styled(app.keymap.hint(Action::Help), t.key()),
+        Span::styled(" help ", t.dim()),
+    ];
+    // Offline, the cache's age must not cut the counts short (a "closed 4" for 41): the help
+    // hint gives way first.
+    let widths = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let crowded = widths(&left) + widths(&right) + widths(&help) > area.width as usize;
+    if !(app.offline.is_some() && crowded) {
+        right.extend(help);
+    }
     let right_line = Line::from(right);
     let rw = right_line.width() as u16;
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(rw.min(area.width))])

@@ -146,6 +146,8 @@ impl App {
         }
         self.ready = Some(ready);
         self.offline = Some(Default::default());
+        // A form or a confirmation open from before would still send its write.
+        self.overlay = None;
         if !matches!(self.link, Link::Down(_)) {
             self.link = Link::Down("offline".into());
         }

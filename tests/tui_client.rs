@@ -1115,3 +1115,78 @@ async fn the_worker_keeps_what_it_read_for_offline_and_never_a_token() {
     }
     assert_eq!(files, 2, "one entry per read");
 }
+
+#[tokio::test]
+async fn an_unreachable_server_is_answered_from_the_cache_when_it_holds_the_read() {
+    use crmtui::model::record::{Record, RecordDetail};
+    use crmtui::tui::msg::{Cmd, Msg, Request};
+    use crmtui::tui::offline::{self, OfflineCache};
+    use crmtui::tui::records::ViewId;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let client =
+        Client::new(&format!("http://{addr}"), None, None, Timeouts::default()).expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = std::sync::Arc::new(OfflineCache::new(dir.path(), "w", 1 << 20));
+    let (seen, unseen) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let read = |id| Cmd::LoadRecord {
+        view: ViewId::Cases,
+        id,
+    };
+    let mut fields = serde_json::Map::new();
+    fields.insert("name".into(), "Printer on fire".into());
+    let kept = Msg::RecordDetail {
+        req: 0,
+        view: ViewId::Cases,
+        id: seen,
+        result: Ok(Box::new(RecordDetail {
+            record: Record(fields),
+            ..Default::default()
+        })),
+    };
+    let key = offline::key(&read(seen)).expect("key");
+    offline::keep_blocking(&cache, &key, &kept, chrono::Utc::now()).expect("keep");
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        client,
+        req_rx,
+        msg_tx,
+        None,
+        false,
+        Some(cache),
+    ));
+    req_tx
+        .send(Request {
+            id: 1,
+            cmd: read(seen),
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Cached { msg, .. } => match *msg {
+            Msg::RecordDetail {
+                req: 1,
+                result: Ok(d),
+                ..
+            } => assert_eq!(d.record.text("name"), "Printer on fire"),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("not from the cache: {other:?}"),
+    }
+    // Never seen: the failure as it is, so that the app says so and retries.
+    req_tx
+        .send(Request {
+            id: 2,
+            cmd: read(unseen),
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::RecordDetail {
+            req: 2,
+            result: Err(e),
+            ..
+        } => assert!(e.is_unreachable(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+}

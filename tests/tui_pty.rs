@@ -791,6 +791,18 @@ fn offline_the_tui_opens_on_the_cache_refuses_writes_and_goes_live_by_itself() {
     tui.keys("n");
     tui.wait_text("New account");
     tui.keys("\x1b");
+
+    // 4. The server goes away while the TUI is live: the next read comes from the cache, and
+    // the TUI is on it until the server is back.
+    core.stop();
+    tui.keys("r");
+    tui.wait_text("offline · cached");
+    tui.keys("n");
+    tui.wait_text("offline: new is off until the server answers");
+    let core = Core::start(data.path(), port);
+    tui.wait_for("live again", |s| {
+        s.contains("online again") && !s.contains("offline ·")
+    });
     tui.quit();
     core.stop();
 }

@@ -1498,3 +1498,93 @@ fn offline_the_cache_is_shown_stale_writes_are_refused_and_the_server_brings_it_
     press(&mut app, key('n'));
     assert!(app.overlay.is_some(), "writes are back");
 }
+
+#[test]
+fn a_server_lost_mid_session_puts_the_app_on_the_cache_until_it_answers_again() {
+    use crmtui::model::Profile;
+    let mut app = loaded_app(30);
+    assert!(app.offline.is_none());
+    // The worker could not reach the server and answered from the cache.
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('r'));
+    let reqs = app.take_cmds();
+    let Some(r) = reqs.iter().find(|r| matches!(r.cmd, Cmd::LoadPage { .. })) else {
+        panic!("no page asked for: {reqs:?}");
+    };
+    let Cmd::LoadPage {
+        epoch,
+        tab,
+        page: p,
+        ..
+    } = r.cmd.clone()
+    else {
+        unreachable!()
+    };
+    let at = clock() - chrono::Duration::minutes(20);
+    app.on_msg(Msg::Cached {
+        at,
+        msg: Box::new(Msg::Page {
+            req: r.id,
+            epoch,
+            tab,
+            page: p,
+            result: Ok(page(0, 30, 30, 0)),
+        }),
+    });
+    assert_eq!(app.offline.as_ref().and_then(|o| o.since), Some(at));
+    assert!(matches!(app.link, Link::Down(_)));
+    assert_eq!(app.total(), 30, "the cached rows are shown");
+    press(&mut app, key('n'));
+    assert_eq!(
+        status_text(&app),
+        "offline: new is off until the server answers"
+    );
+    // Every few seconds it asks whether the server is back, one question at a time.
+    let later = Instant::now() + Duration::from_secs(4);
+    app.on_tick(later);
+    let probes: Vec<_> = app
+        .take_cmds()
+        .into_iter()
+        .filter(|r| matches!(r.cmd, Cmd::Profile))
+        .collect();
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    app.on_tick(later + Duration::from_secs(4));
+    assert!(
+        app.take_cmds()
+            .iter()
+            .all(|r| !matches!(r.cmd, Cmd::Profile)),
+        "a second question while the first waits"
+    );
+    // Still down: the failure leaves the app on the cache.
+    app.on_msg(Msg::Profile {
+        req: probes[0].id,
+        result: Err(ClientError::Unreachable("connection refused".into())),
+    });
+    assert!(app.offline.is_some());
+    app.on_tick(later + Duration::from_secs(8));
+    let probe = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Profile))
+        .expect("asked again");
+    // A live answer: the app goes live and asks for everything again.
+    let profile: Profile = serde_json::from_value(serde_json::json!({
+        "user": {"id": ME.to_string(), "email": "you@localhost"},
+        "org": {"id": ORG.to_string(), "name": "Org A", "role": "ADMIN"},
+    }))
+    .expect("profile");
+    app.on_msg(Msg::Profile {
+        req: probe.id,
+        result: Ok(profile),
+    });
+    assert!(app.offline.is_none());
+    assert_eq!(app.link, Link::Up);
+    assert!(status_text(&app).starts_with("online again"));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter().any(|r| matches!(r.cmd, Cmd::LoadPage { .. })),
+        "{reqs:?}"
+    );
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_some(), "writes are back");
+}

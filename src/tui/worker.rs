@@ -104,14 +104,20 @@ pub async fn run(
         } else {
             None
         };
-        // What the user has seen is kept for offline reading.
-        let keep = cache.clone().zip(super::offline::key(&cmd));
+        // What the user has seen is kept for offline reading, and answers when the server
+        // stops answering.
+        let keep = cache
+            .clone()
+            .zip(super::offline::key(&cmd))
+            .map(|(cache, key)| (cache, key, cmd.clone()));
         let handle = spawn_watched(req, t, async move {
             let msg = execute(&c, req, cmd).await;
-            if let Some((cache, key)) = keep {
-                super::offline::keep(&cache, key, &msg);
+            match keep {
+                Some((cache, key, cmd)) => {
+                    super::offline::after_live(cache, key, req, cmd, msg).await
+                }
+                None => msg,
             }
-            msg
         });
         if let Some(epoch) = epoch {
             pages.push((epoch, handle));

@@ -114,6 +114,12 @@ pub struct App {
     /// On the offline cache: everything shown is stale and writes are refused, until the
     /// server answers.
     pub offline: Option<Stale>,
+    /// The answer being handled came from the offline cache.
+    cached_reply: bool,
+    /// A live answer came while on the cache: go live once it is handled.
+    came_back: bool,
+    /// The question in flight that tells whether the server is back.
+    checking: Option<crate::tui::msg::ReqId>,
     /// `y` copies with OSC 52 (`[ui] clipboard = "osc52"`).
     pub clipboard: bool,
     /// A local display the desktop opener can use (not over SSH): `o` opens rather than copies.
@@ -168,6 +174,9 @@ impl App {
             status: None,
             read_only: false,
             offline: None,
+            cached_reply: false,
+            came_back: false,
+            checking: None,
             clipboard: true,
             desktop: false,
             mouse: false,
@@ -432,16 +441,43 @@ impl App {
         self.read_only || self.offline.is_some()
     }
 
-    /// An answer from the offline cache, kept at `at`, is being shown.
-    fn on_cached(&mut self, at: DateTime<Utc>) {
+    /// An answer from the offline cache, kept at `at`. One that comes while the app is live
+    /// means the server stopped answering: from then on the app is on the cache, and asks the
+    /// server every few seconds whether it is back.
+    fn on_cached(&mut self, at: DateTime<Utc>, msg: super::msg::Msg) {
+        if self.offline.is_none() {
+            self.offline = Some(Stale::default());
+            if !matches!(self.link, Link::Down(_)) {
+                self.link = Link::Down("the server does not answer".into());
+            }
+            self.retry_due = Some(self.now + RETRY_EVERY);
+            self.warn("offline: showing cached data, writes off until the server answers");
+        }
         if let Some(stale) = &mut self.offline {
             stale.since = Some(stale.since.map_or(at, |s| s.min(at)));
         }
+        self.cached_reply = true;
+        self.on_msg(msg);
+        self.cached_reply = false;
+    }
+
+    /// A live answer came while on the cache: the server is back, and everything shown is
+    /// asked for again (after the answer is handled: [`App::on_msg`]).
+    fn back_online(&mut self) {
+        self.link = Link::Up;
+        self.retry_due = None;
+        self.refresh_everything();
+        self.reload();
+        self.info("online again: the server answers, everything is fresh");
     }
 
     fn link_ok(&mut self) {
-        if self.offline.is_some() {
+        if self.cached_reply {
             // An answer from the cache says nothing about the server.
+            return;
+        }
+        if self.offline.take().is_some() {
+            self.came_back = true;
             return;
         }
         if matches!(self.link, Link::Down(_)) {
@@ -490,6 +526,16 @@ impl App {
         if self.retry_due.is_some_and(|t| now >= t) {
             // Ask again for what failed; what is on screen stays until fresh rows arrive.
             self.retry_due = Some(now + RETRY_EVERY);
+            let asking = self.checking.is_some_and(|r| self.requests.contains(r));
+            if self.offline.is_some() && !asking {
+                // Everything shown comes from the cache: only a live answer says the server
+                // is back. (One question at a time, however long the server takes.)
+                self.checking = Some(self.requests.send(
+                    super::msg::Cmd::Profile,
+                    "checking the server",
+                    super::requests::Purpose::Other,
+                ));
+            }
             self.ensure_rows();
             if self.requests.awaited_detail().is_none() {
                 self.load_selected_detail();

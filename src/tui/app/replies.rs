@@ -30,10 +30,7 @@ impl App {
                 }
                 self.link = Link::Down(e);
             }
-            Msg::Cached { at, msg } => {
-                self.on_cached(at);
-                self.on_msg(*msg);
-            }
+            Msg::Cached { at, msg } => self.on_cached(at, *msg),
             Msg::BootFailed(e) => {
                 self.link = Link::Failed(e.clone());
                 self.error(e);
@@ -97,6 +94,9 @@ impl App {
             Msg::Transfer { req, done, total } => self.on_transfer(req, done, total),
             Msg::Exported { req, path, result } => self.on_exported(req, path, result),
             Msg::Crashed { req } => self.on_crashed(req),
+        }
+        if std::mem::take(&mut self.came_back) {
+            self.back_online();
         }
     }
 
@@ -223,6 +223,7 @@ impl App {
         self.requests.finish(req);
         match result {
             Ok(p) => {
+                self.link_ok();
                 if let Some(r) = &mut self.ready {
                     r.org_name = Some(p.org.name.clone());
                     r.user = Some((p.user.id, p.user.email.clone()));

@@ -3,9 +3,10 @@
 //! answer at start-up, the app opens on them, marked stale, and every write is refused until
 //! the server answers again.
 //!
-//! The worker keeps each successful read's answer ([`keep`]); [`serve`] answers the app's
-//! requests from the cache while the start-up probe waits for the server. Only what the
-//! server sent about records is kept: never a token, a password or a header.
+//! The worker keeps each successful read's answer, and answers from the cache a read the
+//! server could not be reached for ([`after_live`]); [`serve`] answers the app's requests from
+//! the cache while the start-up probe waits for the server. Only what the server sent about
+//! records is kept: never a token, a password or a header.
 
 pub mod store;
 
@@ -113,6 +114,40 @@ pub fn keep(cache: &Arc<OfflineCache>, key: String, msg: &Msg) {
             tracing::warn!(error = %e, "cannot keep an answer in the offline cache");
         }
     });
+}
+
+/// After the live answer `msg` to the read `cmd`: kept when it succeeded; when the server
+/// could not be reached, the kept answer instead (marked [`Msg::Cached`]) if there is one.
+pub async fn after_live(
+    cache: Arc<OfflineCache>,
+    key: String,
+    req: ReqId,
+    cmd: Cmd,
+    msg: Msg,
+) -> Msg {
+    if !unreachable(&msg) {
+        keep(&cache, key, &msg);
+        return msg;
+    }
+    let kept = tokio::task::spawn_blocking(move || answer(&cache, req, cmd)).await;
+    match kept {
+        Ok(cached @ Msg::Cached { .. }) => cached,
+        // Not kept: the failure as it was, so that the app retries.
+        _ => msg,
+    }
+}
+
+/// Whether `msg` is a read that failed because the server could not be reached.
+fn unreachable(msg: &Msg) -> bool {
+    match msg {
+        Msg::Page { result: Err(e), .. }
+        | Msg::Detail { result: Err(e), .. }
+        | Msg::RecordPage { result: Err(e), .. }
+        | Msg::RecordDetail { result: Err(e), .. }
+        | Msg::Dashboard { result: Err(e), .. }
+        | Msg::Profile { result: Err(e), .. } => e.is_unreachable(),
+        _ => false,
+    }
 }
 
 /// [`keep`] here and now, as kept at `at` (blocking: for tests and blocking threads).

@@ -102,6 +102,9 @@ pub struct UiConfig {
     /// Wheel scrolls the pane under the pointer, a click selects (off: the terminal keeps
     /// its own selection).
     pub mouse: bool,
+    /// The offline cache of what was seen on remote servers, in MiB for every workspace
+    /// together (default 64; 0 keeps nothing).
+    pub offline_cache_mb: Option<u64>,
 }
 
 /// Where `y` copies to.
@@ -203,6 +206,11 @@ pub fn default_config_path() -> Option<PathBuf> {
 /// `$XDG_DATA_HOME/crmtui`: the embedded workspace.
 pub fn default_data_dir() -> Option<PathBuf> {
     project_dirs().map(|d| d.data_dir().to_path_buf())
+}
+
+/// `$XDG_CACHE_HOME/crmtui`: what can be thrown away (the offline cache of seen records).
+pub fn default_cache_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.cache_dir().to_path_buf())
 }
 
 /// `$XDG_STATE_HOME/crmtui`: logs.

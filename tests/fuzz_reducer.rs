@@ -104,6 +104,8 @@ enum Boot {
         admin: bool,
         contacts_only: bool,
         org: Option<String>,
+        /// On the offline cache: answers come wrapped as cached.
+        offline: bool,
     },
     Failed(String),
     Offline(String),
@@ -374,8 +376,8 @@ fn op() -> impl Strategy<Value = Op> {
             content(),
         ).prop_map(|(s, c)| Op::Stray(s, c)),
         1 => prop_oneof![
-            4 => (any::<bool>(), any::<bool>(), any::<bool>(), proptest::option::of(text()))
-                .prop_map(|(n, a, c, org)| Boot::Ready { needs_sign_in: n, admin: a, contacts_only: c, org }),
+            4 => (any::<bool>(), any::<bool>(), any::<bool>(), proptest::option::of(text()), proptest::bool::weighted(0.25))
+                .prop_map(|(n, a, c, org, offline)| Boot::Ready { needs_sign_in: n, admin: a, contacts_only: c, org, offline }),
             1 => text().prop_map(Boot::Failed),
             1 => text().prop_map(Boot::Offline),
             1 => text().prop_map(Boot::Warn),
@@ -986,6 +988,15 @@ impl Harness {
                         self.inflight.remove(i)
                     };
                     for msg in answer(&r, outcome) {
+                        // On the offline cache the worker answers as kept an hour ago.
+                        let msg = if self.app.offline.is_some() {
+                            Msg::Cached {
+                                at: clock() - chrono::Duration::hours(1),
+                                msg: Box::new(msg),
+                            }
+                        } else {
+                            msg
+                        };
                         self.app.on_msg(msg);
                     }
                 }
@@ -1000,8 +1011,10 @@ impl Harness {
                     admin,
                     contacts_only,
                     org,
+                    offline,
                 } => Msg::Ready(Box::new(Ready {
                     needs_sign_in,
+                    offline,
                     admin,
                     org_name: org,
                     mail_recipients: if contacts_only {
@@ -1020,7 +1033,15 @@ impl Harness {
         // The runtime stops on quit; the reducer must still take anything after it.
         self.app.quit = false;
         let _ = self.app.take_effects();
-        self.inflight.extend(self.app.take_cmds());
+        let sent = self.app.take_cmds();
+        // On the offline cache nothing may leave that would change the server.
+        if self.app.offline.is_some() {
+            assert!(
+                sent.iter().all(|r| !r.cmd.writes()),
+                "a write while offline after {op:?}: {sent:?}"
+            );
+        }
+        self.inflight.extend(sent);
         self.draw();
     }
 
@@ -1052,6 +1073,7 @@ fn started() -> Vec<Op> {
             admin: true,
             contacts_only: false,
             org: Some("Org A".into()),
+            offline: false,
         }),
         Op::Reply {
             n: 0,

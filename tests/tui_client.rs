@@ -319,6 +319,7 @@ async fn file_checks_run_in_the_worker_and_come_back_as_field_errors() {
         msg_tx,
         None,
         false,
+        None,
     ));
     let dir = tempfile::tempdir().expect("tempdir");
     req_tx
@@ -452,6 +453,7 @@ async fn signing_in_to_an_org_the_user_is_not_in_is_an_error() {
         msg_tx,
         None,
         false,
+        None,
     ));
     req_tx
         .send(Request {
@@ -535,6 +537,7 @@ async fn a_read_only_worker_sends_no_write_to_the_server() {
         msg_tx,
         None,
         true,
+        None,
     ));
     req_tx
         .send(Request {
@@ -588,6 +591,7 @@ async fn export_fetches_every_page_and_cancel_leaves_nothing_behind() {
         msg_tx,
         None,
         true, // an export is no write: read-only allows it
+        None,
     ));
     let job = |name: &str, format| ExportJob {
         path: dir.path().join(name),
@@ -1019,4 +1023,170 @@ async fn a_cancelled_download_leaves_nothing_behind() {
         .map(|e| e.file_name())
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[tokio::test]
+async fn the_worker_keeps_what_it_read_for_offline_and_never_a_token() {
+    use crmtui::tui::msg::{Cmd, Msg, Request};
+    use crmtui::tui::offline::{self, OfflineCache};
+    let env = start().await;
+    let kept = env
+        .client
+        .create_account(&named("Kept Offline"))
+        .await
+        .expect("create");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = std::sync::Arc::new(OfflineCache::new(dir.path(), &env.base, 1 << 24));
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        env.client.clone(),
+        req_rx,
+        msg_tx,
+        None,
+        false,
+        Some(cache.clone()),
+    ));
+    let page = Cmd::LoadPage {
+        epoch: 1,
+        tab: AccountStatus::Open,
+        page: 0,
+        filter: AccountFilter::default(),
+        limit: 50,
+        offset: 0,
+    };
+    let detail = Cmd::LoadDetail { id: kept.id };
+    for (id, cmd) in [(1, page.clone()), (2, detail.clone())] {
+        req_tx.send(Request { id, cmd }).expect("send");
+    }
+    let mut live_detail = None;
+    for _ in 0..2 {
+        if let Msg::Detail { result, .. } = msg_rx.recv().await.expect("answer") {
+            live_detail = Some(result.expect("detail"));
+        }
+    }
+    // Kept on a blocking thread, after the answer: wait for both entries.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let cached = loop {
+        let c = cache.clone();
+        let (p, d) = (page.clone(), detail.clone());
+        let (a, b) = tokio::task::spawn_blocking(move || {
+            (offline::answer(&c, 3, p), offline::answer(&c, 4, d))
+        })
+        .await
+        .expect("join");
+        if matches!((&a, &b), (Msg::Cached { .. }, Msg::Cached { .. })) {
+            break (a, b);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not kept: {a:?} {b:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    match cached {
+        (Msg::Cached { msg: p, .. }, Msg::Cached { msg: d, .. }) => {
+            assert!(
+                matches!(&*p, Msg::Page { req: 3, result: Ok(l), .. } if l.open_accounts.iter().any(|a| a.id == kept.id)),
+                "{p:?}"
+            );
+            match *d {
+                Msg::Detail { result: Ok(d), .. } => assert_eq!(Some(d), live_detail),
+                other => panic!("{other:?}"),
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    // No token, access or refresh, in any byte the cache wrote.
+    let tokens = env.client.tokens().expect("tokens");
+    let mut files = 0;
+    for d in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+        for f in std::fs::read_dir(d.path()).expect("dir").flatten() {
+            let bytes = std::fs::read(f.path()).expect("read");
+            files += 1;
+            for secret in [tokens.access.as_str(), env.refresh.as_str()] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "a token in {}",
+                    f.path().display()
+                );
+            }
+        }
+    }
+    assert_eq!(files, 2, "one entry per read");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_answered_from_the_cache_when_it_holds_the_read() {
+    use crmtui::model::record::{Record, RecordDetail};
+    use crmtui::tui::msg::{Cmd, Msg, Request};
+    use crmtui::tui::offline::{self, OfflineCache};
+    use crmtui::tui::records::ViewId;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let client =
+        Client::new(&format!("http://{addr}"), None, None, Timeouts::default()).expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = std::sync::Arc::new(OfflineCache::new(dir.path(), "w", 1 << 20));
+    let (seen, unseen) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let read = |id| Cmd::LoadRecord {
+        view: ViewId::Cases,
+        id,
+    };
+    let mut fields = serde_json::Map::new();
+    fields.insert("name".into(), "Printer on fire".into());
+    let kept = Msg::RecordDetail {
+        req: 0,
+        view: ViewId::Cases,
+        id: seen,
+        result: Ok(Box::new(RecordDetail {
+            record: Record(fields),
+            ..Default::default()
+        })),
+    };
+    let key = offline::key(&read(seen)).expect("key");
+    offline::keep_blocking(&cache, &key, &kept, chrono::Utc::now()).expect("keep");
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(crmtui::tui::worker::run(
+        client,
+        req_rx,
+        msg_tx,
+        None,
+        false,
+        Some(cache),
+    ));
+    req_tx
+        .send(Request {
+            id: 1,
+            cmd: read(seen),
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::Cached { msg, .. } => match *msg {
+            Msg::RecordDetail {
+                req: 1,
+                result: Ok(d),
+                ..
+            } => assert_eq!(d.record.text("name"), "Printer on fire"),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("not from the cache: {other:?}"),
+    }
+    // Never seen: the failure as it is, so that the app says so and retries.
+    req_tx
+        .send(Request {
+            id: 2,
+            cmd: read(unseen),
+        })
+        .expect("send");
+    match msg_rx.recv().await.expect("answer") {
+        Msg::RecordDetail {
+            req: 2,
+            result: Err(e),
+            ..
+        } => assert!(e.is_unreachable(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -41,6 +41,7 @@ impl Tui {
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
         cmd.env("XDG_DATA_HOME", home.path().join("share"));
         cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        cmd.env("XDG_CACHE_HOME", home.path().join("cache"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         // The test's own terminal must not leak in (a tmux pane, an SSH session, an editor).
@@ -586,4 +587,222 @@ fn ctx_switches_profile_in_the_running_tui_and_back() {
     let screen = tui.wait_text("[local]");
     assert!(!screen.contains("read-only"), "{screen}");
     tui.quit();
+}
+
+// --- offline reading: a real core, stopped and started again -------------------------------------
+
+/// `crmtui serve` on `port` over the workspace in `data`, ready when it accepts connections.
+struct Core(std::process::Child);
+
+impl Core {
+    fn start(data: &std::path::Path, port: u16) -> Core {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_crmtui"))
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data)
+            .env("HOME", data)
+            .env("XDG_CONFIG_HOME", data.join("config"))
+            .env("XDG_STATE_HOME", data.join("state"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("crmtui serve");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the core did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Core(child)
+    }
+
+    fn stop(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn run_ok(args: &[&str], env: &[(&str, &str)]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crmtui"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run crmtui");
+    assert!(
+        out.status.success(),
+        "crmtui {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every file under `dir`, recursively.
+fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_in(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn offline_the_tui_opens_on_the_cache_refuses_writes_and_goes_live_by_itself() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let server = format!("http://127.0.0.1:{port}/");
+    let password = "offline-pass-123";
+    let db = data.path().display().to_string();
+    run_ok(
+        &[
+            "admin",
+            "create-user",
+            "--data-dir",
+            &db,
+            "--email",
+            "ana@offline.test",
+            "--password",
+            password,
+            "--org",
+            "Offline Org",
+            "--role",
+            "ADMIN",
+        ],
+        &[("HOME", &db), ("XDG_CONFIG_HOME", &db)],
+    );
+    let core = Core::start(data.path(), port);
+    // A session the way a script has one: a token in the environment.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    crmtui::client::install_crypto_provider();
+    let answer = rt
+        .block_on(async {
+            let c = crmtui::client::Client::new(&server, None, None, Default::default())?;
+            c.login("ana@offline.test", password).await
+        })
+        .expect("sign in");
+    let token = answer.access_token.clone();
+    let org = answer.organizations[0].id.to_string();
+    for (name, email) in [
+        ("Alpha Offline", "alpha@offline.test"),
+        ("Beta Offline", "beta@offline.test"),
+    ] {
+        let fields = [format!("name={name}"), format!("email={email}")];
+        run_ok(
+            &[
+                "accounts", "create", "--server", &server, "--org", &org, "--field", &fields[0],
+                "--field", &fields[1],
+            ],
+            &[
+                ("CRMTUI_TOKEN", &token),
+                ("HOME", &db),
+                ("XDG_CONFIG_HOME", &db),
+            ],
+        );
+    }
+
+    let shared = tempfile::tempdir().expect("tempdir");
+    let config = shared.path().join("crmtui.toml");
+    std::fs::write(
+        &config,
+        format!("[profiles.work]\nserver = \"{server}\"\norg = \"{org}\"\n"),
+    )
+    .expect("config");
+    let config = config.display().to_string();
+    let cache_home = shared.path().join("cache");
+    let cache_home_s = cache_home.display().to_string();
+    let env = [
+        ("CRMTUI_TOKEN", token.as_str()),
+        ("XDG_CACHE_HOME", cache_home_s.as_str()),
+    ];
+    let args = ["--config", config.as_str(), "--profile", "work"];
+    let tempdir = || tempfile::tempdir().expect("tempdir");
+
+    // 1. Live: the list, then the newest account's detail.
+    let mut tui = Tui::start_in(tempdir(), &args, &env);
+    tui.wait_text("Beta Offline");
+    tui.keys("\r");
+    tui.wait_text("beta@offline.test");
+    let cache_dir = cache_home.join("crmtui").join("offline");
+    // The session's names, the list page and the detail are written off the render loop.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while files_in(&cache_dir).len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "nothing cached: {:?}",
+            files_in(&cache_dir)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tui.quit();
+    let files = files_in(&cache_dir);
+    for f in &files {
+        let bytes = std::fs::read(f).expect("read a cache file");
+        let has = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        assert!(!has(&token), "the access token is in {}", f.display());
+        assert!(!has(password), "the password is in {}", f.display());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    assert!(
+        files
+            .iter()
+            .any(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("Beta Offline"))),
+        "the list is kept"
+    );
+
+    // 2. The server is gone: the cached list, marked stale; writes refused.
+    core.stop();
+    let mut tui = Tui::start_in(tempdir(), &args, &env);
+    let screen = tui.wait_for("the cached list", |s| {
+        s.contains("Beta Offline") && s.contains("offline · cached")
+    });
+    assert!(screen.contains("Alpha Offline"), "{screen}");
+    assert!(
+        screen.contains("Offline Org"),
+        "the org's name, from the cache:\n{screen}"
+    );
+    tui.keys("n");
+    let screen = tui.wait_text("offline: new is off until the server answers");
+    assert!(!screen.contains("New account"), "no form opened:\n{screen}");
+
+    // 3. The server is back on the same port: live again without a key.
+    let core = Core::start(data.path(), port);
+    let screen = tui.wait_for("live again", |s| {
+        s.contains("online again") && !s.contains("offline ·")
+    });
+    assert!(screen.contains("Beta Offline"), "{screen}");
+    tui.keys("n");
+    tui.wait_text("New account");
+    tui.keys("\x1b");
+
+    // 4. The server goes away while the TUI is live: the next read comes from the cache, and
+    // the TUI is on it until the server is back.
+    core.stop();
+    tui.keys("r");
+    tui.wait_text("offline · cached");
+    tui.keys("n");
+    tui.wait_text("offline: new is off until the server answers");
+    let core = Core::start(data.path(), port);
+    tui.wait_for("live again", |s| {
+        s.contains("online again") && !s.contains("offline ·")
+    });
+    tui.quit();
+    core.stop();
 }

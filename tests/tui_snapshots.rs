@@ -338,3 +338,27 @@ fn readme_screenshots_are_the_80x24_screens() {
         }
     }
 }
+
+#[test]
+fn offline_stale_header_80x24() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = crmtui::tui::offline::OfflineCache::new(dir.path(), "work", 1 << 20);
+    fill_cache(&cache, 1204, clock() - chrono::Duration::hours(3));
+    let mut app = offline_app(&cache);
+    let screen = render(&mut app, 80, 24);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("offline · cached 3h ago"), "{header}");
+    // No write key is offered while offline.
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(!footer.contains(" new"), "{footer}");
+    insta::assert_snapshot!("offline_stale_list_80x24", screen);
+    // A crowded header: the counts stay whole, the help hint gives way.
+    app.profile = Some("acme-prod".into());
+    let screen = render(&mut app, 80, 24);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("closed 0 ") && header.contains("offline · cached 3h ago"),
+        "{header}"
+    );
+    assert!(!header.contains("help"), "{header}");
+}

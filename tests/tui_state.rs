@@ -1442,3 +1442,149 @@ fn a_click_in_the_thread_selects_the_comment_or_file_under_it() {
     app.on_mouse(mouse(M::Down(MouseButton::Left), 60, 14));
     assert_eq!(app.thread.cursor, 0);
 }
+
+// --- offline reading ----------------------------------------------------------------------------
+
+#[test]
+fn offline_the_cache_is_shown_stale_writes_are_refused_and_the_server_brings_it_back() {
+    use crmtui::tui::keymap::Action;
+    use crmtui::tui::offline::OfflineCache;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = OfflineCache::new(dir.path(), "work http://crm.test/ org", 1 << 20);
+    let at = clock() - chrono::Duration::hours(3);
+    fill_cache(&cache, 30, at);
+    let mut app = offline_app(&cache);
+    assert_eq!(app.total(), 30, "the kept page is shown");
+    assert!(app.selected_detail().is_some(), "and the kept detail");
+    assert_eq!(app.offline.as_ref().and_then(|o| o.since), Some(at));
+    // Every write is refused in the app, with the reason, and nothing leaves.
+    for &action in Action::ALL.iter().filter(|a| a.writes()) {
+        app.act(action);
+        assert!(app.overlay.is_none(), "{action:?} opened {:?}", app.overlay);
+        let status = status_text(&app);
+        assert!(
+            status.starts_with("offline:") && status.contains("until the server answers"),
+            "{action:?}: {status}"
+        );
+    }
+    press(&mut app, key('n'));
+    assert_eq!(
+        status_text(&app),
+        "offline: new is off until the server answers"
+    );
+    assert!(app.take_cmds().iter().all(|r| !r.cmd.writes()));
+    // The probe's next failure does not hide that message.
+    app.on_msg(Msg::Offline("crm.test: connection refused".into()));
+    assert!(status_text(&app).starts_with("offline: new is off"));
+    // A record never seen says so.
+    press(&mut app, key('j'));
+    app.on_tick(Instant::now() + std::time::Duration::from_secs(2));
+    serve_from_cache(&mut app, &cache);
+    assert!(
+        status_text(&app).contains("not in the offline cache"),
+        "{}",
+        status_text(&app)
+    );
+    // The server answers: live again by itself, and everything is asked for afresh.
+    app.on_msg(Msg::Ready(Box::new(ready())));
+    assert!(app.offline.is_none());
+    assert_eq!(app.link, crmtui::tui::app::Link::Up);
+    assert!(status_text(&app).starts_with("online again"));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter().any(|r| matches!(r.cmd, Cmd::LoadPage { .. })),
+        "{reqs:?}"
+    );
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_some(), "writes are back");
+}
+
+#[test]
+fn a_server_lost_mid_session_puts_the_app_on_the_cache_until_it_answers_again() {
+    use crmtui::model::Profile;
+    let mut app = loaded_app(30);
+    assert!(app.offline.is_none());
+    // The worker could not reach the server and answered from the cache.
+    press(&mut app, code(KeyCode::Tab));
+    press(&mut app, key('r'));
+    let reqs = app.take_cmds();
+    let Some(r) = reqs.iter().find(|r| matches!(r.cmd, Cmd::LoadPage { .. })) else {
+        panic!("no page asked for: {reqs:?}");
+    };
+    let Cmd::LoadPage {
+        epoch,
+        tab,
+        page: p,
+        ..
+    } = r.cmd.clone()
+    else {
+        unreachable!()
+    };
+    let at = clock() - chrono::Duration::minutes(20);
+    app.on_msg(Msg::Cached {
+        at,
+        msg: Box::new(Msg::Page {
+            req: r.id,
+            epoch,
+            tab,
+            page: p,
+            result: Ok(page(0, 30, 30, 0)),
+        }),
+    });
+    assert_eq!(app.offline.as_ref().and_then(|o| o.since), Some(at));
+    assert!(matches!(app.link, Link::Down(_)));
+    assert_eq!(app.total(), 30, "the cached rows are shown");
+    press(&mut app, key('n'));
+    assert_eq!(
+        status_text(&app),
+        "offline: new is off until the server answers"
+    );
+    // Every few seconds it asks whether the server is back, one question at a time.
+    let later = Instant::now() + Duration::from_secs(4);
+    app.on_tick(later);
+    let probes: Vec<_> = app
+        .take_cmds()
+        .into_iter()
+        .filter(|r| matches!(r.cmd, Cmd::Profile))
+        .collect();
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    app.on_tick(later + Duration::from_secs(4));
+    assert!(
+        app.take_cmds()
+            .iter()
+            .all(|r| !matches!(r.cmd, Cmd::Profile)),
+        "a second question while the first waits"
+    );
+    // Still down: the failure leaves the app on the cache.
+    app.on_msg(Msg::Profile {
+        req: probes[0].id,
+        result: Err(ClientError::Unreachable("connection refused".into())),
+    });
+    assert!(app.offline.is_some());
+    app.on_tick(later + Duration::from_secs(8));
+    let probe = app
+        .take_cmds()
+        .into_iter()
+        .find(|r| matches!(r.cmd, Cmd::Profile))
+        .expect("asked again");
+    // A live answer: the app goes live and asks for everything again.
+    let profile: Profile = serde_json::from_value(serde_json::json!({
+        "user": {"id": ME.to_string(), "email": "you@localhost"},
+        "org": {"id": ORG.to_string(), "name": "Org A", "role": "ADMIN"},
+    }))
+    .expect("profile");
+    app.on_msg(Msg::Profile {
+        req: probe.id,
+        result: Ok(profile),
+    });
+    assert!(app.offline.is_none());
+    assert_eq!(app.link, Link::Up);
+    assert!(status_text(&app).starts_with("online again"));
+    let reqs = app.take_cmds();
+    assert!(
+        reqs.iter().any(|r| matches!(r.cmd, Cmd::LoadPage { .. })),
+        "{reqs:?}"
+    );
+    press(&mut app, key('n'));
+    assert!(app.overlay.is_some(), "writes are back");
+}

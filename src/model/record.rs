@@ -261,8 +261,9 @@ impl Record {
     }
 }
 
-/// A record's detail as the client reads any kind's `GET /api/<r>/{id}/`.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A record's detail as the client reads any kind's `GET /api/<r>/{id}/`. (Serde: the TUI
+/// keeps it in its offline cache as it is.)
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordDetail {
     pub record: Record,
     /// Oldest first. Cases keep internal notes apart, in `internal_notes`.
@@ -275,8 +276,8 @@ pub struct RecordDetail {
     pub lists: Vec<(String, Vec<Record>)>,
 }
 
-/// One page of any kind's list, as the client reads it.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One page of any kind's list, as the client reads it (kept in the offline cache too).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordPage {
     pub rows: Vec<Record>,
     /// Every match, not just this page.

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::app::App;
 use super::keymap::Keymap;
 use super::msg::{Msg, Ready, Request};
+use super::offline::{self, OfflineCache};
 use super::theme::Theme;
 use super::{clipboard, runtime, terminal, ui_state, worker};
 use crate::cli::TuiArgs;
@@ -187,7 +188,7 @@ async fn start_session(
     notes: Vec<String>,
     demo_dir: Option<PathBuf>,
     msgs: UnboundedSender<Msg>,
-    requests: UnboundedReceiver<Request>,
+    mut requests: UnboundedReceiver<Request>,
 ) {
     let server = args.server.clone().or_else(|| {
         if args.demo {
@@ -196,15 +197,25 @@ async fn start_session(
             config.server.clone()
         }
     });
+    // Only a remote server's answers are kept: the local workspace is on this disk already.
+    let cache = server
+        .as_deref()
+        .and_then(|url| offline_cache(url, &args, &config));
     let started = match server {
-        Some(url) => remote(&url, &args, &config, notes, msgs.clone()).await,
+        Some(url) => {
+            let offline = Offline {
+                cache: cache.clone(),
+                requests: &mut requests,
+            };
+            remote(&url, &args, &config, notes, msgs.clone(), offline).await
+        }
         None => embedded(&args, &config, notes, demo_dir).await,
     };
     match started {
         Ok((client, ready, on_sign_in, core)) => {
             let _ = msgs.send(Msg::Ready(Box::new(ready)));
             let read_only = args.read_only || config.ui.read_only;
-            worker::run(client, requests, msgs, on_sign_in, read_only).await;
+            worker::run(client, requests, msgs, on_sign_in, read_only, cache).await;
             drop(core);
         }
         Err(e) => {
@@ -212,6 +223,33 @@ async fn start_session(
             let _ = msgs.send(Msg::BootFailed(format!("{e:#}")));
         }
     }
+}
+
+/// The offline cache of a remote workspace, keyed by profile, server and org so that two CRMs
+/// (or two orgs of one) never mix; `None` when it is turned off or there is no cache dir.
+fn offline_cache(url: &str, args: &TuiArgs, config: &Config) -> Option<Arc<OfflineCache>> {
+    let max_mb = config.ui.offline_cache_mb;
+    let max_bytes = max_mb.map_or(offline::store::DEFAULT_MAX_BYTES, |mb| {
+        mb.saturating_mul(1024 * 1024)
+    });
+    if max_bytes == 0 {
+        return None;
+    }
+    let root = crate::config::default_cache_dir()?.join("offline");
+    let org = args.org.clone().or_else(|| config.org.clone());
+    let workspace = format!(
+        "{} {} {}",
+        args.profile.as_deref().unwrap_or("-"),
+        url.trim(),
+        org.as_deref().map(str::trim).unwrap_or("-")
+    );
+    Some(Arc::new(OfflineCache::new(&root, &workspace, max_bytes)))
+}
+
+/// What the start-up needs to open on the offline cache while the server does not answer.
+struct Offline<'a> {
+    cache: Option<Arc<OfflineCache>>,
+    requests: &'a mut UnboundedReceiver<Request>,
 }
 
 type Started = (
@@ -307,6 +345,7 @@ async fn embedded(
         notes,
         mail_recipients: crate::client::MailRecipients::Addresses,
         base_url: client.base().to_string(),
+        offline: false,
     };
     Ok((client, ready, None, Some(core)))
 }
@@ -317,6 +356,7 @@ async fn remote(
     config: &Config,
     mut notes: Vec<String>,
     msgs: UnboundedSender<Msg>,
+    offline: Offline<'_>,
 ) -> anyhow::Result<Started> {
     let base = client::parse_server_url(url)?;
     let server_key = session::key(base.as_str(), args.profile.as_deref());
@@ -355,8 +395,9 @@ async fn remote(
         notes,
         mail_recipients: crate::client::MailRecipients::Addresses,
         base_url: client.base().to_string(),
+        offline: false,
     };
-    probe_until_answered(&client, &mut ready, &status).await?;
+    probe_until_answered(&client, &mut ready, &status, offline).await?;
     ready.mail_recipients = client.mail_recipients();
     Ok((client, ready, Some(on_sign_in), None))
 }
@@ -414,25 +455,108 @@ fn token_sink(
 
 /// Asks the server before asking for a password: an unreachable server is shown as offline
 /// (and tried again), and one that is no CRM (or refuses the org) is an error, not a sign-in.
+/// While it does not answer, the app browses the offline cache when it holds this workspace.
 async fn probe_until_answered(
+    client: &Client,
+    ready: &mut Ready,
+    status: &UnboundedSender<Msg>,
+    offline: Offline<'_>,
+) -> anyhow::Result<()> {
+    if let Some(done) = probed(probe(client).await, ready, status) {
+        return done.map(|()| keep_session(offline.cache, ready));
+    }
+    // Signed out (no session kept), nothing is shown: the cache waits for a sign-in.
+    let cached = match &offline.cache {
+        Some(cache) if !ready.needs_sign_in => cached_session(cache).await,
+        _ => None,
+    };
+    let done = match (offline.cache.clone(), cached) {
+        (Some(cache), Some(session)) => {
+            let mut on_cache = ready.clone();
+            on_cache.org_name = session.org_name;
+            on_cache.user = session.user;
+            on_cache.admin = session.admin;
+            on_cache.needs_sign_in = false;
+            on_cache.offline = true;
+            // Shown once, now, not again when the server answers.
+            on_cache.notes = std::mem::take(&mut ready.notes);
+            let _ = status.send(Msg::Ready(Box::new(on_cache)));
+            tokio::select! {
+                done = probe_again(client, ready, status) => done,
+                () = offline::serve(cache, offline.requests, status.clone()) => {
+                    bail!("the app has quit")
+                }
+            }
+        }
+        _ => probe_again(client, ready, status).await,
+    };
+    done.map(|()| keep_session(offline.cache, ready))
+}
+
+/// Probes every few seconds until the server answers.
+async fn probe_again(
     client: &Client,
     ready: &mut Ready,
     status: &UnboundedSender<Msg>,
 ) -> anyhow::Result<()> {
     loop {
-        match probe(client).await {
-            Ok(Some(p)) => {
-                ready.org_name = Some(p.org.name.clone());
-                ready.user = Some((p.user.id, p.user.email.clone()));
-                ready.admin = p.org.role == crate::model::Role::Admin;
-                return Ok(());
-            }
-            Ok(None) => return Ok(()),
-            Err(Probe::Offline(e)) => {
-                let _ = status.send(Msg::Offline(format!("{label}: {e}", label = ready.server)));
-                tokio::time::sleep(Duration::from_secs(3)).await;
-            }
-            Err(Probe::Refused(e)) => bail!(e),
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        if let Some(done) = probed(probe(client).await, ready, status) {
+            return done;
         }
     }
+}
+
+/// What one probe means: `Some` when the start goes on (or stops), `None` to try again.
+fn probed(
+    result: Result<Option<crate::model::Profile>, Probe>,
+    ready: &mut Ready,
+    status: &UnboundedSender<Msg>,
+) -> Option<anyhow::Result<()>> {
+    match result {
+        Ok(Some(p)) => {
+            ready.org_name = Some(p.org.name.clone());
+            ready.user = Some((p.user.id, p.user.email.clone()));
+            ready.admin = p.org.role == crate::model::Role::Admin;
+            Some(Ok(()))
+        }
+        Ok(None) => Some(Ok(())),
+        Err(Probe::Offline(e)) => {
+            let _ = status.send(Msg::Offline(format!("{label}: {e}", label = ready.server)));
+            None
+        }
+        Err(Probe::Refused(e)) => Some(Err(anyhow!(e))),
+    }
+}
+
+/// Who the cache last saw signed in here, read on a blocking thread.
+async fn cached_session(cache: &Arc<OfflineCache>) -> Option<offline::Session> {
+    let cache = cache.clone();
+    let found = tokio::task::spawn_blocking(move || cache.get(offline::SESSION_KEY)).await;
+    match found {
+        Ok(Ok(Some((_, session)))) => Some(session),
+        Ok(Err(why)) => {
+            tracing::warn!(%why, "offline cache session ignored");
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Keeps who is signed in (org, user: never the tokens) for the header of an offline start.
+fn keep_session(cache: Option<Arc<OfflineCache>>, ready: &Ready) {
+    let Some(cache) = cache else { return };
+    if ready.user.is_none() {
+        return;
+    }
+    let session = offline::Session {
+        org_name: ready.org_name.clone(),
+        user: ready.user.clone(),
+        admin: ready.admin,
+    };
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = cache.put(offline::SESSION_KEY, chrono::Utc::now(), &session) {
+            tracing::warn!(error = %e, "cannot keep the session's names in the offline cache");
+        }
+    });
 }

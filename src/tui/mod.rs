@@ -25,6 +25,7 @@ pub mod editor;
 pub mod export;
 pub mod keymap;
 pub mod msg;
+pub mod offline;
 pub mod overlay;
 pub mod panes;
 pub mod records;

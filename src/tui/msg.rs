@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::client::ClientError;
@@ -271,6 +272,9 @@ pub struct Ready {
     pub mail_recipients: crate::client::MailRecipients,
     /// The server's URL, for links copied out of the app (an attachment's).
     pub base_url: String,
+    /// The server does not answer: the app browses the offline cache, writes refused, until
+    /// a second `Ready` (live) comes.
+    pub offline: bool,
 }
 
 /// A password sign-in that worked.
@@ -488,6 +492,11 @@ pub enum Msg {
     Edited(Result<String, String>),
     /// Something for the status line from outside a request (e.g. the keyring failed).
     Warn(String),
+    /// An answer read from the offline cache, kept at `at`.
+    Cached {
+        at: DateTime<Utc>,
+        msg: Box<Msg>,
+    },
     /// The task serving `req` panicked: no answer will come.
     Crashed {
         req: ReqId,

@@ -3,12 +3,15 @@
 //! never on the UI thread. List page loads of an older filter generation are aborted when a newer one
 //! starts: with filter-as-you-type, the latest request wins.
 
+use std::sync::Arc;
+
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
 
 use super::msg::{
     Cmd, DashboardData, FieldError, Msg, Owner, Request, SignedIn, TaskError, ThreadChange,
 };
+use super::offline::OfflineCache;
 use super::records::ViewId;
 use super::records::crm::triage::Change;
 use crate::client::records::Half;
@@ -17,7 +20,7 @@ use crate::model::Role;
 use crate::model::record::Kind;
 
 /// Called after a password sign-in, to keep the new session (e.g. in the keyring).
-pub type OnSignIn = std::sync::Arc<dyn Fn(&Client) + Send + Sync>;
+pub type OnSignIn = Arc<dyn Fn(&Client) + Send + Sync>;
 
 pub async fn run(
     client: Client,
@@ -25,6 +28,7 @@ pub async fn run(
     tx: UnboundedSender<Msg>,
     on_sign_in: Option<OnSignIn>,
     read_only: bool,
+    cache: Option<Arc<OfflineCache>>,
 ) {
     let mut client = client;
     let mut pages: Vec<(u64, AbortHandle)> = Vec::new();
@@ -100,7 +104,21 @@ pub async fn run(
         } else {
             None
         };
-        let handle = spawn_watched(req, t, async move { execute(&c, req, cmd).await });
+        // What the user has seen is kept for offline reading, and answers when the server
+        // stops answering.
+        let keep = cache
+            .clone()
+            .zip(super::offline::key(&cmd))
+            .map(|(cache, key)| (cache, key, cmd.clone()));
+        let handle = spawn_watched(req, t, async move {
+            let msg = execute(&c, req, cmd).await;
+            match keep {
+                Some((cache, key, cmd)) => {
+                    super::offline::after_live(cache, key, req, cmd, msg).await
+                }
+                None => msg,
+            }
+        });
         if let Some(epoch) = epoch {
             pages.push((epoch, handle));
         }
@@ -427,7 +445,23 @@ async fn records(client: &Client, req: u64, cmd: Cmd) -> Msg {
 
 /// The answer to a write refused in read-only mode: the failure its own answer would carry.
 pub fn refused(req: u64, cmd: Cmd) -> Msg {
-    let e = ClientError::Local("read-only: nothing may change the server".into());
+    failed(
+        req,
+        cmd,
+        ClientError::Local("read-only: nothing may change the server".into()),
+    )
+}
+
+/// The answer `cmd` gets when it fails with `e` without being tried (read-only, offline).
+pub fn failed(req: u64, cmd: Cmd, e: ClientError) -> Msg {
+    if cmd.writes() {
+        failed_write(req, cmd, e)
+    } else {
+        failed_read(req, cmd, e)
+    }
+}
+
+fn failed_write(req: u64, cmd: Cmd, e: ClientError) -> Msg {
     match cmd {
         Cmd::Create(_) => Msg::Saved {
             req,
@@ -477,19 +511,79 @@ pub fn refused(req: u64, cmd: Cmd) -> Msg {
             req,
             result: Err(e),
         },
-        // Reads are never refused; this answers them as failed rather than hanging.
-        Cmd::LoadPage { .. }
-        | Cmd::LoadDetail { .. }
-        | Cmd::LoadRecords { .. }
-        | Cmd::LoadRecord { .. }
-        | Cmd::Dashboard
-        | Cmd::SearchLinks { .. }
-        | Cmd::Profile
-        | Cmd::Download { .. }
-        | Cmd::OpenAttachment { .. }
-        | Cmd::SignIn { .. }
-        | Cmd::Export(_)
-        | Cmd::Cancel { .. } => Msg::Warn(e.to_string()),
+        other => failed_read(req, other, e),
+    }
+}
+
+fn failed_read(req: u64, cmd: Cmd, e: ClientError) -> Msg {
+    match cmd {
+        Cmd::LoadPage {
+            epoch, tab, page, ..
+        } => Msg::Page {
+            req,
+            epoch,
+            tab,
+            page,
+            result: Err(e),
+        },
+        Cmd::LoadDetail { id } => Msg::Detail {
+            req,
+            id,
+            result: Err(e),
+        },
+        Cmd::LoadRecords {
+            view,
+            epoch,
+            tab,
+            page,
+            ..
+        } => Msg::RecordPage {
+            req,
+            view,
+            epoch,
+            tab,
+            page,
+            result: Err(e),
+        },
+        Cmd::LoadRecord { view, id } => Msg::RecordDetail {
+            req,
+            view,
+            id,
+            result: Err(e),
+        },
+        Cmd::Dashboard => Msg::Dashboard {
+            req,
+            result: Err(e),
+        },
+        Cmd::SearchLinks { .. } => Msg::LinkOptions {
+            req,
+            result: Err(e),
+        },
+        Cmd::Profile => Msg::Profile {
+            req,
+            result: Err(e),
+        },
+        Cmd::Download { path, .. } => Msg::Downloaded {
+            req,
+            path,
+            result: Err(e.into()),
+        },
+        Cmd::OpenAttachment { .. } => Msg::Downloaded {
+            req,
+            path: std::path::PathBuf::new(),
+            result: Err(e.into()),
+        },
+        Cmd::SignIn { .. } => Msg::SignedIn {
+            req,
+            result: Err(e),
+        },
+        Cmd::Export(job) => Msg::Exported {
+            req,
+            path: job.path,
+            result: Err(e.into()),
+        },
+        // A write that reached here, or a cancel: said on the status line.
+        _ => Msg::Warn(e.to_string()),
     }
 }
 
@@ -618,6 +712,14 @@ fn kind_of(view: ViewId) -> Result<&'static Kind, ClientError> {
         .ok_or_else(|| ClientError::Local("accounts have calls of their own".into()))
 }
 
+/// The dashboard's urgent lists: the view each opens, and its heading.
+pub const URGENT_LISTS: [(ViewId, &str); 4] = [
+    (ViewId::Tasks, "Overdue tasks"),
+    (ViewId::Tasks, "Tasks due today"),
+    (ViewId::Leads, "Hot leads"),
+    (ViewId::Cases, "Urgent cases"),
+];
+
 /// The dashboard's counts and, beside them, the first urgent records of each list, asked for
 /// at once.
 async fn dashboard(client: &Client) -> Result<DashboardData, ClientError> {
@@ -657,12 +759,11 @@ async fn dashboard(client: &Client) -> Result<DashboardData, ClientError> {
     );
     Ok(DashboardData {
         counts: counts?,
-        urgent: vec![
-            (ViewId::Tasks, "Overdue tasks", overdue?.rows),
-            (ViewId::Tasks, "Tasks due today", due_today?.rows),
-            (ViewId::Leads, "Hot leads", hot?.rows),
-            (ViewId::Cases, "Urgent cases", urgent?.rows),
-        ],
+        urgent: URGENT_LISTS
+            .into_iter()
+            .zip([overdue?.rows, due_today?.rows, hot?.rows, urgent?.rows])
+            .map(|((view, heading), rows)| (view, heading, rows))
+            .collect(),
     })
 }
 

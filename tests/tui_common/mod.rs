@@ -113,6 +113,7 @@ pub fn ready() -> Ready {
         notes: vec![],
         mail_recipients: Default::default(),
         base_url: "http://127.0.0.1:9/".into(),
+        offline: false,
     }
 }
 
@@ -399,4 +400,77 @@ pub fn dashboard() -> Box<DashboardData> {
             (ViewId::Cases, "Urgent cases", rows(ViewId::Cases, 1)),
         ],
     })
+}
+
+// --- offline reading ------------------------------------------------------------------------
+
+/// Answers every queued request from the offline `cache`, as the worker does while the server
+/// does not answer.
+pub fn serve_from_cache(app: &mut App, cache: &crmtui::tui::offline::OfflineCache) {
+    for _ in 0..10 {
+        let reqs = app.take_cmds();
+        if reqs.is_empty() {
+            break;
+        }
+        for r in reqs {
+            app.on_msg(crmtui::tui::offline::answer(cache, r.id, r.cmd));
+        }
+    }
+}
+
+/// Keeps in `cache`, as kept `at`, what a live run shows first: the first page of `total`
+/// open accounts and the first account's detail.
+pub fn fill_cache(cache: &crmtui::tui::offline::OfflineCache, total: usize, at: DateTime<Utc>) {
+    use crmtui::tui::offline::{keep_blocking, key};
+    let mut live = new_app();
+    live.on_msg(Msg::Ready(Box::new(ready())));
+    for r in live.take_cmds() {
+        if let Cmd::LoadPage {
+            epoch,
+            tab,
+            page: p,
+            limit,
+            offset,
+            ..
+        } = &r.cmd
+        {
+            // The first pages, as a live run fetches them around the cursor.
+            for (i, offset) in (*offset..total.max(1)).step_by(*limit).take(3).enumerate() {
+                let n = (*limit).min(total.saturating_sub(offset));
+                let msg = Msg::Page {
+                    req: r.id,
+                    epoch: *epoch,
+                    tab: *tab,
+                    page: *p + i,
+                    result: Ok(page(offset, n, total as i64, 0)),
+                };
+                let mut cmd = r.cmd.clone();
+                if let Cmd::LoadPage { offset: o, .. } = &mut cmd {
+                    *o = offset;
+                }
+                keep_blocking(cache, &key(&cmd).expect("key"), &msg, at).expect("keep");
+            }
+        }
+    }
+    let cmd = Cmd::LoadDetail { id: account_id(0) };
+    let msg = Msg::Detail {
+        req: 0,
+        id: account_id(0),
+        result: Ok(detail(0)),
+    };
+    keep_blocking(cache, &key(&cmd).expect("key"), &msg, at).expect("keep");
+}
+
+/// An app started while the server does not answer, on `cache`.
+pub fn offline_app(cache: &crmtui::tui::offline::OfflineCache) -> App {
+    let mut app = new_app();
+    app.on_msg(Msg::Offline("crm.test: connection refused".into()));
+    app.on_msg(Msg::Ready(Box::new(Ready {
+        offline: true,
+        ..ready()
+    })));
+    serve_from_cache(&mut app, cache);
+    app.on_tick(Instant::now() + std::time::Duration::from_secs(1));
+    serve_from_cache(&mut app, cache);
+    app
 }

@@ -39,13 +39,17 @@ impl App {
 
     /// Runs a normal-mode action (from a key or the command line).
     pub fn act(&mut self, action: Action) {
-        if self.read_only && action.writes() {
+        if self.browse_only() && action.writes() {
             let what = match action {
                 Action::CloseReopen => "closing and reopening".to_string(),
                 Action::Triage => "the record's actions".to_string(),
                 other => other.name().replace('_', " "),
             };
-            self.warn(format!("read-only: {what} is off (started read-only)"));
+            if self.read_only {
+                self.warn(format!("read-only: {what} is off (started read-only)"));
+            } else {
+                self.warn(format!("offline: {what} is off until the server answers"));
+            }
             return;
         }
         if self.view_act(action) {

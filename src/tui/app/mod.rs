@@ -65,6 +65,14 @@ pub enum Link {
     Failed(String),
 }
 
+/// Browsing the offline cache: the server did not answer at start-up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stale {
+    /// When the oldest cached answer shown since then was kept: what is on screen is at most
+    /// this old.
+    pub since: Option<DateTime<Utc>>,
+}
+
 pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
@@ -103,6 +111,15 @@ pub struct App {
     pub status: Option<Status>,
     /// Browse only: write keys are hidden and refused (`--read-only`, `[ui] read_only`).
     pub read_only: bool,
+    /// On the offline cache: everything shown is stale and writes are refused, until the
+    /// server answers.
+    pub offline: Option<Stale>,
+    /// The answer being handled came from the offline cache.
+    cached_reply: bool,
+    /// A live answer came while on the cache: go live once it is handled.
+    came_back: bool,
+    /// The question in flight that tells whether the server is back.
+    checking: Option<crate::tui::msg::ReqId>,
     /// `y` copies with OSC 52 (`[ui] clipboard = "osc52"`).
     pub clipboard: bool,
     /// A local display the desktop opener can use (not over SSH): `o` opens rather than copies.
@@ -156,6 +173,10 @@ impl App {
             overlay: None,
             status: None,
             read_only: false,
+            offline: None,
+            cached_reply: false,
+            came_back: false,
+            checking: None,
             clipboard: true,
             desktop: false,
             mouse: false,
@@ -415,7 +436,50 @@ impl App {
         }
     }
 
+    /// Whether write keys are hidden and refused: read-only mode, or the offline cache.
+    pub fn browse_only(&self) -> bool {
+        self.read_only || self.offline.is_some()
+    }
+
+    /// An answer from the offline cache, kept at `at`. One that comes while the app is live
+    /// means the server stopped answering: from then on the app is on the cache, and asks the
+    /// server every few seconds whether it is back.
+    fn on_cached(&mut self, at: DateTime<Utc>, msg: super::msg::Msg) {
+        if self.offline.is_none() {
+            self.offline = Some(Stale::default());
+            if !matches!(self.link, Link::Down(_)) {
+                self.link = Link::Down("the server does not answer".into());
+            }
+            self.retry_due = Some(self.now + RETRY_EVERY);
+            self.warn("offline: showing cached data, writes off until the server answers");
+        }
+        if let Some(stale) = &mut self.offline {
+            stale.since = Some(stale.since.map_or(at, |s| s.min(at)));
+        }
+        self.cached_reply = true;
+        self.on_msg(msg);
+        self.cached_reply = false;
+    }
+
+    /// A live answer came while on the cache: the server is back, and everything shown is
+    /// asked for again (after the answer is handled: [`App::on_msg`]).
+    fn back_online(&mut self) {
+        self.link = Link::Up;
+        self.retry_due = None;
+        self.refresh_everything();
+        self.reload();
+        self.info("online again: the server answers, everything is fresh");
+    }
+
     fn link_ok(&mut self) {
+        if self.cached_reply {
+            // An answer from the cache says nothing about the server.
+            return;
+        }
+        if self.offline.take().is_some() {
+            self.came_back = true;
+            return;
+        }
         if matches!(self.link, Link::Down(_)) {
             self.info("connected again");
         }
@@ -462,6 +526,16 @@ impl App {
         if self.retry_due.is_some_and(|t| now >= t) {
             // Ask again for what failed; what is on screen stays until fresh rows arrive.
             self.retry_due = Some(now + RETRY_EVERY);
+            let asking = self.checking.is_some_and(|r| self.requests.contains(r));
+            if self.offline.is_some() && !asking {
+                // Everything shown comes from the cache: only a live answer says the server
+                // is back. (One question at a time, however long the server takes.)
+                self.checking = Some(self.requests.send(
+                    super::msg::Cmd::Profile,
+                    "checking the server",
+                    super::requests::Purpose::Other,
+                ));
+            }
             self.ensure_rows();
             if self.requests.awaited_detail().is_none() {
                 self.load_selected_detail();

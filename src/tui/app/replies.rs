@@ -23,9 +23,14 @@ impl App {
         match msg {
             Msg::Ready(ready) => self.on_ready(*ready),
             Msg::Offline(e) => {
-                self.link = Link::Down(e.clone());
-                self.error(format!("{e} — retrying"));
+                // On the cache the header says it; the status line stays for the user's own
+                // messages (a refused write).
+                if self.offline.is_none() {
+                    self.error(format!("{e} — retrying"));
+                }
+                self.link = Link::Down(e);
             }
+            Msg::Cached { at, msg } => self.on_cached(at, *msg),
             Msg::BootFailed(e) => {
                 self.link = Link::Failed(e.clone());
                 self.error(e);
@@ -90,9 +95,17 @@ impl App {
             Msg::Exported { req, path, result } => self.on_exported(req, path, result),
             Msg::Crashed { req } => self.on_crashed(req),
         }
+        if std::mem::take(&mut self.came_back) {
+            self.back_online();
+        }
     }
 
     fn on_ready(&mut self, ready: Ready) {
+        if ready.offline {
+            self.on_offline_ready(ready);
+            return;
+        }
+        let was_offline = self.offline.take().is_some();
         if matches!(self.link, Link::Down(_)) {
             self.info("connected");
         }
@@ -110,6 +123,10 @@ impl App {
             self.open_sign_in();
         } else {
             self.link = Link::Up;
+            if was_offline {
+                self.refresh_everything();
+                self.info("online again: the server answers, everything is fresh");
+            }
             self.reload();
             self.apply_restore();
             if self.ready.as_ref().is_some_and(|r| r.org_name.is_none()) {
@@ -120,6 +137,23 @@ impl App {
                 );
             }
         }
+    }
+
+    /// The server does not answer but the offline cache holds this workspace: browse it.
+    fn on_offline_ready(&mut self, ready: Ready) {
+        if !ready.notes.is_empty() {
+            self.warn(ready.notes.join(" · "));
+        }
+        self.ready = Some(ready);
+        self.offline = Some(Default::default());
+        // A form or a confirmation open from before would still send its write.
+        self.overlay = None;
+        if !matches!(self.link, Link::Down(_)) {
+            self.link = Link::Down("offline".into());
+        }
+        self.warn("offline: showing cached data, writes off until the server answers");
+        self.reload();
+        self.apply_restore();
     }
 
     fn on_page(
@@ -189,6 +223,7 @@ impl App {
         self.requests.finish(req);
         match result {
             Ok(p) => {
+                self.link_ok();
                 if let Some(r) = &mut self.ready {
                     r.org_name = Some(p.org.name.clone());
                     r.user = Some((p.user.id, p.user.email.clone()));

@@ -1403,6 +1403,26 @@ impl App {
 
     /// Opens the saved screen (once, when the session is up): its lists' filters and tabs, the
     /// view, the record it showed and the pane.
+    /// Forgets what every pane holds and asks again: the server answers after the offline
+    /// cache was shown, and nothing stale may stay on screen.
+    pub(super) fn refresh_everything(&mut self) {
+        self.detail.clear();
+        self.requests.stop_awaiting_details();
+        let (live, now) = (self.live(), self.now);
+        for p in self.records.values_mut() {
+            p.detail.clear();
+            let mut io = Io {
+                requests: &mut self.requests,
+                live,
+            };
+            p.list.reload(&mut io);
+            p.detail.due = Some(now);
+        }
+        if self.screen == Screen::Dashboard {
+            self.load_dashboard();
+        }
+    }
+
     pub(super) fn apply_restore(&mut self) {
         let Some(s) = self.restore.take() else {
             return;

@@ -199,8 +199,8 @@ fn empty_message<K: RecordKind>(app: &App, list: &ListPane<K>) -> Vec<Line<'stat
         )),
         Line::raw(""),
     ];
-    // Read-only: creating is not offered.
-    if !app.read_only {
+    // Read-only or offline: creating is not offered.
+    if !app.browse_only() {
         lines.push(Line::from(vec![
             Span::raw(" Press "),
             Span::styled(k(Action::New), t.key()),

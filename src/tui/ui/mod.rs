@@ -236,6 +236,16 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let mut right = Vec::new();
     match &app.link {
         Link::Starting => right.push(Span::styled("starting… ", t.dim())),
+        // On the offline cache: how old what is shown may be.
+        Link::Down(_) if app.offline.is_some() => {
+            let age = app
+                .offline
+                .as_ref()
+                .and_then(|o| o.since)
+                .map(|at| format!(" {}", ago(app.now_utc(), at)))
+                .unwrap_or_default();
+            right.push(Span::styled(format!("offline · cached{age} "), t.warn()));
+        }
         Link::Down(_) => right.push(Span::styled("✗ offline ", t.error())),
         Link::SignedOut => right.push(Span::styled("✗ signed out ", t.warn())),
         Link::Failed(_) => right.push(Span::styled("✗ not started ", t.error())),
@@ -252,8 +262,17 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         }
         right.push(Span::raw(" "));
     }
-    right.push(Span::styled(app.keymap.hint(Action::Help), t.key()));
-    right.push(Span::styled(" help ", t.dim()));
+    let help = [
+        Span::styled(app.keymap.hint(Action::Help), t.key()),
+        Span::styled(" help ", t.dim()),
+    ];
+    // Offline, the cache's age must not cut the counts short (a "closed 4" for 41): the help
+    // hint gives way first.
+    let widths = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let crowded = widths(&left) + widths(&right) + widths(&help) > area.width as usize;
+    if !(app.offline.is_some() && crowded) {
+        right.extend(help);
+    }
     let right_line = Line::from(right);
     let rw = right_line.width() as u16;
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(rw.min(area.width))])
@@ -405,10 +424,10 @@ fn hints_line(app: &App, width: usize) -> Line<'static> {
     let t = &app.theme;
     let k = |a: Action| app.keymap.hint(a);
     let items = hint_items(app);
-    // Read-only: write keys are not offered.
+    // Read-only or offline: write keys are not offered.
     let items = items
         .into_iter()
-        .filter(|(a, _)| !(app.read_only && a.writes()))
+        .filter(|(a, _)| !(app.browse_only() && a.writes()))
         .map(|(a, label)| (k(a), label));
     // Only whole hints: the ones that do not fit are left out (all are in `?` help).
     let mut spans = vec![Span::raw(" ")];

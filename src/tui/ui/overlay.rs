@@ -160,7 +160,7 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect
         for (keys, name, help, c) in &rows {
             // Read-only: what cannot be done is not offered.
             let refused =
-                app.read_only && Action::ALL.iter().any(|a| a.name() == *name && a.writes());
+                app.browse_only() && Action::ALL.iter().any(|a| a.name() == *name && a.writes());
             if *c == ctx && !refused {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {:<22}", sanitize::truncate(keys, 21)), t.key()),

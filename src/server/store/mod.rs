@@ -101,6 +101,8 @@ struct Inner {
     engine: Backend,
     /// Uploads are written here first; on SQLite it is also where they stay.
     files_dir: PathBuf,
+    /// On PostgreSQL, `files_dir`: a private temporary directory, removed with the store.
+    _spool: Option<tempfile::TempDir>,
 }
 
 enum Backend {
@@ -170,24 +172,36 @@ impl Store {
 
     /// Opens either engine and applies pending migrations. Blocking.
     pub fn open_at(location: &Location, tuning: Tuning) -> Result<Store, OpenError> {
-        let (engine, files_dir) = match location {
+        let (engine, files_dir, spool) = match location {
             Location::Sqlite(dir) => {
                 create_private_dir(dir)?;
                 let files_dir = dir.join("files");
                 create_private_dir(&files_dir)?;
-                (Backend::Sqlite(sqlite::Pool::open(dir, tuning)?), files_dir)
+                (
+                    Backend::Sqlite(sqlite::Pool::open(dir, tuning)?),
+                    files_dir,
+                    None,
+                )
             }
             Location::Postgres(url) => {
                 let pool = pg::Pool::open(url, tuning.readers.max(2))?;
-                // Uploads wait here only until their transaction stores the bytes.
-                let spool =
-                    std::env::temp_dir().join(format!("crmtui-spool-{}", std::process::id()));
-                create_private_dir(&spool)?;
-                (Backend::Pg(pool), spool)
+                // Uploads wait here only until their transaction stores the bytes (0700).
+                let spool = tempfile::Builder::new()
+                    .prefix("crmtui-spool-")
+                    .tempdir()
+                    .map_err(|cause| OpenError::DataDir {
+                        path: std::env::temp_dir(),
+                        cause,
+                    })?;
+                (Backend::Pg(pool), spool.path().to_path_buf(), Some(spool))
             }
         };
         let store = Store {
-            inner: Arc::new(Inner { engine, files_dir }),
+            inner: Arc::new(Inner {
+                engine,
+                files_dir,
+                _spool: spool,
+            }),
         };
         // Rows stored before `row_json` existed get it now, before anything is served.
         store

@@ -376,7 +376,16 @@ fn an_edit_sends_only_what_changed_and_shows_field_errors() {
         result: Err(crmtui::client::ClientError::Api {
             status: 400,
             message: "invalid".into(),
-            fields: [("priority".to_string(), "not allowed".to_string())].into(),
+            fields: [
+                ("priority".to_string(), "not allowed".to_string()),
+                (
+                    "name".to_string(),
+                    "A case of this name is already open under this account: pick another \
+                     name, or reopen that case instead."
+                        .to_string(),
+                ),
+            ]
+            .into(),
         }),
     });
     let Some(Overlay::Form(_, form)) = &cases.overlay else {
@@ -386,6 +395,10 @@ fn an_edit_sends_only_what_changed_and_shows_field_errors() {
         form.errors.get("priority").map(String::as_str),
         Some("not allowed")
     );
+    // A long message wraps under its field, whole, at 80 columns.
+    let screen = render(&mut cases, 80, 24);
+    assert!(screen.contains("or reopen that case instead."), "{screen}");
+    insta::assert_snapshot!("cases_edit_errors_80x24", screen);
 }
 
 #[test]

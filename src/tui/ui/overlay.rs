@@ -273,16 +273,21 @@ fn draw_fields(
     fields_h: u16,
 ) {
     // Scroll the fields so that the focused one is visible.
+    let errors: Vec<Vec<String>> = form
+        .fields
+        .iter()
+        .map(|f| error_lines(form, f, inner.width))
+        .collect();
     let mut offsets = Vec::new();
     let mut y = 0u16;
-    for f in &form.fields {
+    for (f, e) in form.fields.iter().zip(&errors) {
         offsets.push(y);
-        y += f.height() + u16::from(form.errors.contains_key(f.key));
+        y += f.height() + e.len() as u16;
     }
     let focus_end = form
         .fields
         .get(form.focus)
-        .map(|f| offsets[form.focus] + f.height() + u16::from(form.errors.contains_key(f.key)))
+        .map(|f| offsets[form.focus] + f.height() + errors[form.focus].len() as u16)
         .unwrap_or(0);
     let scroll = focus_end.saturating_sub(fields_h);
     let mut suggest_at = None;
@@ -301,11 +306,9 @@ fn draw_fields(
             height: f.height().min(fields_h - rel),
             ..inner
         };
-        // Room for the error line under the field?
-        let error = form
-            .errors
-            .get(f.key)
-            .filter(|_| rel + row.height < fields_h);
+        // As many of its error lines as there is room for under the field.
+        let room = fields_h.saturating_sub(rel + row.height) as usize;
+        let error = &errors[i][..errors[i].len().min(room)];
         draw_field(frame, t, f, i == form.focus, error, row);
         if i == form.focus {
             suggest_at = Some(row);
@@ -374,7 +377,7 @@ fn draw_field(
     t: &crate::tui::theme::Theme,
     f: &Field,
     focused: bool,
-    error: Option<&String>,
+    error: &[String],
     row: Rect,
 ) {
     let label_w = LABEL.min(row.width);
@@ -429,20 +432,30 @@ fn draw_field(
     } else {
         frame.render_widget(&f.input, value_area);
     }
-    if let Some(err) = error {
+    if !error.is_empty() {
         let err_area = Rect {
             y: row.y + row.height,
-            height: 1,
+            height: error.len() as u16,
             ..value_area
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!("↳ {}", sanitize::line(err)),
-                t.error(),
-            )),
-            err_area,
-        );
+        let lines: Vec<Line> = error
+            .iter()
+            .map(|l| Line::styled(l.clone(), t.error()))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), err_area);
     }
+}
+
+/// A field's error as drawn under it, wrapped to the value column of a form `width` wide
+/// (none when the field has no error).
+fn error_lines(form: &Form, f: &Field, width: u16) -> Vec<String> {
+    form.errors
+        .get(f.key)
+        .map(|e| {
+            let text = format!("↳ {}", sanitize::line(e));
+            sanitize::wrap(&text, width.saturating_sub(LABEL) as usize)
+        })
+        .unwrap_or_default()
 }
 
 /// A box reaching into the status rows hides them whole: a status message cut by the box's
@@ -472,11 +485,11 @@ fn draw_form(
         height: area.height.saturating_sub(1),
         ..area
     };
-    // Rows: each field (+1 for its error), the note and the form-wide error.
+    // Rows: each field and its error's lines, the note and the form-wide error.
     let field_rows: u16 = form
         .fields
         .iter()
-        .map(|f| f.height() + u16::from(form.errors.contains_key(f.key)))
+        .map(|f| f.height() + error_lines(form, f, w.saturating_sub(2)).len() as u16)
         .sum();
     let extra = u16::from(form.note.is_some()) + u16::from(form.errors.contains_key("")) + 1;
     let h = (field_rows + extra + 2).min(area.height);

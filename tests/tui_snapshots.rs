@@ -138,6 +138,20 @@ fn error_bodies_reach_the_status_line_readably() {
         screen.contains("loading accounts: 502 Bad Gateway"),
         "{screen}"
     );
+    // A message longer than its line takes the hints' line too, and reads whole.
+    app.on_msg(Msg::Warn(
+        "the new session could not be stored (no keyring answers on this machine: Secret \
+         Service is not running); sign in again after a restart"
+            .into(),
+    ));
+    let screen = render(&mut app, 80, 24);
+    let bottom: Vec<&str> = screen.lines().rev().take(2).collect();
+    assert!(bottom[1].contains("the new session could not"), "{screen}");
+    assert!(
+        bottom[0].contains("sign in again after a restart"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("long_status_80x24", screen);
 }
 
 #[test]

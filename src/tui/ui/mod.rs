@@ -390,25 +390,33 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         " ".into()
     };
+    let avail = (area.width as usize).saturating_sub(sanitize::width(&pos));
+    let mut hints = hints_line(app, area.width as usize);
     let status_line = app.status.as_ref().map(|s| {
         let style = match s.level {
             Level::Info => t.ok(),
             Level::Warn => t.warn(),
             Level::Error => t.error(),
         };
+        let text = sanitize::line(&s.text);
+        // A message too long for its line takes the hints' line too (until it goes), so that
+        // an error is read whole rather than cut in the middle.
+        let mut wrapped = sanitize::wrap(&text, avail);
+        let first = if wrapped.len() > 1 && area.height >= 2 {
+            let rest = wrapped.split_off(1).join(" ");
+            hints = Line::from(vec![
+                Span::raw(" ".repeat(sanitize::width(&pos))),
+                Span::styled(sanitize::truncate(&rest, avail).into_owned(), style),
+            ]);
+            wrapped.remove(0)
+        } else {
+            sanitize::truncate_middle(&text, avail).into_owned()
+        };
         Line::from(vec![
             Span::styled(pos.clone(), t.dim()),
-            Span::styled(
-                sanitize::truncate_middle(
-                    &sanitize::line(&s.text),
-                    (area.width as usize).saturating_sub(sanitize::width(&pos)),
-                )
-                .into_owned(),
-                style,
-            ),
+            Span::styled(first, style),
         ])
     });
-    let hints = hints_line(app, area.width as usize);
     if area.height >= 2 {
         let [a, b] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
         let first = status_line.unwrap_or_else(|| Line::from(Span::styled(pos, t.dim())));

@@ -570,7 +570,7 @@ async fn a_read_only_worker_sends_no_write_to_the_server() {
 #[tokio::test]
 async fn export_fetches_every_page_and_cancel_leaves_nothing_behind() {
     use crmtui::model::{AccountFilter, AccountStatus};
-    use crmtui::tui::msg::{Cmd, ExportFormat, ExportJob, Msg, Request};
+    use crmtui::tui::msg::{Cmd, ExportFormat, ExportJob, ExportSource, Msg, Request};
     let env = start().await;
     for i in 0..7 {
         env.client
@@ -596,11 +596,13 @@ async fn export_fetches_every_page_and_cancel_leaves_nothing_behind() {
     let job = |name: &str, format| ExportJob {
         path: dir.path().join(name),
         format,
-        filter: AccountFilter {
-            name: Some("export".into()),
-            ..Default::default()
+        source: ExportSource::Accounts {
+            filter: AccountFilter {
+                name: Some("export".into()),
+                ..Default::default()
+            },
+            tab: AccountStatus::Open,
         },
-        tab: AccountStatus::Open,
         limit: 3,
         overwrite: false,
     };
@@ -674,6 +676,73 @@ async fn export_fetches_every_page_and_cancel_leaves_nothing_behind() {
             "a cancelled export answered: {m:?}"
         );
     }
+
+    // Another kind's list: its own rows and columns, under the list's filter and tab.
+    use crmtui::model::kinds::CASE;
+    let account = env
+        .client
+        .create_account(&named("Cases Co"))
+        .await
+        .expect("account");
+    for (name, status) in [
+        ("Open one", "New"),
+        ("Open two", "Pending"),
+        ("Shut", "Closed"),
+    ] {
+        let body = serde_json::json!({"name": name, "status": status, "priority": "High",
+                          "account": account.id});
+        env.client
+            .create_record(&CASE, body.as_object().expect("object"))
+            .await
+            .expect("case");
+    }
+    let cases = ExportJob {
+        path: dir.path().join("cases.csv"),
+        format: ExportFormat::Csv,
+        source: ExportSource::Records {
+            view: crmtui::tui::records::ViewId::Cases,
+            half: crmtui::client::records::Half::Open,
+            params: vec![("status".into(), "New,Assigned,Pending".into())],
+        },
+        limit: 1,
+        overwrite: false,
+    };
+    req_tx
+        .send(Request {
+            id: 5,
+            cmd: Cmd::Export(Box::new(cases)),
+        })
+        .expect("send");
+    loop {
+        match msg_rx.recv().await.expect("answer") {
+            Msg::ExportProgress { .. } => {}
+            Msg::Exported { req: 5, result, .. } => {
+                assert_eq!(result.expect("exported"), 2);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let text = std::fs::read_to_string(dir.path().join("cases.csv")).expect("file");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(&header[0], "id", "{text}");
+    let at = |k: &str| header.iter().position(|h| h == k).expect(k);
+    let (name, status) = (at("name"), at("status"));
+    let mut rows: Vec<(String, String)> = reader
+        .records()
+        .map(|r| r.expect("row"))
+        .map(|r| (r[name].to_string(), r[status].to_string()))
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ("Open one".into(), "New".into()),
+            ("Open two".into(), "Pending".into())
+        ],
+        "{text}"
+    );
 }
 
 #[test]

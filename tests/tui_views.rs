@@ -792,3 +792,65 @@ fn a_converted_lead_stays_shown_with_what_it_became() {
         "{links:?}"
     );
 }
+
+#[test]
+fn export_writes_the_list_on_screen() {
+    let mut cases = on_view("cases");
+    let _ = cases.take_cmds();
+    command(&mut cases, "export /tmp/crmtui-never-written.csv");
+    let job = cases
+        .take_cmds()
+        .into_iter()
+        .find_map(|r| match r.cmd {
+            Cmd::Export(job) => Some(job),
+            _ => None,
+        })
+        .expect("an export");
+    let crmtui::tui::msg::ExportSource::Records { view, params, .. } = &job.source else {
+        panic!("not the cases: {job:?}");
+    };
+    assert_eq!(*view, ViewId::Cases);
+    assert!(
+        params.contains(&("status".to_string(), "New,Assigned,Pending".to_string())),
+        "the open tab's filter: {params:?}"
+    );
+    // The dashboard is no list.
+    command(&mut cases, "dashboard");
+    let _ = cases.take_cmds();
+    command(&mut cases, "export /tmp/crmtui-never-written.csv");
+    assert!(
+        !cases
+            .take_cmds()
+            .iter()
+            .any(|r| matches!(r.cmd, Cmd::Export(_))),
+        "the dashboard exported"
+    );
+}
+
+#[test]
+fn a_task_hangs_off_one_record_said_before_sending() {
+    use crmtui::tui::app::views::record_body;
+    use crmtui::tui::overlay::form::{Field, FieldKind, Form};
+    let view = crmtui::tui::records::crm::view(ViewId::Tasks).expect("tasks");
+    let form = |account: &str, case: &str| {
+        Form::new(
+            "New task",
+            vec![
+                Field::new("title", "Title", FieldKind::Line, "Call Jane"),
+                Field::new("account", "Account", FieldKind::Line, account),
+                Field::new("case", "Case", FieldKind::Line, case),
+            ],
+        )
+    };
+    let Err((key, message)) = record_body(view, &form("Acme", "Login broken"), true) else {
+        panic!("two parents were accepted");
+    };
+    assert_eq!(key, "case");
+    assert!(
+        message.contains("Account") && message.contains("Case"),
+        "{message}"
+    );
+    // One parent is the server's to check (a link picked, not typed).
+    let one = record_body(view, &form("", ""), true);
+    assert!(one.is_ok(), "{one:?}");
+}

@@ -7,8 +7,12 @@ use std::path::Path;
 use tokio::io::AsyncWriteExt as _;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::msg::{ExportFormat, ExportJob, FieldError, Msg, ReqId, TaskError};
+use serde_json::Value;
+
+use super::msg::{ExportFormat, ExportJob, ExportSource, FieldError, Msg, ReqId, TaskError};
+use crate::client::records::RecordQuery;
 use crate::client::{Client, ClientError};
+use crate::model::record::{Kind, Record};
 use crate::model::{Account, AccountStatus};
 
 /// The CSV columns, in order (the JSON has every field of the API's account).
@@ -54,21 +58,67 @@ fn local(e: impl std::fmt::Display) -> TaskError {
     TaskError::Client(ClientError::Local(e.to_string()))
 }
 
+/// A page of the exported list.
+enum Rows {
+    Accounts(Vec<Account>),
+    /// Records of another kind: CSV columns are its id and its fields, in its order.
+    Records(&'static Kind, Vec<Record>),
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Accounts(r) => r.len(),
+            Rows::Records(_, r) => r.len(),
+        }
+    }
+}
+
+/// A record's value as one CSV cell: text as is, lists joined by `;`, linked objects by name.
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
+        Value::Object(o) => ["name", "title", "email", "id"]
+            .iter()
+            .find_map(|k| o.get(*k).map(cell))
+            .unwrap_or_else(|| v.to_string()),
+        other => other.to_string(),
+    }
+}
+
 /// Rows as the file's bytes: the header (or `[`) first, the closing `]` last.
 fn encode(
     format: ExportFormat,
-    rows: &[Account],
+    rows: &Rows,
     first: bool,
     last: bool,
 ) -> Result<Vec<u8>, TaskError> {
     match format {
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            if first {
-                w.write_record(CSV_COLUMNS).map_err(local)?;
-            }
-            for a in rows {
-                w.write_record(csv_record(a)).map_err(local)?;
+            match rows {
+                Rows::Accounts(rows) => {
+                    if first {
+                        w.write_record(CSV_COLUMNS).map_err(local)?;
+                    }
+                    for a in rows {
+                        w.write_record(csv_record(a)).map_err(local)?;
+                    }
+                }
+                Rows::Records(kind, rows) => {
+                    let names = std::iter::once("id").chain(kind.fields.iter().map(|f| f.name));
+                    if first {
+                        w.write_record(names.clone()).map_err(local)?;
+                    }
+                    for r in rows {
+                        let cells = names
+                            .clone()
+                            .map(|n| r.0.get(n).map(cell).unwrap_or_default());
+                        w.write_record(cells).map_err(local)?;
+                    }
+                }
             }
             w.into_inner().map_err(local)
         }
@@ -77,17 +127,65 @@ fn encode(
             if first {
                 out.extend_from_slice(b"[");
             }
-            for (i, a) in rows.iter().enumerate() {
+            let item = |i: usize, out: &mut Vec<u8>| {
                 if !(first && i == 0) {
                     out.extend_from_slice(b",");
                 }
                 out.extend_from_slice(b"\n  ");
-                serde_json::to_writer(&mut out, a).map_err(local)?;
+            };
+            match rows {
+                Rows::Accounts(rows) => {
+                    for (i, a) in rows.iter().enumerate() {
+                        item(i, &mut out);
+                        serde_json::to_writer(&mut out, a).map_err(local)?;
+                    }
+                }
+                Rows::Records(_, rows) => {
+                    for (i, r) in rows.iter().enumerate() {
+                        item(i, &mut out);
+                        serde_json::to_writer(&mut out, &r.0).map_err(local)?;
+                    }
+                }
             }
             if last {
                 out.extend_from_slice(b"\n]\n");
             }
             Ok(out)
+        }
+    }
+}
+
+/// The page of the job's list at `offset`, and how many rows match in all.
+async fn page(
+    client: &Client,
+    job: &ExportJob,
+    limit: usize,
+    offset: usize,
+) -> Result<(Rows, i64), TaskError> {
+    match &job.source {
+        ExportSource::Accounts { filter, tab } => {
+            let page = client.accounts(filter, limit, offset).await?;
+            Ok(match tab {
+                AccountStatus::Open => {
+                    (Rows::Accounts(page.open_accounts), page.open_accounts_count)
+                }
+                AccountStatus::Closed => (
+                    Rows::Accounts(page.closed_accounts),
+                    page.closed_accounts_count,
+                ),
+            })
+        }
+        ExportSource::Records { view, half, params } => {
+            let kind = crate::tui::records::crm::view(*view)
+                .map(|v| v.kind)
+                .ok_or_else(|| local("that list cannot be exported"))?;
+            let query = RecordQuery {
+                params: params.clone(),
+                limit,
+                offset,
+            };
+            let page = client.records(kind, *half, &query).await?;
+            Ok((Rows::Records(kind, page.rows), page.count))
         }
     }
 }
@@ -112,18 +210,15 @@ pub async fn run(
     let limit = job.limit.max(1);
     let (mut done, mut first) = (0usize, true);
     loop {
-        let page = client.accounts(&job.filter, limit, done).await?;
-        let (rows, total) = match job.tab {
-            AccountStatus::Open => (page.open_accounts, page.open_accounts_count),
-            AccountStatus::Closed => (page.closed_accounts, page.closed_accounts_count),
-        };
+        let (rows, total) = page(client, job, limit, done).await?;
         let total = usize::try_from(total).unwrap_or(0);
+        let n = rows.len();
         // The end: the count reached, or a short page (the list shrank meanwhile).
-        let last = rows.is_empty() || done + rows.len() >= total || rows.len() < limit;
+        let last = n == 0 || done + n >= total || n < limit;
         let bytes = encode(job.format, &rows, first, last)?;
         file.write_all(&bytes).await.map_err(local)?;
         first = false;
-        done += rows.len();
+        done += n;
         let _ = tx.send(Msg::ExportProgress {
             req,
             done,
@@ -182,7 +277,7 @@ mod tests {
 
     #[test]
     fn csv_quotes_what_needs_it_and_json_is_one_array() {
-        let rows = [account("Acme, \"Inc\"\nsecond line")];
+        let rows = Rows::Accounts(vec![account("Acme, \"Inc\"\nsecond line")]);
         let csv = String::from_utf8(encode(ExportFormat::Csv, &rows, true, true).expect("csv"))
             .expect("utf8");
         assert!(csv.starts_with("id,name,email,"), "{csv}");
@@ -193,7 +288,8 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
         assert_eq!(v.as_array().map(Vec::len), Some(2));
         // An empty list is still valid JSON.
-        let empty = encode(ExportFormat::Json, &[], true, true).expect("json");
+        let empty =
+            encode(ExportFormat::Json, &Rows::Accounts(Vec::new()), true, true).expect("json");
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&empty).ok(),
             Some(serde_json::json!([]))

@@ -163,12 +163,25 @@ pub enum Cmd {
 pub struct ExportJob {
     pub path: PathBuf,
     pub format: ExportFormat,
-    pub filter: AccountFilter,
-    pub tab: AccountStatus,
+    pub source: ExportSource,
     /// Rows per request.
     pub limit: usize,
     /// Replace an existing file (the user said yes).
     pub overwrite: bool,
+}
+
+/// The list an export writes: the one on screen, with its filter and tab.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportSource {
+    Accounts {
+        filter: AccountFilter,
+        tab: AccountStatus,
+    },
+    Records {
+        view: ViewId,
+        half: crate::client::records::Half,
+        params: Vec<(String, String)>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,10 +5,12 @@
 use std::path::PathBuf;
 
 use super::App;
+use super::views::Screen;
 use crate::tui::keymap::Action;
-use crate::tui::msg::{Cmd, ExportFormat, ExportJob, ReqId, TaskError};
+use crate::tui::msg::{Cmd, ExportFormat, ExportJob, ExportSource, ReqId, TaskError};
 use crate::tui::overlay::{Confirm, Overlay};
 use crate::tui::panes::thread::{expand_home, human_bytes};
+use crate::tui::records::ViewId;
 use crate::tui::requests::Purpose;
 use crate::tui::sanitize;
 
@@ -43,11 +45,29 @@ impl App {
             self.error("cannot export: not connected");
             return;
         }
+        let source = match self.screen {
+            Screen::List(ViewId::Accounts) => ExportSource::Accounts {
+                filter: self.list.filter.clone(),
+                tab: self.list.tab,
+            },
+            Screen::List(view) => {
+                let Some(panes) = self.record_panes(view) else {
+                    self.error("cannot export: this list is not loaded");
+                    return;
+                };
+                let list = &panes.list;
+                let (params, half) = list.kind.list_query(&list.filter, list.tab);
+                ExportSource::Records { view, half, params }
+            }
+            Screen::Dashboard => {
+                self.error(":export writes a list: open one first (:accounts, :cases…)");
+                return;
+            }
+        };
         let job = ExportJob {
             path,
             format,
-            filter: self.list.filter.clone(),
-            tab: self.list.tab,
+            source,
             limit: EXPORT_PAGE,
             overwrite,
         };

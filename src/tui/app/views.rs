@@ -1276,6 +1276,21 @@ pub fn record_body(
     form: &Form,
     creating: bool,
 ) -> Result<Map<String, Value>, (&'static str, String)> {
+    // Said here rather than by the server after a round trip, on the field that was set last.
+    let set: Vec<&Field> = form
+        .fields
+        .iter()
+        .filter(|f| v.one_of.contains(&f.key) && !f.value().trim().is_empty())
+        .collect();
+    if let [first, .., last] = set.as_slice() {
+        return Err((
+            last.key,
+            format!(
+                "one of {} and {} at most: empty the other",
+                first.label, last.label
+            ),
+        ));
+    }
     let mut body = Map::new();
     for f in &form.fields {
         if !creating && !f.changed() {

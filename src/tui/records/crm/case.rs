@@ -77,4 +77,5 @@ pub static VIEW: View = View {
         "description",
     ],
     done: super::CASE_DONE,
+    one_of: &[],
 };

@@ -68,4 +68,5 @@ pub static VIEW: View = View {
         "description",
     ],
     done: &[],
+    one_of: &[],
 };

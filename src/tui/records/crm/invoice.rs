@@ -70,6 +70,7 @@ pub static VIEW: View = View {
     ],
     form: &[],
     done: &["Paid", "Cancelled"],
+    one_of: &[],
 };
 
 fn name(r: &Record) -> String {

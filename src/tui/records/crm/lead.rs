@@ -94,6 +94,7 @@ pub static VIEW: View = View {
         "description",
     ],
     done: &["closed", "converted"],
+    one_of: &[],
 };
 
 fn name(r: &crate::model::record::Record) -> String {

@@ -52,6 +52,8 @@ pub struct View {
     pub form: &'static [&'static str],
     /// Statuses that count as done (drawn dim in the badge).
     pub done: &'static [&'static str],
+    /// Form fields of which one at most may be set (a task hangs off one record).
+    pub one_of: &'static [&'static str],
 }
 
 /// A tab of a list: what it asks the server for, and which half of the answer it reads.
@@ -66,6 +68,23 @@ pub struct Tab {
 const CASE_DONE: &[&str] = &["Closed", "Rejected", "Duplicate"];
 
 /// The view of each kind (accounts have their own module).
+impl Records {
+    /// What the list of `tab` under `filter` asks for: its parameters (the filter's, then the
+    /// tab's where the filter names none) and which half of the answer it reads.
+    pub fn list_query(&self, filter: &RecordFilter, tab: usize) -> (Vec<(String, String)>, Half) {
+        let mut params = filter.query(self.0);
+        if let Some(tab) = self.0.tabs.get(tab) {
+            for (k, v) in tab.params {
+                if !params.iter().any(|(p, _)| p == k) {
+                    params.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        let half = self.0.tabs.get(tab).map_or(Half::Open, |t| t.half);
+        (params, half)
+    }
+}
+
 pub fn view(id: ViewId) -> Option<&'static View> {
     view_of(id)
 }
@@ -247,20 +266,13 @@ impl RecordKind for Records {
     }
 
     fn load_page(&self, q: PageQuery<Self>) -> Cmd {
-        let mut params = q.filter.query(self.0);
-        if let Some(tab) = self.0.tabs.get(q.tab) {
-            for (k, v) in tab.params {
-                if !params.iter().any(|(p, _)| p == k) {
-                    params.push((k.to_string(), v.to_string()));
-                }
-            }
-        }
+        let (params, half) = self.list_query(&q.filter, q.tab);
         Cmd::LoadRecords {
             view: self.0.id,
             epoch: q.epoch,
             tab: q.tab,
             page: q.page,
-            half: self.0.tabs.get(q.tab).map_or(Half::Open, |t| t.half),
+            half,
             query: crate::client::records::RecordQuery {
                 params,
                 limit: q.limit,

@@ -78,6 +78,7 @@ pub static VIEW: View = View {
         "description",
     ],
     done: &["CLOSED_WON", "CLOSED_LOST"],
+    one_of: &[],
 };
 
 fn stage_style(t: &Theme, r: &Record) -> ratatui::style::Style {

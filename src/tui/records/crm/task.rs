@@ -79,6 +79,7 @@ pub static VIEW: View = View {
         "description",
     ],
     done: &["Completed"],
+    one_of: &["account", "case"],
 };
 
 /// The record the task hangs off, by name.

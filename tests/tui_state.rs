@@ -1255,8 +1255,11 @@ fn export_sends_the_filtered_list_and_shows_progress() {
     app.run_command("export /tmp/out.CSV");
     let (req, job) = export_job(&app.take_cmds());
     assert_eq!(job.format, ExportFormat::Csv);
-    assert_eq!(job.filter.city.as_deref(), Some("Austin"));
-    assert_eq!(job.tab, AccountStatus::Open);
+    let crmtui::tui::msg::ExportSource::Accounts { filter, tab } = &job.source else {
+        panic!("not the accounts: {job:?}");
+    };
+    assert_eq!(filter.city.as_deref(), Some("Austin"));
+    assert_eq!(*tab, AccountStatus::Open);
     assert!(!job.overwrite);
     assert_eq!(app.busy_label(), Some("exporting"));
     app.on_msg(Msg::ExportProgress {

@@ -854,3 +854,24 @@ fn a_task_hangs_off_one_record_said_before_sending() {
     let one = record_body(view, &form("", ""), true);
     assert!(one.is_ok(), "{one:?}");
 }
+
+#[test]
+fn f_opens_the_filter_ready_for_a_key() {
+    let mut invoices = on_view("invoices");
+    let _ = invoices.take_cmds();
+    press(&mut invoices, key('f'));
+    type_str(&mut invoices, "status=Draft");
+    press(&mut invoices, code(KeyCode::Enter));
+    let params = invoices
+        .take_cmds()
+        .into_iter()
+        .find_map(|r| match r.cmd {
+            Cmd::LoadRecords { query, .. } => Some(query.params),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no reload; status: {:?}", invoices.status));
+    assert!(
+        params.contains(&("status".to_string(), "Draft".to_string())),
+        "{params:?}"
+    );
+}

@@ -667,10 +667,13 @@ impl App {
                     .join(" ")
             })
             .unwrap_or_default();
-        let line = format!("filter {current}");
-        self.overlay = Some(Overlay::Command(crate::tui::overlay::one_line_input(
-            line.trim_end(),
-        )));
+        // A space after the last word, so that what is typed next is a new key=value.
+        let line = if current.is_empty() {
+            "filter ".to_string()
+        } else {
+            format!("filter {current} ")
+        };
+        self.overlay = Some(Overlay::Command(crate::tui::overlay::one_line_input(&line)));
         self.info(format!(
             "filter {}: key=value, e.g. {}",
             v.plural,

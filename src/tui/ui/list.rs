@@ -45,20 +45,22 @@ pub fn draw<K: RecordKind>(
         .iter()
         .filter(|c| inner.width >= c.min_list_width)
         .collect();
+    // The first column carries the cursor's marker: one column more when its width is fixed.
     let widths: Vec<Constraint> = cols
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             if c.width == 0 {
                 Constraint::Fill(1)
             } else {
-                Constraint::Length(c.width)
+                Constraint::Length(c.width + u16::from(i == 0))
             }
         })
         .collect();
     let rows = table_rows(app, list, &cols, inner.width, rows_visible, focused, marked);
-    let header = Row::new(cols.iter().map(|c| {
+    let header = Row::new(cols.iter().enumerate().map(|(i, c)| {
         Span::styled(
-            if c.width == 0 {
+            if i == 0 {
                 format!(" {}", c.title)
             } else {
                 c.title.to_string()
@@ -87,7 +89,8 @@ fn table_rows<K: RecordKind>(
     // rule once it learns the height).
     let scroll = visible_scroll(list.scroll, cursor, rows_visible);
     // Cell widths after layout, to cut long text with an ellipsis ourselves.
-    let fixed: u16 = cols.iter().map(|c| c.width + 1).sum();
+    let marker_col = cols.first().is_some_and(|c| c.width > 0);
+    let fixed: u16 = cols.iter().map(|c| c.width + 1).sum::<u16>() + u16::from(marker_col);
     let fill_width = width.saturating_sub(fixed) as usize;
     let end = (scroll + rows_visible).min(list.total());
     let mut rows = Vec::with_capacity(end.saturating_sub(scroll));
@@ -96,7 +99,8 @@ fn table_rows<K: RecordKind>(
         let r = match list.window().get(row) {
             Some(record) => Row::new(
                 cols.iter()
-                    .map(|c| cell(app, c, record, marker, fill_width))
+                    .enumerate()
+                    .map(|(i, c)| cell(app, c, record, (i == 0).then_some(marker), fill_width))
                     .collect::<Vec<_>>(),
             ),
             None => Row::new(vec![Span::styled(format!("{marker}…"), t.dim())]),
@@ -115,20 +119,25 @@ fn table_rows<K: RecordKind>(
     rows
 }
 
-/// One cell: the fill column carries the cursor's marker; a column with a style uses it.
-fn cell<R>(app: &App, c: &Column<R>, record: &R, marker: &str, fill_width: usize) -> Span<'static> {
+/// One cell: the first column's starts with the cursor's marker (`lead`); a column with a
+/// style uses it.
+fn cell<R>(
+    app: &App,
+    c: &Column<R>,
+    record: &R,
+    lead: Option<&str>,
+    fill_width: usize,
+) -> Span<'static> {
     let w = if c.width == 0 {
-        fill_width.saturating_sub(1)
+        fill_width.saturating_sub(usize::from(lead.is_some()))
     } else {
         c.width as usize
     };
     let text = sanitize::truncate(&(c.cell)(&app.users, record), w).into_owned();
-    if c.width == 0 {
-        Span::raw(format!("{marker}{text}"))
-    } else if let Some(style) = c.style {
-        Span::styled(text, style(&app.theme, record))
-    } else {
-        Span::raw(text)
+    let text = format!("{}{text}", lead.unwrap_or_default());
+    match c.style {
+        Some(style) if c.width > 0 => Span::styled(text, style(&app.theme, record)),
+        _ => Span::raw(text),
     }
 }
 

@@ -319,7 +319,7 @@ fn a_record_form_sends_typed_values_and_checks_dates() {
     };
     assert_eq!(
         form.errors.get("due_date").map(String::as_str),
-        Some("a date as YYYY-MM-DD")
+        Some("2026-02-30: no such day")
     );
     assert!(tasks.take_cmds().is_empty());
     for _ in 0..2 {
@@ -842,10 +842,17 @@ fn a_task_hangs_off_one_record_said_before_sending() {
             ],
         )
     };
-    let Err((key, message)) = record_body(view, &form("Acme", "Login broken"), true) else {
+    let Err(problems) = record_body(view, &form("Acme", "Login broken"), true) else {
         panic!("two parents were accepted");
     };
-    assert_eq!(key, "case");
+    let Some((_, message)) = problems.iter().find(|p| p.0 == "case") else {
+        panic!("{problems:?}");
+    };
+    assert_eq!(
+        problems.iter().filter(|p| p.0 == "case").count(),
+        1,
+        "{problems:?}"
+    );
     assert!(
         message.contains("Account") && message.contains("Case"),
         "{message}"
@@ -853,6 +860,19 @@ fn a_task_hangs_off_one_record_said_before_sending() {
     // One parent is the server's to check (a link picked, not typed).
     let one = record_body(view, &form("", ""), true);
     assert!(one.is_ok(), "{one:?}");
+    // Every wrong field at once, not one per ctrl-s.
+    let bad = Form::new(
+        "New task",
+        vec![
+            Field::new("title", "Title", FieldKind::Line, ""),
+            Field::new("due_date", "Due date", FieldKind::Line, "2026-02-30"),
+        ],
+    );
+    let Err(problems) = record_body(view, &bad, true) else {
+        panic!("a task without a title was accepted");
+    };
+    let keys: Vec<&str> = problems.iter().map(|p| p.0).collect();
+    assert_eq!(keys, ["title", "due_date"], "{problems:?}");
 }
 
 #[test]

@@ -18,8 +18,9 @@ enum Submitted {
     Send(Cmd, &'static str, Purpose),
     /// Done without the network (the filter form).
     Done,
-    /// A field is wrong; the form stays open with the message.
-    Invalid(FieldProblem),
+    /// Fields are wrong; the form stays open with their messages.
+    /// What is wrong, field by field (the first gets the focus).
+    Invalid(Vec<FieldProblem>),
     /// A form-wide problem; the form stays open with the message.
     Incomplete(String),
     /// Nothing to send (an edit that changed nothing).
@@ -86,8 +87,11 @@ impl App {
                 self.overlay = Some(Overlay::Form(kind, form));
             }
             Submitted::Done => {}
-            Submitted::Invalid((field, message)) => {
-                form.errors.insert(field.to_string(), message);
+            Submitted::Invalid(problems) => {
+                let field = problems.first().map_or("", |p| p.0);
+                for (key, message) in problems {
+                    form.errors.insert(key.to_string(), message);
+                }
                 // The form-wide checks of these forms have one field: it has the focus.
                 if matches!(
                     kind,
@@ -119,7 +123,7 @@ impl App {
                 };
                 Submitted::Send(cmd, label, purpose)
             }
-            Err(problem) => Submitted::Invalid(problem),
+            Err(problem) => Submitted::Invalid(vec![problem]),
         };
         match kind {
             FormKind::Filter => {
@@ -128,20 +132,20 @@ impl App {
                 Submitted::Done
             }
             FormKind::NewAccount => match account::input(form, false) {
-                Err(problem) => Submitted::Invalid(problem),
+                Err(problem) => Submitted::Invalid(vec![problem]),
                 Ok(input) => {
                     Submitted::Send(Cmd::Create(Box::new(input)), "creating", Purpose::Other)
                 }
             },
             FormKind::EditAccount(id) => match account::input(form, true) {
-                Err(problem) => Submitted::Invalid(problem),
+                Err(problem) => Submitted::Invalid(vec![problem]),
                 Ok(input) if input == AccountInput::default() => Submitted::Unchanged,
                 Ok(input) => {
                     Submitted::Send(Cmd::Update(*id, Box::new(input)), "saving", Purpose::Other)
                 }
             },
             FormKind::Mail(account) => match mail::input(form) {
-                Err(problem) => Submitted::Invalid(problem),
+                Err(problem) => Submitted::Invalid(vec![problem]),
                 Ok(mail) => {
                     let when = mail.scheduled_date_time;
                     let cmd = Cmd::Mail {
@@ -160,7 +164,7 @@ impl App {
                     return Submitted::Unchanged;
                 };
                 match super::views::record_body(v, form, id.is_none()) {
-                    Err(problem) => Submitted::Invalid(problem),
+                    Err(problems) => Submitted::Invalid(problems),
                     Ok(body) if body.is_empty() => Submitted::Unchanged,
                     Ok(body) => {
                         let label = if id.is_some() { "saving" } else { "creating" };

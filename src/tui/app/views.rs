@@ -1274,11 +1274,23 @@ const YES_NO: crate::model::record::Choices = &[("true", "Yes"), ("false", "No")
 
 /// The body a record form sends: every field of a new record, or the changed ones; or the
 /// first field that is wrong, with why.
+/// `YYYY-MM-DD` in shape (digits and dashes), whatever the numbers.
+fn looks_like_a_date(raw: &str) -> bool {
+    let parts: Vec<&str> = raw.split('-').collect();
+    parts.len() == 3
+        && [4, 2, 2]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The body of a record form, or what is wrong with it, field by field.
 pub fn record_body(
     v: &View,
     form: &Form,
     creating: bool,
-) -> Result<Map<String, Value>, (&'static str, String)> {
+) -> Result<Map<String, Value>, Vec<(&'static str, String)>> {
+    let mut problems = Vec::new();
     // Said here rather than by the server after a round trip, on the field that was set last.
     let set: Vec<&Field> = form
         .fields
@@ -1286,7 +1298,7 @@ pub fn record_body(
         .filter(|f| v.one_of.contains(&f.key) && !f.value().trim().is_empty())
         .collect();
     if let [first, .., last] = set.as_slice() {
-        return Err((
+        problems.push((
             last.key,
             format!(
                 "one of {} and {} at most: empty the other",
@@ -1302,52 +1314,62 @@ pub fn record_body(
         let Some(field) = v.kind.field(f.key) else {
             continue;
         };
-        let raw = f.value();
-        let raw = raw.trim();
-        let value = match field.ty {
-            _ if raw.is_empty() && field.required => {
-                return Err((f.key, "required".into()));
+        match field_value(field, f) {
+            Ok(value) => {
+                body.insert(f.key.to_string(), value);
             }
-            Ty::Choice(_) => match f.choice() {
-                Some(c) => Value::String(c.into()),
-                None if raw.is_empty() => Value::Null,
-                None => return Err((f.key, "pick one with ←/→".into())),
-            },
-            Ty::Ref(_) | Ty::RefId(_) if raw.is_empty() => Value::Null,
-            Ty::Ref(_) | Ty::RefId(_) => match f.link {
-                Some(id) => Value::String(id.to_string()),
-                None => {
-                    return Err((
-                        f.key,
-                        "type part of a name, then ↓ and Enter to pick".into(),
-                    ));
-                }
-            },
-            Ty::Date if raw.is_empty() => Value::Null,
-            Ty::Date => match parse_date(raw) {
-                Some(d) => Value::String(d.to_string()),
-                None => return Err((f.key, "a date as YYYY-MM-DD".into())),
-            },
-            Ty::Money if raw.is_empty() => Value::Null,
-            Ty::Money => match money::parse(raw).filter(|c| *c >= 0) {
-                Some(c) => Value::String(money::format(c)),
-                None => return Err((f.key, "an amount like 1200.50".into())),
-            },
-            Ty::Percent => match raw.trim_end_matches('%').parse::<u8>() {
-                Ok(n) if n <= 100 => Value::from(n),
-                _ => return Err((f.key, "a whole number from 0 to 100".into())),
-            },
-            Ty::Bool(default) => match f.choice().unwrap_or(raw) {
-                "" => Value::Bool(default),
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => return Err((f.key, "pick yes or no with ←/→".into())),
-            },
-            _ => Value::String(raw.to_string()),
-        };
-        body.insert(f.key.to_string(), value);
+            // One message per field: the first said.
+            Err(_) if problems.iter().any(|p| p.0 == f.key) => {}
+            Err(message) => problems.push((f.key, message)),
+        }
     }
-    Ok(body)
+    if problems.is_empty() {
+        Ok(body)
+    } else {
+        Err(problems)
+    }
+}
+
+/// What a form field sends for `field`, or why it cannot.
+fn field_value(field: &crate::model::record::Field, f: &Field) -> Result<Value, String> {
+    let raw = f.value();
+    let raw = raw.trim();
+    Ok(match field.ty {
+        _ if raw.is_empty() && field.required => return Err("required".into()),
+        Ty::Choice(_) => match f.choice() {
+            Some(c) => Value::String(c.into()),
+            None if raw.is_empty() => Value::Null,
+            None => return Err("pick one with ←/→".into()),
+        },
+        Ty::Ref(_) | Ty::RefId(_) if raw.is_empty() => Value::Null,
+        Ty::Ref(_) | Ty::RefId(_) => match f.link {
+            Some(id) => Value::String(id.to_string()),
+            None => return Err("type part of a name, then ↓ and Enter to pick".into()),
+        },
+        Ty::Date if raw.is_empty() => Value::Null,
+        Ty::Date => match parse_date(raw) {
+            Some(d) => Value::String(d.to_string()),
+            // Written as a date, but no such day: say that, not the format again.
+            None if looks_like_a_date(raw) => return Err(format!("{raw}: no such day")),
+            None => return Err("a date as YYYY-MM-DD".into()),
+        },
+        Ty::Money if raw.is_empty() => Value::Null,
+        Ty::Money => match money::parse(raw).filter(|c| *c >= 0) {
+            Some(c) => Value::String(money::format(c)),
+            None => return Err("an amount like 1200.50".into()),
+        },
+        Ty::Percent => match raw.trim_end_matches('%').parse::<u8>() {
+            Ok(n) if n <= 100 => Value::from(n),
+            _ => return Err("a whole number from 0 to 100".into()),
+        },
+        Ty::Bool(default) => match f.choice().unwrap_or(raw) {
+            "" => Value::Bool(default),
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err("pick yes or no with ←/→".into()),
+        },
+        _ => Value::String(raw.to_string()),
+    })
 }
 
 fn filter_example(v: &View) -> String {

@@ -243,12 +243,17 @@ fn a_triage_answer_updates_the_list_and_says_so() {
     });
     let status = status_of(&cases);
     assert_eq!(status, "closed Case 0000");
-    // The list reloads (the case leaves the open tab) and the detail is asked again.
+    // The list reloads (the case leaves the open tab) and the detail is asked again; so is
+    // the other tab's first page, whose count the header shows (the write changed it too).
     let cmds = cases.take_cmds();
-    assert!(
-        cmds.iter()
-            .any(|r| matches!(r.cmd, Cmd::LoadRecords { .. }))
-    );
+    let tabs: Vec<usize> = cmds
+        .iter()
+        .filter_map(|r| match r.cmd {
+            Cmd::LoadRecords { tab, .. } => Some(tab),
+            _ => None,
+        })
+        .collect();
+    assert!(tabs.contains(&0) && tabs.contains(&1), "{tabs:?}");
     assert!(cmds.iter().any(|r| matches!(r.cmd, Cmd::LoadRecord { .. })));
 }
 
@@ -893,5 +898,30 @@ fn f_opens_the_filter_ready_for_a_key() {
     assert!(
         params.contains(&("status".to_string(), "Draft".to_string())),
         "{params:?}"
+    );
+}
+
+#[test]
+fn an_account_saved_makes_other_details_ask_again() {
+    let mut app = on_view("tasks");
+    let task = crm_id(ViewId::Tasks, 0);
+    let cached = |app: &crmtui::tui::app::App| {
+        app.record_panes(ViewId::Tasks)
+            .is_some_and(|p| p.detail.contains(&task))
+    };
+    assert!(cached(&app), "the first task's detail was loaded");
+    command(&mut app, "accounts");
+    let _ = app.take_cmds();
+    // A rename: the task's detail names its account, so it is asked again when next shown.
+    let mut renamed = account_json(0, false);
+    renamed["name"] = json!("Renamed Co");
+    app.on_msg(Msg::Saved {
+        req: 999,
+        created: false,
+        result: Ok(Box::new(serde_json::from_value(renamed).expect("account"))),
+    });
+    assert!(
+        !cached(&app),
+        "the task's detail outlived its account's rename"
     );
 }

@@ -113,6 +113,11 @@ impl<R: Row> PageWindow<R> {
         fetch
     }
 
+    /// Notes that `page` was asked for (outside [`PageWindow::wanted`]).
+    pub fn mark_pending(&mut self, page: usize) {
+        self.pending.insert(page);
+    }
+
     fn touch(&mut self, page: usize) {
         if self.pages.contains_key(&page) {
             self.lru.retain(|p| *p != page);

@@ -248,6 +248,7 @@ impl App {
                 // New accounts come first (newest first): show it selected.
                 self.list.select_first(account.status);
                 self.reload();
+                self.details_changed(None);
             }
             Ok(account) => {
                 self.link_ok();
@@ -265,9 +266,10 @@ impl App {
                 self.list.replace(&account);
                 if moved {
                     self.reload();
-                } else {
-                    self.load_detail(account.id);
                 }
+                // Its detail is asked again, and every other when next shown: they may show
+                // its name (a task's account).
+                self.details_changed(None);
             }
             Err(e) => {
                 let what = match toggle {
@@ -288,6 +290,7 @@ impl App {
                 self.detail.gone(id);
                 self.info("account deleted");
                 self.reload();
+                self.details_changed(None);
             }
             Err(e) => self.failed("deleting the account", &e),
         }

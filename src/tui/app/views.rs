@@ -444,7 +444,7 @@ impl App {
     /// counts again when next shown.
     /// `keep`: a detail just made from the write's own answer (a converted lead's: only that
     /// answer names what it became), kept rather than asked again.
-    fn details_changed(&mut self, keep: Option<Uuid>) {
+    pub(super) fn details_changed(&mut self, keep: Option<Uuid>) {
         self.detail.clear();
         for p in self.records.values_mut() {
             p.detail.clear_except(keep);

@@ -110,6 +110,41 @@ impl<K: RecordKind> ListPane<K> {
             w.clear();
         }
         self.ensure_rows(io);
+        if io.live && !self.kind.counts_every_tab() {
+            // The other tabs' first pages, for their counts (a write may have changed them).
+            for (i, &tab) in self.kind.tabs().iter().enumerate() {
+                if tab != self.tab {
+                    self.load_first_page(tab, i, io);
+                }
+            }
+        }
+    }
+
+    /// Asks for the first page of `tab` (the `index`th).
+    fn load_first_page(&mut self, tab: K::Tab, index: usize, io: &mut Io<'_>) {
+        let Some(w) = self.windows.get_mut(&tab) else {
+            return;
+        };
+        if w.is_pending(0) {
+            return;
+        }
+        w.mark_pending(0);
+        let limit = w.page_size();
+        let cmd = self.kind.load_page(PageQuery {
+            epoch: self.epoch,
+            tab,
+            page: 0,
+            filter: self.filter.clone(),
+            limit,
+            offset: 0,
+        });
+        let purpose = Purpose::Page {
+            view: self.kind.view(),
+            epoch: self.epoch,
+            tab: index,
+            page: 0,
+        };
+        io.requests.send(cmd, self.kind.loading_list(), purpose);
     }
 
     /// Starts over from the first row of every tab.

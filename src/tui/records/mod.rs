@@ -114,6 +114,11 @@ pub trait RecordKind: 'static {
     fn loading_detail(&self) -> &'static str;
     /// Every tab, in the order the tab key goes through them; at least one.
     fn tabs(&self) -> &'static [Self::Tab];
+    /// Whether one list answer counts every tab (else a page of each tab is asked for when
+    /// the list is reloaded, so that the header's counts stay true after a write).
+    fn counts_every_tab(&self) -> bool {
+        false
+    }
 
     /// A tab in words, for the header and hints: "open".
     fn tab_name(&self, tab: Self::Tab) -> &'static str;

@@ -31,6 +31,11 @@ impl Row for Account {
 }
 
 impl RecordKind for Accounts {
+    fn counts_every_tab(&self) -> bool {
+        // `open_accounts_count` and `closed_accounts_count` come with every page.
+        true
+    }
+
     type Row = Account;
     type Detail = AccountDetail;
     type Tab = AccountStatus;

@@ -106,6 +106,11 @@ fn the_trail_goes_from_an_account_to_its_case_and_back() {
     assert_eq!(app.shown(), Some((ViewId::Cases, crm_id(ViewId::Cases, 3))));
     serve(&mut app, 1204);
     assert_eq!(
+        app.position().0,
+        3,
+        "the cases list's cursor on the case opened"
+    );
+    assert_eq!(
         app.trail_labels(),
         ["Account 00002", "Case: Login fails"],
         "the header's trail"

@@ -69,6 +69,8 @@ pub struct Crumb {
     pub focus: Option<Uuid>,
     /// The cursor among its links (or the dashboard's rows).
     pub link: usize,
+    /// The list's cursor (opening a record moves the cursor of its own list onto it).
+    pub cursor: usize,
     /// For the header: "Acme", "Case: Login broken".
     pub label: String,
 }
@@ -475,6 +477,7 @@ impl App {
             pane: self.pane,
             focus: self.shown().map(|(_, id)| id),
             link: self.link_cursor(),
+            cursor: self.position().0,
             label,
         });
         self.focus_record(link.view, link.id);
@@ -498,6 +501,18 @@ impl App {
                 d.load(id, requests);
             }
         });
+        // The list's cursor on it too when the list holds it, so that the list and the detail
+        // show the same record (and going to the list keeps it).
+        if view == ViewId::Accounts {
+            let (list, mut io) = self.list_io();
+            if let Some(row) = list.window().position(id) {
+                list.set_cursor(row, &mut io);
+            }
+        } else if let Some((p, mut io)) = self.current_records_mut()
+            && let Some(row) = p.list.window().position(id)
+        {
+            p.list.set_cursor(row, &mut io);
+        }
     }
 
     /// `Esc` with a trail: back to where the last link was opened, cursor and all.
@@ -517,6 +532,12 @@ impl App {
             Screen::List(view) => {
                 if self.view() != Some(view) {
                     self.screen = Screen::List(view);
+                }
+                if view == ViewId::Accounts {
+                    let (list, mut io) = self.list_io();
+                    list.set_cursor(crumb.cursor, &mut io);
+                } else if let Some((p, mut io)) = self.current_records_mut() {
+                    p.list.set_cursor(crumb.cursor, &mut io);
                 }
                 let from_list = match view {
                     ViewId::Accounts => self.list.selected_id(),
@@ -813,6 +834,10 @@ impl App {
                 };
                 let parts = p.list.kind.split_page(*page_rows, tab);
                 let changed = p.list.on_rows(tab, page, parts, &mut io);
+                // A record opened from a link that this page holds: the cursor goes to it.
+                if let Some(row) = p.detail.focus.and_then(|id| p.list.window().position(id)) {
+                    p.list.set_cursor(row, &mut io);
+                }
                 if changed && p.detail.focus.is_none() {
                     p.detail.selection_changed(now);
                     if current {

@@ -273,6 +273,7 @@ fn draw_fields(
     fields_h: u16,
 ) {
     // Scroll the fields so that the focused one is visible.
+    let label_w = label_width(form, inner.width);
     let errors: Vec<Vec<String>> = form
         .fields
         .iter()
@@ -309,7 +310,7 @@ fn draw_fields(
         // As many of its error lines as there is room for under the field.
         let room = fields_h.saturating_sub(rel + row.height) as usize;
         let error = &errors[i][..errors[i].len().min(room)];
-        draw_field(frame, t, f, i == form.focus, error, row);
+        draw_field(frame, t, f, i == form.focus, error, row, label_w);
         if i == form.focus {
             suggest_at = Some(row);
         }
@@ -317,7 +318,7 @@ fn draw_fields(
     if let (Some(row), Some(s)) = (suggest_at, &form.suggest)
         && s.field == form.focus
     {
-        draw_suggest(frame, t, s, row, inner);
+        draw_suggest(frame, t, s, row, inner, label_w);
     }
 }
 
@@ -328,6 +329,7 @@ fn draw_suggest(
     s: &crate::tui::overlay::form::Suggest,
     row: Rect,
     inner: Rect,
+    label_w: u16,
 ) {
     let lines: Vec<Line> = if s.pending.is_some() && s.rows.is_empty() {
         vec![Line::styled("searching…", t.dim())]
@@ -348,7 +350,7 @@ fn draw_suggest(
     if lines.is_empty() {
         return;
     }
-    let x = row.x + LABEL.min(row.width);
+    let x = row.x + label_w.min(row.width);
     let below = inner.bottom().saturating_sub(row.bottom());
     let h = (lines.len() as u16 + 2).min(below);
     if h < 3 {
@@ -379,8 +381,9 @@ fn draw_field(
     focused: bool,
     error: &[String],
     row: Rect,
+    label_w: u16,
 ) {
-    let label_w = LABEL.min(row.width);
+    let label_w = label_w.min(row.width);
     let label_area = Rect {
         width: label_w,
         height: 1,
@@ -389,14 +392,14 @@ fn draw_field(
     let style = if focused { t.accent() } else { t.dim() };
     frame.render_widget(
         Paragraph::new(Span::styled(
-            sanitize::truncate(&f.label, LABEL as usize - 1).into_owned(),
+            sanitize::truncate(&f.label, (label_w as usize).saturating_sub(1)).into_owned(),
             style,
         )),
         label_area,
     );
     let value_area = Rect {
         x: row.x + label_w,
-        width: row.width.saturating_sub(LABEL),
+        width: row.width.saturating_sub(label_w),
         ..row
     };
     if let FieldKind::Choice(_) = f.kind {
@@ -453,7 +456,10 @@ fn error_lines(form: &Form, f: &Field, width: u16) -> Vec<String> {
         .get(f.key)
         .map(|e| {
             let text = format!("↳ {}", sanitize::line(e));
-            sanitize::wrap(&text, width.saturating_sub(LABEL) as usize)
+            sanitize::wrap(
+                &text,
+                width.saturating_sub(label_width(form, width)) as usize,
+            )
         })
         .unwrap_or_default()
 }
@@ -467,7 +473,22 @@ fn clear_status_under(frame: &mut Frame, r: Rect, status: Rect) {
 }
 
 /// Width of a form's labels.
+/// The narrowest label column of a form.
 const LABEL: u16 = 12;
+
+/// The label column of `form` drawn `width` wide: as wide as its longest label (and a space),
+/// from [`LABEL`] to 20 columns, never more than a third of the form.
+fn label_width(form: &Form, width: u16) -> u16 {
+    let longest = form
+        .fields
+        .iter()
+        .map(|f| sanitize::width(&f.label) as u16 + 2)
+        .max()
+        .unwrap_or(LABEL);
+    longest
+        .clamp(LABEL, 20)
+        .min((width / 3).max(LABEL.min(width)))
+}
 
 fn draw_form(
     frame: &mut Frame,

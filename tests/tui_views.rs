@@ -930,3 +930,25 @@ fn an_account_saved_makes_other_details_ask_again() {
         "the task's detail outlived its account's rename"
     );
 }
+
+#[test]
+fn the_trail_takes_the_header_room_left() {
+    use crmtui::tui::app::views::Crumb;
+    let mut app = on_view("cases");
+    for label in ["Contact: Lorenzo", "Black Mesa 1042"] {
+        app.trail.push(Crumb {
+            screen: Screen::List(ViewId::Accounts),
+            pane: Pane::Detail,
+            focus: None,
+            link: 0,
+            cursor: 0,
+            label: label.into(),
+        });
+    }
+    let screen = render(&mut app, 80, 24);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("Contact: Lorenzo › Black Mesa 1042 › "),
+        "{header}"
+    );
+}

@@ -214,14 +214,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     if app.read_only {
         left.push(Span::styled(" · read-only", t.warn()));
     }
+    // The trail takes what the rest of the header leaves (added once that is known).
     let trail = app.trail_labels();
-    if !trail.is_empty() {
-        left.push(Span::raw("   "));
-        left.push(Span::styled(
-            trail_text(&trail, (area.width as usize / 2).max(20)),
-            t.accent(),
-        ));
-    } else {
+    if trail.is_empty() {
         match app.view() {
             Some(ViewId::Accounts) => counts_spans(app, &app.list, &mut left),
             Some(v) => {
@@ -272,6 +267,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let crowded = widths(&left) + widths(&right) + widths(&help) > area.width as usize;
     if !(app.offline.is_some() && crowded) {
         right.extend(help);
+    }
+    if !trail.is_empty() {
+        let room = (area.width as usize).saturating_sub(widths(&left) + widths(&right) + 3);
+        left.push(Span::raw("   "));
+        left.push(Span::styled(trail_text(&trail, room.max(20)), t.accent()));
     }
     let right_line = Line::from(right);
     let rw = right_line.width() as u16;

@@ -194,7 +194,12 @@ pub fn draw_thread(frame: &mut Frame, app: &App, area: Rect) -> Vec<Option<usize
             Span::styled(app.keymap.hint(Action::Attach), t.key()),
             Span::styled(" attaches a file.", t.dim()),
         ]);
-        frame.render_widget(Paragraph::new(hint).block(b), area);
+        frame.render_widget(
+            Paragraph::new(hint)
+                .block(b)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return Vec::new();
     }
     let cursor = app.thread.cursor.min(thread.len().saturating_sub(1));

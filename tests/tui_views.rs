@@ -952,3 +952,21 @@ fn the_trail_takes_the_header_room_left() {
         "{header}"
     );
 }
+
+#[test]
+fn a_deal_moved_on_says_to_which_stage() {
+    let mut deals = on_view("opps");
+    let _ = deals.take_cmds();
+    let mut moved = crm_json(ViewId::Opportunities, crm_id(ViewId::Opportunities, 0));
+    moved["stage"] = json!("PROPOSAL");
+    moved["stage_label"] = json!("Proposal");
+    let name = moved["name"].as_str().unwrap_or_default().to_string();
+    deals.on_msg(Msg::RecordSaved {
+        req: 999,
+        view: ViewId::Opportunities,
+        created: false,
+        done: Some("moved on"),
+        result: Ok(Box::new(serde_json::from_value(moved).expect("record"))),
+    });
+    assert_eq!(status_of(&deals), format!("moved {name} to Proposal"));
+}

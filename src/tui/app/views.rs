@@ -919,6 +919,15 @@ impl App {
                 let name = sanitize::fit(&(v.name)(&record), 40);
                 let what = done.unwrap_or(if created { "created" } else { "saved" });
                 let mut message = format!("{what} {name}");
+                // A move along the statuses says where to (a deal's next stage).
+                if done == Some("moved on")
+                    && let Some(key) = v.status
+                {
+                    let label = record.str(&format!("{key}_label")).or(record.str(key));
+                    if let Some(label) = label {
+                        message = format!("moved {name} to {}", sanitize::line(label));
+                    }
+                }
                 // A converted lead names what it became: open them from its links.
                 let converted = view == ViewId::Leads && record.str("account_id").is_some();
                 if converted {

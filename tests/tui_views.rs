@@ -970,3 +970,25 @@ fn a_deal_moved_on_says_to_which_stage() {
     });
     assert_eq!(status_of(&deals), format!("moved {name} to Proposal"));
 }
+
+#[test]
+fn a_long_description_wraps_in_its_editor() {
+    use crmtui::tui::overlay::form::{Field, FieldKind};
+    let mut cases = on_view("cases");
+    press(&mut cases, key('e'));
+    let long = "Report shows wrong currency after the switch to euros. Reported by Noah at \
+                Wonka Logistics, who needs it fixed before the quarter closes.";
+    let Some(Overlay::Form(_, form)) = &mut cases.overlay else {
+        panic!("no form");
+    };
+    let i = form
+        .fields
+        .iter()
+        .position(|f| f.key == "description")
+        .expect("a description field");
+    form.fields[i] = Field::new("description", "Description", FieldKind::Multi, long);
+    let screen = render(&mut cases, 80, 24);
+    // Its start and its end both show: the line wraps instead of scrolling sideways.
+    assert!(screen.contains("Report shows wrong currency"), "{screen}");
+    assert!(screen.contains("quarter closes."), "{screen}");
+}

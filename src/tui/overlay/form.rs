@@ -80,6 +80,10 @@ impl Field {
         if kind == FieldKind::Secret {
             input.set_mask_char('•');
         }
+        if kind == FieldKind::Multi {
+            // Long lines wrap at words rather than scroll sideways out of view.
+            input.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+        }
         input.move_cursor(CursorMove::Bottom);
         input.move_cursor(CursorMove::End);
         // What the field shows, not the raw value: a one-line field flattens newlines, and an

@@ -150,6 +150,28 @@ fn here_help(app: &App) -> Vec<Line<'static>> {
 /// The help, built from the live keymap; returns the furthest it can scroll.
 fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect) -> u16 {
     let t = app.theme;
+    let r = centered(area, 84, area.height.saturating_sub(2));
+    let inner_w = r.width.saturating_sub(2) as usize;
+    // An entry's text wraps under itself, right of its key column (`indent` wide).
+    let entry = |key: Span<'static>, indent: usize, text: &str, tail: Option<Span<'static>>| {
+        let parts = sanitize::wrap(text, inner_w.saturating_sub(indent).max(10));
+        let last = parts.len().saturating_sub(1);
+        let mut key = Some(key);
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(j, part)| {
+                let lead = key.take().unwrap_or_else(|| Span::raw(" ".repeat(indent)));
+                let mut spans = vec![lead, Span::raw(part)];
+                if j == last
+                    && let Some(tail) = &tail
+                {
+                    spans.push(tail.clone());
+                }
+                Line::from(spans)
+            })
+            .collect::<Vec<_>>()
+    };
     let rows = app.keymap.help_rows();
     let mut lines = here_help(app);
     for (ctx, title) in [
@@ -162,28 +184,27 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: u16, area: Rect, status: Rect
             let refused =
                 app.browse_only() && Action::ALL.iter().any(|a| a.name() == *name && a.writes());
             if *c == ctx && !refused {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {:<22}", sanitize::truncate(keys, 21)), t.key()),
-                    Span::raw(format!("{help} ")),
-                    Span::styled(format!("({name})"), t.dim()),
-                ]));
+                let key = Span::styled(format!("  {:<22}", sanitize::truncate(keys, 21)), t.key());
+                let name = Span::styled(format!(" ({name})"), t.dim());
+                lines.extend(entry(key, 24, help, Some(name)));
             }
         }
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled("Commands", t.title()));
     for &(cmd, help) in crate::tui::overlay::command::HELP {
-        lines.push(Line::from(vec![
+        lines.extend(entry(
             Span::styled(format!("  {cmd:<30}"), t.key()),
-            Span::raw(help),
-        ]));
+            32,
+            help,
+            None,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Keys are remapped in the config file's [keys] table, e.g. quit = [\"q\", \"ctrl-c\"].",
         t.dim(),
     ));
-    let r = centered(area, 84, area.height.saturating_sub(2));
     let max = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_sub(r.height.saturating_sub(2));

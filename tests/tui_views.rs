@@ -992,3 +992,22 @@ fn a_long_description_wraps_in_its_editor() {
     assert!(screen.contains("Report shows wrong currency"), "{screen}");
     assert!(screen.contains("quarter closes."), "{screen}");
 }
+
+#[test]
+fn enter_in_the_accounts_filter_form_applies_it() {
+    let mut app = loaded_app(1204);
+    let _ = app.take_cmds();
+    press(&mut app, key('f'));
+    assert!(
+        matches!(app.overlay, Some(Overlay::Form(FormKind::Filter, _))),
+        "{:?}",
+        app.overlay
+    );
+    type_str(&mut app, "acme");
+    press(&mut app, code(KeyCode::Enter));
+    assert!(app.overlay.is_none(), "the form stayed: {:?}", app.overlay);
+    let filtered = app.take_cmds().into_iter().any(|r| {
+        matches!(&r.cmd, Cmd::LoadPage { filter, .. } if filter.name.as_deref() == Some("acme"))
+    });
+    assert!(filtered, "no page asked for with the filter");
+}

@@ -29,7 +29,14 @@ enum Submitted {
 
 impl App {
     pub(super) fn open_filter_form(&mut self) {
-        let form = account::filter_form(&self.list.filter);
+        let mut form = account::filter_form(&self.list.filter);
+        form.enter_submits = true;
+        form.note = Some(format!(
+            "{} or enter applies · {} next · {} cancel",
+            self.keymap.hint(Action::Submit),
+            self.keymap.hint(Action::NextField),
+            self.keymap.hint(Action::Cancel)
+        ));
         self.overlay = Some(Overlay::Form(FormKind::Filter, Box::new(form)));
     }
 

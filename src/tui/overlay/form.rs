@@ -175,6 +175,8 @@ pub struct Form {
     pub note: Option<String>,
     /// The matches of the focused link field's search.
     pub suggest: Option<Suggest>,
+    /// `Enter` on any one-line field submits (a filter form), not only on the last.
+    pub enter_submits: bool,
 }
 
 impl Form {
@@ -188,6 +190,7 @@ impl Form {
             pending: None,
             note: None,
             suggest: None,
+            enter_submits: false,
         };
         form.restyle();
         form
@@ -419,7 +422,7 @@ pub fn key(form: &mut Form, action: Option<Action>, ev: KeyEvent) -> FormKey {
             FormKey::Stay
         }
         _ if ev.code == KeyCode::Enter && !multi && ev.modifiers.is_empty() => {
-            if form.is_last() {
+            if form.is_last() || form.enter_submits {
                 return FormKey::Submit;
             }
             form.next();

@@ -111,9 +111,17 @@ impl<K: RecordKind> ListPane<K> {
         }
         self.ensure_rows(io);
         if io.live && !self.kind.counts_every_tab() {
-            // The other tabs' first pages, for their counts (a write may have changed them).
+            // The first page of each other tab whose count the header shows: a write may have
+            // changed it (a tab never shown is counted when it is).
+            let shown: Vec<K::Tab> = self
+                .totals
+                .iter()
+                .flatten()
+                .map(|(t, _)| *t)
+                .filter(|t| *t != self.tab)
+                .collect();
             for (i, &tab) in self.kind.tabs().iter().enumerate() {
-                if tab != self.tab {
+                if shown.contains(&tab) {
                     self.load_first_page(tab, i, io);
                 }
             }

@@ -138,19 +138,24 @@ impl<K: RecordKind> ListPane<K> {
         }
         w.mark_pending(0);
         let limit = w.page_size();
+        self.request_page(tab, index, 0, limit, io);
+    }
+
+    /// Sends the request for `page` of `tab` (the `index`th), `limit` rows a page.
+    fn request_page(&self, tab: K::Tab, index: usize, page: usize, limit: usize, io: &mut Io<'_>) {
         let cmd = self.kind.load_page(PageQuery {
             epoch: self.epoch,
             tab,
-            page: 0,
+            page,
             filter: self.filter.clone(),
             limit,
-            offset: 0,
+            offset: page * limit,
         });
         let purpose = Purpose::Page {
             view: self.kind.view(),
             epoch: self.epoch,
             tab: index,
-            page: 0,
+            page,
         };
         io.requests.send(cmd, self.kind.loading_list(), purpose);
     }
@@ -175,26 +180,12 @@ impl<K: RecordKind> ListPane<K> {
         let height = self.height.max(1);
         let first = self.scroll.min(self.cursor());
         let last = (first + height).max(self.cursor());
-        let (tab, epoch) = (self.tab, self.epoch);
+        let tab = self.tab;
         let tab_index = self.kind.tabs().iter().position(|t| *t == tab).unwrap_or(0);
         let wanted = self.window_mut().wanted(first, last);
         let limit = self.window().page_size();
         for page in wanted {
-            let cmd = self.kind.load_page(PageQuery {
-                epoch,
-                tab,
-                page,
-                filter: self.filter.clone(),
-                limit,
-                offset: page * limit,
-            });
-            let purpose = Purpose::Page {
-                view: self.kind.view(),
-                epoch,
-                tab: tab_index,
-                page,
-            };
-            io.requests.send(cmd, self.kind.loading_list(), purpose);
+            self.request_page(tab, tab_index, page, limit, io);
         }
     }
 

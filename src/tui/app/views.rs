@@ -503,14 +503,25 @@ impl App {
         });
         // The list's cursor on it too when the list holds it, so that the list and the detail
         // show the same record (and going to the list keeps it).
+        let row = self.loaded_row_of(view, id);
+        self.set_list_cursor(view, row);
+    }
+
+    /// Where `id` is among the loaded rows of `view`'s list.
+    fn loaded_row_of(&self, view: ViewId, id: Uuid) -> Option<usize> {
+        match view {
+            ViewId::Accounts => self.list.window().position(id),
+            v => self.record_panes(v)?.list.window().position(id),
+        }
+    }
+
+    /// Puts the cursor of `view`'s list (on screen) on `row`, if any.
+    fn set_list_cursor(&mut self, view: ViewId, row: Option<usize>) {
+        let Some(row) = row else { return };
         if view == ViewId::Accounts {
             let (list, mut io) = self.list_io();
-            if let Some(row) = list.window().position(id) {
-                list.set_cursor(row, &mut io);
-            }
-        } else if let Some((p, mut io)) = self.current_records_mut()
-            && let Some(row) = p.list.window().position(id)
-        {
+            list.set_cursor(row, &mut io);
+        } else if let Some((p, mut io)) = self.current_records_mut() {
             p.list.set_cursor(row, &mut io);
         }
     }
@@ -533,12 +544,7 @@ impl App {
                 if self.view() != Some(view) {
                     self.screen = Screen::List(view);
                 }
-                if view == ViewId::Accounts {
-                    let (list, mut io) = self.list_io();
-                    list.set_cursor(crumb.cursor, &mut io);
-                } else if let Some((p, mut io)) = self.current_records_mut() {
-                    p.list.set_cursor(crumb.cursor, &mut io);
-                }
+                self.set_list_cursor(view, Some(crumb.cursor));
                 let from_list = match view {
                     ViewId::Accounts => self.list.selected_id(),
                     v => self.records.get(&v).and_then(|p| p.list.selected_id()),

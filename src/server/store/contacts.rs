@@ -357,9 +357,7 @@ impl Resource for Contacts {
 /// but `is_active` (kept counts for an admin's unfiltered list, else one pass over the matches).
 pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
     let w = list::filters(db, &CONTACTS, ctx, q)?;
-    let mut all = q.clone();
-    all.params.retain(|(k, _)| k != "is_active");
-    let kept = list::whole_org(&CONTACTS, ctx, &all);
+    let kept = list::kept(&CONTACTS, ctx, q, &["is_active"]).is_some();
     let (total, active) = if kept {
         let rows = db.rows(
             "SELECT is_active, n FROM contact_counts WHERE org_id = $1",
@@ -374,6 +372,8 @@ pub fn list(db: &Db<'_>, ctx: &OrgCtx, q: &Query) -> Result<Value, ApiError> {
         };
         (sum(false), sum(true))
     } else {
+        let mut all = q.clone();
+        all.params.retain(|(k, _)| k != "is_active");
         let all_w = list::filters(db, &CONTACTS, ctx, &all)?;
         db.one(
             &format!(

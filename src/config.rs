@@ -136,6 +136,8 @@ pub struct CoreConfig {
     pub login_failures_per_account: Option<u32>,
     /// Mail recipients one user may send to per day (UTC).
     pub mail_recipients_per_day: Option<u32>,
+    /// MiB of recent list answers the core keeps in memory (0: none).
+    pub answer_cache_mb: Option<usize>,
     pub bind: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub access_token_minutes: Option<i64>,

@@ -551,3 +551,71 @@ async fn list_totals_stay_right_under_concurrent_writers() {
     }
     assert_eq!(kept["accounts_count"], 30);
 }
+
+both_engines!(kept_answers_never_outlive_a_change);
+/// Lists and the dashboard are answered from memory while nothing changed (see
+/// `server::answers`). A change made anywhere else, by another replica or by `crmtui admin`
+/// beside the server (here: a second core on the same database), is seen by the next request.
+async fn kept_answers_never_outlive_a_change() {
+    let a = TestApp::start().await;
+    let b = a.replica().await;
+    let admin = a.admin("Kept Org", "ana@kept.test").await;
+    let raj = a.user("Kept Org", "raj@kept.test", Role::User).await;
+    a.account(&admin, "First Ltd", json!({})).await;
+    let hits = || a.core.state.answers.hits();
+
+    // The same request again is answered from memory, for each list and the dashboard.
+    for path in ["/api/accounts/", "/api/leads/", "/api/dashboard/"] {
+        let (status, first) = a.get(&admin, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {first}");
+        let before = hits();
+        let (_, again) = a.get(&admin, path).await;
+        assert_eq!(hits(), before + 1, "{path} answered from memory");
+        assert_eq!(again, first);
+    }
+
+    // A record made through the other replica: seen at once.
+    b.account(&admin, "Second Ltd", json!({})).await;
+    let before = hits();
+    let (_, listed) = a.get(&admin, "/api/accounts/").await;
+    assert_eq!(hits(), before, "the kept page was retired");
+    assert_eq!(all_names(&listed), ["Second Ltd", "First Ltd"]);
+    let (_, dashboard) = a.get(&admin, "/api/dashboard/").await;
+    assert_eq!(dashboard["accounts_count"], 2, "{dashboard}");
+
+    // The kept answers are per caller: a USER never gets the admin's.
+    let (_, mine) = a.get(&raj, "/api/accounts/").await;
+    assert!(all_names(&mine).is_empty(), "{mine}");
+    assert_eq!(a.get(&raj, "/api/accounts/").await.1, mine);
+
+    // A new role, through the other side: the next request sees what the role sees.
+    let uid = raj.id;
+    b.db(move |db| {
+        db.exec(
+            "UPDATE memberships SET role = 'ADMIN' WHERE user_id = $1",
+            &[&uid],
+        )
+    })
+    .await;
+    let (_, all) = a.get(&raj, "/api/accounts/").await;
+    assert_eq!(all_names(&all), ["Second Ltd", "First Ltd"]);
+
+    // Switched off: no kept answer is served to a member who left.
+    assert_eq!(a.get(&raj, "/api/accounts/").await.0, StatusCode::OK);
+    b.db(move |db| {
+        db.exec(
+            "UPDATE memberships SET is_active = FALSE WHERE user_id = $1",
+            &[&uid],
+        )
+    })
+    .await;
+    assert_eq!(a.get(&raj, "/api/accounts/").await.0, StatusCode::FORBIDDEN);
+
+    // A write transaction that changed nothing retires nothing.
+    let (_, page) = a.get(&admin, "/api/accounts/").await;
+    b.db(|db| db.exec("UPDATE accounts SET name = name WHERE FALSE", &[]))
+        .await;
+    let before = hits();
+    assert_eq!(a.get(&admin, "/api/accounts/").await.1, page);
+    assert_eq!(hits(), before + 1);
+}

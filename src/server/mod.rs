@@ -3,6 +3,7 @@
 //! Use it as a library with [`Core::open`] and [`Core::router`] (mount the router in any axum
 //! service), or run it with [`Core::serve`] / `crmtui serve`.
 
+pub mod answers;
 pub mod auth;
 pub mod cli;
 pub mod error;
@@ -53,6 +54,8 @@ pub struct Settings {
     pub login_failures_per_account: u32,
     /// Mail recipients per user per day (UTC).
     pub mail_recipients_per_day: u32,
+    /// Bytes of recent list answers kept in memory (see [`answers`]); 0 keeps none.
+    pub answer_cache_bytes: usize,
 }
 
 impl Settings {
@@ -77,12 +80,15 @@ impl Settings {
             login_attempts_per_minute: 60,
             login_failures_per_account: 10,
             mail_recipients_per_day: 500,
+            answer_cache_bytes: 32 << 20,
         }
     }
 
     /// Lean settings for a core that runs inside the TUI's process.
     pub fn embedded(mut self) -> Settings {
         self.tuning = store::Tuning::embedded();
+        // One user, whose TUI keeps its own pages.
+        self.answer_cache_bytes = 0;
         self
     }
 
@@ -117,6 +123,9 @@ impl Settings {
         if let Some(n) = core.mail_recipients_per_day {
             s.mail_recipients_per_day = n;
         }
+        if let Some(mb) = core.answer_cache_mb {
+            s.answer_cache_bytes = mb.min(1 << 20) << 20;
+        }
         s.mail_from = config.smtp.as_ref().map(|m| m.from.clone());
         s.smtp = config.smtp.clone();
         s
@@ -132,6 +141,8 @@ pub struct AppState {
     /// Wakes the mail sender when a mail is queued.
     pub mail_wake: Arc<Notify>,
     pub limits: Arc<limits::Limits>,
+    /// Recent list answers, served again while the data is unchanged.
+    pub answers: Arc<answers::Answers>,
 }
 
 /// An opened core: storage migrated, keys loaded.
@@ -180,6 +191,7 @@ impl Core {
                     settings.login_attempts_per_minute,
                     settings.login_failures_per_account,
                 )),
+                answers: Arc::new(answers::Answers::new(settings.answer_cache_bytes)),
                 settings: Arc::new(settings),
                 mail_wake: Arc::new(Notify::new()),
             },

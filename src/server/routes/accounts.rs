@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -13,6 +13,7 @@ use crate::model::{
     CommentInput, MailInput, MailSent, Paging,
 };
 use crate::server::AppState;
+use crate::server::answers;
 use crate::server::auth::OrgCtx;
 use crate::server::error::{ApiError, parse_value};
 use crate::server::store::threads::RecordKind;
@@ -100,24 +101,16 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<(AccountFilter, Paging), Ap
 pub async fn list(
     State(state): State<AppState>,
     ctx: OrgCtx,
+    uri: Uri,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let (filter, paging) = parse_list_query(query.as_deref())?;
     let (limit, offset) = paging.resolve();
-    // The body is made on the storage thread too: it is the rows' stored JSON, spliced. (Running
-    // an admin's first page on the async thread instead, via `read_small`, measured no faster.)
-    let body = state
-        .store
-        .read(move |c| accounts::list(c, &ctx, &filter, limit, offset)?.to_json())
-        .await?;
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response())
+    // The body is made on the storage thread too: it is the rows' stored JSON, spliced.
+    answers::json(&state, ctx, &uri, move |c, ctx| {
+        accounts::list(c, ctx, &filter, limit, offset)?.to_json()
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/api/accounts/", tag = "accounts", request_body = AccountInput,

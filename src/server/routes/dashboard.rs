@@ -1,10 +1,11 @@
 //! `GET /api/dashboard/`.
 
-use axum::Json;
 use axum::extract::State;
-use serde_json::Value;
+use axum::http::Uri;
+use axum::response::Response;
 
 use crate::server::AppState;
+use crate::server::answers;
 use crate::server::auth::OrgCtx;
 use crate::server::error::ApiError;
 use crate::server::store::dashboard;
@@ -15,11 +16,13 @@ pub fn router() -> axum::Router<AppState> {
 
 #[utoipa::path(get, path = "/api/dashboard/", tag = "dashboard",
     responses((status = 200, description = "Counts, urgent counts and the pipeline by stage")))]
-pub async fn get(State(state): State<AppState>, ctx: OrgCtx) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .read(move |db| dashboard::dashboard(db, &ctx))
-            .await?,
-    ))
+pub async fn get(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    answers::json(&state, ctx, &uri, |db, ctx| {
+        answers::to_vec(&dashboard::dashboard(db, ctx)?)
+    })
+    .await
 }

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use serde_json::Value;
@@ -14,6 +14,7 @@ use super::PathId;
 use super::threads;
 use crate::model::Role;
 use crate::server::AppState;
+use crate::server::answers;
 use crate::server::auth::{Caller, OrgCtx};
 use crate::server::error::ApiError;
 use crate::server::store::Db;
@@ -94,10 +95,15 @@ pub fn router(api: Api) -> axum::Router<AppState> {
     let thread = RecordKind::Other(name);
     let res = api.res;
 
-    let list = move |State(state): State<AppState>, ctx: OrgCtx, RawQuery(q): RawQuery| async move {
+    let list = move |State(state): State<AppState>,
+                     ctx: OrgCtx,
+                     uri: Uri,
+                     RawQuery(q): RawQuery| async move {
         let q = Query::parse(q.as_deref())?;
-        let body = state.store.read(move |db| (api.list)(db, &ctx, &q)).await?;
-        Ok::<_, ApiError>(Json(body))
+        answers::json(&state, ctx, &uri, move |db, ctx| {
+            answers::to_vec(&(api.list)(db, ctx, &q)?)
+        })
+        .await
     };
     let detail = move |State(state): State<AppState>, ctx: OrgCtx, PathId(id): PathId| async move {
         let body = state

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod db;
 pub mod directory;
+pub mod generation;
 pub mod invoices;
 pub mod leads;
 pub mod links;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::OpenError;
 use super::db::{Db, PgConn, pg_error};
+use super::generation;
 use crate::server::error::ApiError;
 
 /// Migrations, applied in order under an advisory lock, so that replicas starting together on a
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/0010_sessions_mail.sql"),
     include_str!("migrations/pg/0011_list_counts.sql"),
     include_str!("migrations/pg/0012_count_buckets.sql"),
+    include_str!("migrations/pg/0013_data_generation.sql"),
 ];
 
 /// Any constant shared by every replica: the key of the migration lock.
@@ -112,7 +114,10 @@ impl Pool {
     pub fn write<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, ApiError>) -> Result<T, ApiError> {
         self.with_conn(|conn| {
             conn.client.batch_execute("BEGIN").map_err(pg_error)?;
-            let out = f(&Db::pg(conn));
+            let out = {
+                let db = Db::pg(conn);
+                f(&db).and_then(|v| generation::advance_if_written(&db).map(|()| v))
+            };
             match out {
                 Ok(v) => {
                     conn.client.batch_execute("COMMIT").map_err(pg_error)?;

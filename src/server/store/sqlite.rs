@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rusqlite::{Connection, OpenFlags};
 
 use super::db::Db;
+use super::generation;
 use super::{OpenError, Tuning};
 use crate::server::error::ApiError;
 
@@ -26,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0011_sessions_mail.sql"),
     include_str!("migrations/sqlite/0012_list_counts.sql"),
     include_str!("migrations/sqlite/0013_count_buckets.sql"),
+    include_str!("migrations/sqlite/0014_data_generation.sql"),
 ];
 
 pub struct Pool {
@@ -86,7 +88,12 @@ impl Pool {
         // IMMEDIATE takes the write lock up front, so a transaction never fails halfway on a
         // lock upgrade.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&Db::sqlite(&tx))?;
+        let before = tx.total_changes();
+        let db = Db::sqlite(&tx);
+        let out = f(&db)?;
+        if tx.total_changes() != before {
+            generation::advance(&db)?;
+        }
         tx.commit()?;
         Ok(out)
     }

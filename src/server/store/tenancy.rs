@@ -13,6 +13,9 @@ pub struct OrgCtx {
     pub user_id: Uuid,
     pub org_id: Uuid,
     pub role: Role,
+    /// The data generation when the request began (see [`super::generation`]): an answer
+    /// kept from this generation still holds.
+    pub generation: i64,
 }
 
 impl OrgCtx {
@@ -65,27 +68,31 @@ pub fn resolve_session(
         };
         return resolve_session(db, user, ver, Some(org_id));
     };
-    // The user and the membership in one statement: this runs on every org-scoped request.
+    // The user, the membership and the data generation in one statement: this runs on every
+    // org-scoped request, and it is the only statement a kept answer costs.
     let row = db.opt(
-        "SELECT u.is_active, m.role, coalesce(m.is_active, FALSE), u.token_version FROM users u
+        "SELECT u.is_active, m.role, coalesce(m.is_active, FALSE), u.token_version,
+                (SELECT n FROM data_generation WHERE id = 1)
+         FROM users u
          LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = $2
          WHERE u.id = $1",
         &[&user, &org_id],
-        |r| Ok((r.bool(0)?, r.opt_text(1)?, r.bool(2)?, r.i64(3)?)),
+        |r| Ok((r.bool(0)?, r.opt_text(1)?, r.bool(2)?, r.i64(3)?, r.i64(4)?)),
     )?;
     // A token from before a password change (or a reused refresh token) ends there.
     let row = match row {
-        Some((_, _, _, current)) if ver.is_some_and(|v| v.unwrap_or(0) != current) => None,
-        other => other.map(|(a, role, m, _)| (a, role, m)),
+        Some((_, _, _, current, _)) if ver.is_some_and(|v| v.unwrap_or(0) != current) => None,
+        other => other.map(|(a, role, m, _, generation)| (a, role, m, generation)),
     };
     match row {
-        None | Some((false, _, _)) => Err(inactive()),
-        Some((true, Some(role), true)) => Ok(OrgCtx {
+        None | Some((false, _, _, _)) => Err(inactive()),
+        Some((true, Some(role), true, generation)) => Ok(OrgCtx {
             user_id: user,
             org_id,
             role: Role::parse(&role).unwrap_or(Role::User),
+            generation,
         }),
-        Some((true, _, _)) => Err(ApiError::Forbidden(
+        Some((true, _, _, _)) => Err(ApiError::Forbidden(
             "You are not an active member of this organization.".into(),
         )),
     }

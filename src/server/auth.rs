@@ -186,7 +186,7 @@ impl FromRequestParts<AppState> for Caller {
         // check this in `resolve_org`).
         if !state
             .store
-            .read(move |c| sessions::current(c, facts.user, facts.ver))
+            .read_small(move |c| sessions::current(c, facts.user, facts.ver))
             .await?
         {
             return Err(ApiError::Unauthorized(

@@ -127,10 +127,11 @@ pub async fn profile(
     State(state): State<AppState>,
     ctx: OrgCtx,
 ) -> Result<Json<Profile>, ApiError> {
+    // A user and their memberships: small enough to run on this thread.
     Ok(Json(
         state
             .store
-            .read(move |c| {
+            .read_small(move |c| {
                 let user = directory::user_ref(c, ctx.user_id)?;
                 let org = tenancy::memberships(c, ctx.user_id)?
                     .into_iter()

@@ -11,16 +11,14 @@
 use super::db::Db;
 use crate::server::error::ApiError;
 
-/// The current generation.
-pub fn current(db: &Db<'_>) -> Result<i64, ApiError> {
-    db.one("SELECT n FROM data_generation WHERE id = 1", &[], |r| {
-        r.i64(0)
-    })
-}
-
 /// Moves the generation on; for a SQLite transaction that changed rows (the pool counts them).
+/// An upsert, so that a row deleted by hand comes back rather than freezing the generation.
 pub fn advance(db: &Db<'_>) -> Result<(), ApiError> {
-    db.exec("UPDATE data_generation SET n = n + 1 WHERE id = 1", &[])?;
+    db.exec(
+        "INSERT INTO data_generation (id, n) VALUES (1, 1)
+         ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1",
+        &[],
+    )?;
     Ok(())
 }
 
@@ -28,8 +26,9 @@ pub fn advance(db: &Db<'_>) -> Result<(), ApiError> {
 /// id only then. Run last, so that concurrent writers wait on its row only for their commit.
 pub fn advance_if_written(db: &Db<'_>) -> Result<(), ApiError> {
     db.exec(
-        "UPDATE data_generation SET n = n + 1
-         WHERE id = 1 AND pg_current_xact_id_if_assigned() IS NOT NULL",
+        "INSERT INTO data_generation (id, n)
+         SELECT 1, 1 WHERE pg_current_xact_id_if_assigned() IS NOT NULL
+         ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1",
         &[],
     )?;
     Ok(())

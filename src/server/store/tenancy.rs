@@ -72,7 +72,7 @@ pub fn resolve_session(
     // org-scoped request, and it is the only statement a kept answer costs.
     let row = db.opt(
         "SELECT u.is_active, m.role, coalesce(m.is_active, FALSE), u.token_version,
-                (SELECT n FROM data_generation WHERE id = 1)
+                coalesce((SELECT n FROM data_generation WHERE id = 1), 0)
          FROM users u
          LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = $2
          WHERE u.id = $1",

@@ -22,8 +22,8 @@ use crmtui::model::{
 use crmtui::model::{Dashboard, StageSum};
 use crmtui::tui::app::App;
 use crmtui::tui::keymap::{Action, Key};
-use crmtui::tui::msg::DashboardData;
 use crmtui::tui::msg::{Cmd, FieldError, Msg, Ready, Request, SignedIn, TaskError, ThreadChange};
+use crmtui::tui::msg::{DashboardData, UrgentList};
 use crmtui::tui::records::ViewId;
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -832,12 +832,19 @@ fn answer(r: &Request, outcome: &Outcome) -> Vec<Msg> {
                         ..Default::default()
                     },
                     urgent: vec![
-                        (
-                            ViewId::Tasks,
-                            "Overdue tasks",
-                            (0..c.rows.min(6)).map(|i| crm_record(c, i)).collect(),
-                        ),
-                        (ViewId::Cases, "Urgent cases", vec![crm_record(c, 1)]),
+                        UrgentList {
+                            view: ViewId::Tasks,
+                            heading: "Overdue tasks",
+                            rows: (0..c.rows.min(6)).map(|i| crm_record(c, i)).collect(),
+                            // Any total, even one below the rows shown (a server may say so).
+                            total: c.counts.0,
+                        },
+                        UrgentList {
+                            view: ViewId::Cases,
+                            heading: "Urgent cases",
+                            rows: vec![crm_record(c, 1)],
+                            total: 1,
+                        },
                     ],
                 })),
                 (_, Some(f)) => Err(client_error(f)),

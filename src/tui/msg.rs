@@ -50,8 +50,17 @@ impl Owner {
 #[derive(Debug, Clone, Default)]
 pub struct DashboardData {
     pub counts: Dashboard,
-    /// Each urgent list: its kind, its heading, its first rows.
-    pub urgent: Vec<(ViewId, &'static str, Vec<Record>)>,
+    pub urgent: Vec<UrgentList>,
+}
+
+/// One of the dashboard's urgent lists: its first rows, and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct UrgentList {
+    /// The view its rows open in.
+    pub view: ViewId,
+    pub heading: &'static str,
+    pub rows: Vec<Record>,
+    pub total: i64,
 }
 
 /// Work for the network or the disk, run by the worker; each answer comes back as a [`Msg`].

@@ -10,6 +10,7 @@ use tokio::task::AbortHandle;
 
 use super::msg::{
     Cmd, DashboardData, FieldError, Msg, Owner, Request, SignedIn, TaskError, ThreadChange,
+    UrgentList,
 };
 use super::offline::OfflineCache;
 use super::records::ViewId;
@@ -761,8 +762,13 @@ async fn dashboard(client: &Client) -> Result<DashboardData, ClientError> {
         counts: counts?,
         urgent: URGENT_LISTS
             .into_iter()
-            .zip([overdue?.rows, due_today?.rows, hot?.rows, urgent?.rows])
-            .map(|((view, heading), rows)| (view, heading, rows))
+            .zip([overdue?, due_today?, hot?, urgent?])
+            .map(|((view, heading), page)| UrgentList {
+                view,
+                heading,
+                total: page.count,
+                rows: page.rows,
+            })
             .collect(),
     })
 }

@@ -8,8 +8,8 @@ use crmtui::model::record::{Record, RecordDetail, RecordPage};
 use crmtui::model::{AccountDetail, AccountList, Dashboard};
 use crmtui::tui::app::App;
 use crmtui::tui::keymap::Keymap;
-use crmtui::tui::msg::DashboardData;
 use crmtui::tui::msg::{Cmd, Msg, Ready, Request};
+use crmtui::tui::msg::{DashboardData, UrgentList};
 use crmtui::tui::records::ViewId;
 use crmtui::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -370,6 +370,15 @@ pub fn crm_detail(view: ViewId, id: Uuid) -> Box<RecordDetail> {
     })
 }
 
+fn urgent(view: ViewId, heading: &'static str, rows: Vec<Record>, total: i64) -> UrgentList {
+    UrgentList {
+        view,
+        heading,
+        rows,
+        total,
+    }
+}
+
 pub fn dashboard() -> Box<DashboardData> {
     let counts: Dashboard = serde_json::from_value(json!({
         "accounts_count": 1204, "contacts_count": 2408, "leads_count": 310,
@@ -393,11 +402,12 @@ pub fn dashboard() -> Box<DashboardData> {
     };
     Box::new(DashboardData {
         counts,
+        // The first rows of each list; 12 tasks are overdue, as the counts say.
         urgent: vec![
-            (ViewId::Tasks, "Overdue tasks", rows(ViewId::Tasks, 2)),
-            (ViewId::Tasks, "Tasks due today", rows(ViewId::Tasks, 1)),
-            (ViewId::Leads, "Hot leads", rows(ViewId::Leads, 1)),
-            (ViewId::Cases, "Urgent cases", rows(ViewId::Cases, 1)),
+            urgent(ViewId::Tasks, "Overdue tasks", rows(ViewId::Tasks, 2), 12),
+            urgent(ViewId::Tasks, "Tasks due today", rows(ViewId::Tasks, 1), 1),
+            urgent(ViewId::Leads, "Hot leads", rows(ViewId::Leads, 1), 1),
+            urgent(ViewId::Cases, "Urgent cases", rows(ViewId::Cases, 1), 1),
         ],
     })
 }

@@ -101,13 +101,20 @@ impl DashboardPane {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (view, heading, rows) in &d.urgent {
-            for mut l in crm::links_of(*view, rows) {
-                l.section = heading;
+        for u in &d.urgent {
+            for mut l in crm::links_of(u.view, &u.rows) {
+                l.section = u.heading;
                 out.push(l);
             }
         }
         out
+    }
+
+    /// Each urgent list's heading and how many records it has in all (more than it shows).
+    pub fn totals(&self) -> Vec<(&'static str, i64)> {
+        self.data.as_ref().map_or_else(Vec::new, |d| {
+            d.urgent.iter().map(|u| (u.heading, u.total)).collect()
+        })
     }
 }
 

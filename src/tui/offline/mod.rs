@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 pub use store::OfflineCache;
 
-use super::msg::{Cmd, DashboardData, Msg, ReqId, Request};
+use super::msg::{Cmd, DashboardData, Msg, ReqId, Request, UrgentList};
 use crate::client::ClientError;
 use crate::model::record::{Record, RecordDetail, RecordPage};
 use crate::model::{AccountDetail, AccountList, Dashboard, Profile};
@@ -93,7 +93,7 @@ fn entry_of(key: &str, msg: &Msg, at: DateTime<Utc>) -> Option<Vec<u8>> {
                 urgent: d
                     .urgent
                     .iter()
-                    .map(|(_, heading, rows)| (heading.to_string(), rows.clone()))
+                    .map(|u| (u.heading.to_string(), u.rows.clone()))
                     .collect(),
             };
             OfflineCache::encode(key, at, &kept)
@@ -291,7 +291,13 @@ fn dashboard(kept: KeptDashboard) -> DashboardData {
                 let (view, h) = super::worker::URGENT_LISTS
                     .iter()
                     .find(|(_, h)| *h == heading)?;
-                Some((*view, *h, rows))
+                // Only the rows were kept: offline, they are the list.
+                Some(UrgentList {
+                    view: *view,
+                    heading: h,
+                    total: rows.len() as i64,
+                    rows,
+                })
             })
             .collect(),
     }
@@ -378,7 +384,12 @@ mod tests {
                 accounts_count: 12,
                 ..Default::default()
             },
-            urgent: vec![(ViewId::Cases, "Urgent cases", rows().rows)],
+            urgent: vec![UrgentList {
+                view: ViewId::Cases,
+                heading: "Urgent cases",
+                rows: rows().rows,
+                total: 40,
+            }],
         };
         let live = Msg::Dashboard {
             req: 1,
@@ -394,7 +405,7 @@ mod tests {
         assert_eq!(d.counts.accounts_count, 12);
         assert_eq!(d.urgent.len(), 1);
         assert_eq!(
-            (d.urgent[0].0, d.urgent[0].1),
+            (d.urgent[0].view, d.urgent[0].heading),
             (ViewId::Cases, "Urgent cases")
         );
     }

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::detail::link_lines_spaced;
+use super::detail::{Headings, link_lines_spaced};
 use super::thousands;
 use crate::model::{Dashboard, StageSum};
 use crate::tui::app::App;
@@ -55,7 +55,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(app.dashboard.cursor),
         true,
         width,
-        spaced,
+        Headings {
+            spaced,
+            totals: &app.dashboard.totals(),
+        },
         &mut lines,
     );
     if links.is_empty() {

@@ -125,17 +125,29 @@ pub(super) fn link_lines(
     width: usize,
     lines: &mut Vec<Line<'static>>,
 ) -> Option<usize> {
-    link_lines_spaced(app, links, cursor, focused, width, true, lines)
+    let headings = Headings {
+        spaced: true,
+        totals: &[],
+    };
+    link_lines_spaced(app, links, cursor, focused, width, headings, lines)
 }
 
-/// [`link_lines`], with or without a blank line above each heading.
+/// How [`link_lines_spaced`] heads its sections.
+pub(super) struct Headings<'a> {
+    /// A blank line above each heading.
+    pub spaced: bool,
+    /// How many records a section has in all, by heading, where it shows only the first.
+    pub totals: &'a [(&'static str, i64)],
+}
+
+/// [`link_lines`], headed as `headings` says.
 pub(super) fn link_lines_spaced(
     app: &App,
     links: &[Link],
     cursor: Option<usize>,
     focused: bool,
     width: usize,
-    spaced: bool,
+    headings: Headings<'_>,
     lines: &mut Vec<Line<'static>>,
 ) -> Option<usize> {
     let t = app.theme;
@@ -145,10 +157,14 @@ pub(super) fn link_lines_spaced(
         if l.section != section {
             section = l.section;
             let n = links.iter().filter(|x| x.section == section).count();
-            if spaced {
+            if headings.spaced {
                 lines.push(Line::raw(""));
             }
-            lines.push(Line::styled(format!("{section} ({n})"), t.title()));
+            let heading = match headings.totals.iter().find(|(h, _)| *h == section) {
+                Some(&(_, total)) if total > n as i64 => format!("{section} ({n} of {total})"),
+                _ => format!("{section} ({n})"),
+            };
+            lines.push(Line::styled(heading, t.title()));
         }
         let is = cursor.is_some_and(|c| i == c.min(links.len().saturating_sub(1)));
         let marker = if is && focused { "▶ " } else { "  " };

@@ -16,7 +16,7 @@ use crate::tui::panes::{DetailPane, ListPane, Pane};
 use crate::tui::records::{Link, RecordKind, Row, ViewId};
 use crate::tui::sanitize;
 
-use super::{ago, when};
+use super::{ago, thousands, when};
 
 fn block<'a>(app: &App, title: String, right: Option<Span<'a>>, focused: bool) -> Block<'a> {
     let t = &app.theme;
@@ -161,7 +161,9 @@ pub(super) fn link_lines_spaced(
                 lines.push(Line::raw(""));
             }
             let heading = match headings.totals.iter().find(|(h, _)| *h == section) {
-                Some(&(_, total)) if total > n as i64 => format!("{section} ({n} of {total})"),
+                Some(&(_, total)) if total > n as i64 => {
+                    format!("{section} ({n} of {})", thousands(total))
+                }
                 _ => format!("{section} ({n})"),
             };
             lines.push(Line::styled(heading, t.title()));

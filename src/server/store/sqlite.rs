@@ -30,6 +30,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0014_data_generation.sql"),
 ];
 
+/// The size the WAL file is cut back to once checkpointed, in bytes.
+const WAL_LIMIT: i64 = 64 << 20;
+
 pub struct Pool {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
@@ -116,6 +119,9 @@ fn open_connection(path: &PathBuf, writer: bool, cache_kib: u32) -> rusqlite::Re
     if writer {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A large transaction (seed-demo, a migration) grows the WAL file to its size, and
+        // SQLite keeps that size for good unless told otherwise: cut it back after checkpoints.
+        conn.pragma_update(None, "journal_size_limit", WAL_LIMIT)?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Without this, binding a different value (e.g. the list's status) marks a cached
@@ -152,4 +158,36 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grown_wal_is_cut_back_after_a_checkpoint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("crm.sqlite3");
+        let conn = open_connection(&path, true, 1024).expect("open");
+        let limit: i64 = conn
+            .pragma_query_value(None, "journal_size_limit", |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(limit, WAL_LIMIT);
+        // Grow the WAL past the limit in one transaction, as a large seed does.
+        conn.execute_batch(
+            "CREATE TABLE t (b BLOB);
+             BEGIN;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+             INSERT INTO t SELECT zeroblob(4000) FROM n;
+             COMMIT;",
+        )
+        .expect("fill");
+        let wal = dir.path().join("crm.sqlite3-wal");
+        let size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert!(size() > WAL_LIMIT as u64, "the WAL grew: {}", size());
+        // Checkpointed, the next write starts the WAL over and cuts the file back.
+        conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE); INSERT INTO t VALUES (x'00');")
+            .expect("write");
+        assert!(size() <= WAL_LIMIT as u64, "cut back: {}", size());
+    }
 }

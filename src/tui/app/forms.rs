@@ -18,8 +18,7 @@ enum Submitted {
     Send(Cmd, &'static str, Purpose),
     /// Done without the network (the filter form).
     Done,
-    /// Fields are wrong; the form stays open with their messages.
-    /// What is wrong, field by field (the first gets the focus).
+    /// Fields are wrong; the form stays open with their messages (the first gets the focus).
     Invalid(Vec<FieldProblem>),
     /// A form-wide problem; the form stays open with the message.
     Incomplete(String),

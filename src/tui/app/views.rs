@@ -1319,8 +1319,6 @@ impl App {
 /// A yes/no field's picker.
 const YES_NO: crate::model::record::Choices = &[("true", "Yes"), ("false", "No")];
 
-/// The body a record form sends: every field of a new record, or the changed ones; or the
-/// first field that is wrong, with why.
 /// `YYYY-MM-DD` in shape (digits and dashes), whatever the numbers.
 fn looks_like_a_date(raw: &str) -> bool {
     let parts: Vec<&str> = raw.split('-').collect();
@@ -1331,7 +1329,8 @@ fn looks_like_a_date(raw: &str) -> bool {
             .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The body of a record form, or what is wrong with it, field by field.
+/// The body a record form sends: every field of a new record, or the changed ones; or what
+/// is wrong with it, field by field.
 pub fn record_body(
     v: &View,
     form: &Form,

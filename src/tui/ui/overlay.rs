@@ -298,7 +298,7 @@ fn draw_fields(
     let errors: Vec<Vec<String>> = form
         .fields
         .iter()
-        .map(|f| error_lines(form, f, inner.width))
+        .map(|f| error_lines(form, f, inner.width, label_w))
         .collect();
     let mut offsets = Vec::new();
     let mut y = 0u16;
@@ -471,16 +471,13 @@ fn draw_field(
 }
 
 /// A field's error as drawn under it, wrapped to the value column of a form `width` wide
-/// (none when the field has no error).
-fn error_lines(form: &Form, f: &Field, width: u16) -> Vec<String> {
+/// whose labels take `label_w` (none when the field has no error).
+fn error_lines(form: &Form, f: &Field, width: u16, label_w: u16) -> Vec<String> {
     form.errors
         .get(f.key)
         .map(|e| {
             let text = format!("↳ {}", sanitize::line(e));
-            sanitize::wrap(
-                &text,
-                width.saturating_sub(label_width(form, width)) as usize,
-            )
+            sanitize::wrap(&text, width.saturating_sub(label_w) as usize)
         })
         .unwrap_or_default()
 }
@@ -493,7 +490,6 @@ fn clear_status_under(frame: &mut Frame, r: Rect, status: Rect) {
     }
 }
 
-/// Width of a form's labels.
 /// The narrowest label column of a form.
 const LABEL: u16 = 12;
 
@@ -528,10 +524,12 @@ fn draw_form(
         ..area
     };
     // Rows: each field and its error's lines, the note and the form-wide error.
+    let inner_w = w.saturating_sub(2);
+    let label_w = label_width(form, inner_w);
     let field_rows: u16 = form
         .fields
         .iter()
-        .map(|f| f.height() + error_lines(form, f, w.saturating_sub(2)).len() as u16)
+        .map(|f| f.height() + error_lines(form, f, inner_w, label_w).len() as u16)
         .sum();
     let extra = u16::from(form.note.is_some()) + u16::from(form.errors.contains_key("")) + 1;
     let h = (field_rows + extra + 2).min(area.height);

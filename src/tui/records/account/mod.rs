@@ -31,11 +31,6 @@ impl Row for Account {
 }
 
 impl RecordKind for Accounts {
-    fn counts_every_tab(&self) -> bool {
-        // `open_accounts_count` and `closed_accounts_count` come with every page.
-        true
-    }
-
     type Row = Account;
     type Detail = AccountDetail;
     type Tab = AccountStatus;
@@ -64,6 +59,11 @@ impl RecordKind for Accounts {
 
     fn tabs(&self) -> &'static [AccountStatus] {
         &[AccountStatus::Open, AccountStatus::Closed]
+    }
+
+    fn counts_every_tab(&self) -> bool {
+        // `open_accounts_count` and `closed_accounts_count` come with every page.
+        true
     }
 
     fn tab_name(&self, tab: AccountStatus) -> &'static str {

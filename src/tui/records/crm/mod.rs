@@ -67,7 +67,6 @@ pub struct Tab {
 /// The case statuses that end a case.
 const CASE_DONE: &[&str] = &["Closed", "Rejected", "Duplicate"];
 
-/// The view of each kind (accounts have their own module).
 impl Records {
     /// What the list of `tab` under `filter` asks for: its parameters (the filter's, then the
     /// tab's where the filter names none) and which half of the answer it reads.
@@ -85,6 +84,7 @@ impl Records {
     }
 }
 
+/// The view of each kind (accounts have their own module).
 pub fn view(id: ViewId) -> Option<&'static View> {
     view_of(id)
 }

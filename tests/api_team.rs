@@ -25,6 +25,13 @@ async fn on_postgres<F: std::future::Future<Output = ()>>(body: F) {
     }
 }
 
+/// Changes `user`'s memberships by SQL through `app` (`change`: a `SET` clause), as an admin
+/// tool beside the core would.
+async fn set_membership(app: &TestApp, user: Uuid, change: &'static str) {
+    let sql = format!("UPDATE memberships SET {change} WHERE user_id = $1");
+    app.db(move |db| db.exec(&sql, &[&user])).await;
+}
+
 #[tokio::test]
 async fn replicas_share_tokens_files_threads_and_access() {
     on_postgres(async {
@@ -88,14 +95,7 @@ async fn replicas_share_tokens_files_threads_and_access() {
         // A member switched off through one replica loses access on both at the next request.
         let raj = a.user("Team Org", "raj@team.test", Role::User).await;
         assert_eq!(b.get(&raj, "/api/accounts/").await.0, StatusCode::OK);
-        let uid = raj.id;
-        a.db(move |db| {
-            db.exec(
-                "UPDATE memberships SET is_active = FALSE WHERE user_id = $1",
-                &[&uid],
-            )
-        })
-        .await;
+        set_membership(&a, raj.id, "is_active = FALSE").await;
         assert_eq!(a.get(&raj, "/api/accounts/").await.0, StatusCode::FORBIDDEN);
         assert_eq!(b.get(&raj, "/api/accounts/").await.0, StatusCode::FORBIDDEN);
         // And a user switched off loses every token at once.
@@ -589,26 +589,13 @@ async fn kept_answers_never_outlive_a_change() {
     assert_eq!(a.get(&raj, "/api/accounts/").await.1, mine);
 
     // A new role, through the other side: the next request sees what the role sees.
-    let uid = raj.id;
-    b.db(move |db| {
-        db.exec(
-            "UPDATE memberships SET role = 'ADMIN' WHERE user_id = $1",
-            &[&uid],
-        )
-    })
-    .await;
+    set_membership(&b, raj.id, "role = 'ADMIN'").await;
     let (_, all) = a.get(&raj, "/api/accounts/").await;
     assert_eq!(all_names(&all), ["Second Ltd", "First Ltd"]);
 
     // Switched off: no kept answer is served to a member who left.
     assert_eq!(a.get(&raj, "/api/accounts/").await.0, StatusCode::OK);
-    b.db(move |db| {
-        db.exec(
-            "UPDATE memberships SET is_active = FALSE WHERE user_id = $1",
-            &[&uid],
-        )
-    })
-    .await;
+    set_membership(&b, raj.id, "is_active = FALSE").await;
     assert_eq!(a.get(&raj, "/api/accounts/").await.0, StatusCode::FORBIDDEN);
 
     // A write transaction that changed nothing retires nothing.

@@ -353,6 +353,47 @@ async fn a_lost_database_answers_503_and_the_core_serves_again_when_it_is_back()
     .await;
 }
 
+#[tokio::test]
+async fn sessions_ended_by_the_server_answer_503_then_the_core_reconnects() {
+    // What a restart of PostgreSQL (or an operator's pg_terminate_backend) does: the server
+    // ends every session with "terminating connection due to administrator command".
+    on_postgres(async {
+        let a = TestApp::start().await;
+        let admin = a.admin("Restart Org", "ana@restart.test").await;
+        let (status, _) = a.get(&admin, "/api/accounts/").await;
+        assert_eq!(status, StatusCode::OK);
+        let Location::Postgres(url) = a.core.state.settings.database.clone() else {
+            unreachable!("a PostgreSQL test")
+        };
+        let ended = tokio::task::spawn_blocking(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            c.query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+        })
+        .await
+        .unwrap();
+        assert!(ended > 0, "the core had sessions to end");
+        // Each request on a connection the server ended is the database being away, never
+        // an internal error; the pool drops those connections and opens new ones.
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            let (status, body) = a.get(&admin, "/api/accounts/").await;
+            assert!(
+                status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE,
+                "{status}: {body}"
+            );
+            statuses.push(status);
+        }
+        assert_eq!(statuses.last(), Some(&StatusCode::OK), "{statuses:?}");
+    })
+    .await;
+}
+
 /// Runs `crmtui admin migrate --database URL` and returns (success, stderr).
 fn migrate_with(url: &str) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_crmtui"))

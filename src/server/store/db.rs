@@ -221,7 +221,7 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
 /// race on a unique name is the field error the store's own check gives; the rest are
 /// internal errors.
 pub fn pg_error(e: postgres::Error) -> ApiError {
-    if e.is_closed() || is_io(&e) {
+    if e.is_closed() || is_io(&e) || ended_by_server(&e) {
         return ApiError::Unavailable(format!("database: {e}"));
     }
     if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
@@ -239,6 +239,14 @@ pub fn pg_error(e: postgres::Error) -> ApiError {
         Some(db) => ApiError::internal(format!("database: {}: {}", db.code().code(), db.message())),
         None => ApiError::internal(format!("database: {e}")),
     }
+}
+
+/// The server ending or refusing the session: shutting down or restarting (SQLSTATE class
+/// 57, e.g. 57P01 when an operator or a restart terminates it) or a connection exception
+/// (class 08). The same as a lost connection to the caller.
+fn ended_by_server(e: &postgres::Error) -> bool {
+    e.code()
+        .is_some_and(|c| c.code().starts_with("57") || c.code().starts_with("08"))
 }
 
 /// A failure to reach the server (refused, reset, timed out), as opposed to one it answered
